@@ -1,0 +1,185 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using OdeOpt.Generators.Model;
+using OdeOpt.Generators.Parsing;
+
+namespace OdeOpt.Generators.Analysis;
+
+/// <summary>A validated scheme: tableaux as exact matrices, the split right-hand side, the look-ahead point.</summary>
+internal sealed class Scheme
+{
+    public required OptimizerModel Model { get; init; }
+    public required int Stages { get; init; }
+    public required Rational[,] A { get; init; }
+    public required Rational[] B { get; init; }
+    public required Rational[,] Ah { get; init; }
+    public required Rational[] Bh { get; init; }
+    public required List<string> Variables { get; init; }
+    public required Dictionary<string, Expr> Explicit { get; init; }
+    public required Dictionary<string, Expr> Implicit { get; init; }
+    public required Dictionary<string, LocationInfo?> ImplicitLocation { get; init; }
+    /// <summary>Look-ahead coefficients c_x of the gradient point theta + sum c_x x (theta excluded).</summary>
+    public required Dictionary<string, Expr> PointCoefficients { get; init; }
+}
+
+/// <summary>Checks a parsed declaration and plans its kernels. Reports problems as diagnostics; never throws.</summary>
+internal static class Analyzer
+{
+    public static AnalysisResult Analyze(OptimizerModel model, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        try
+        {
+            var scheme = Validate(model, diagnostics);
+            if (scheme is null || HasErrors(diagnostics)) return new AnalysisResult(null, diagnostics.ToEquatableArray());
+            var plan = new StagePlanner(scheme, diagnostics, cancellationToken).Plan();
+            return new AnalysisResult(HasErrors(diagnostics) ? null : plan, diagnostics.ToEquatableArray());
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, model.Location, model.ClassName, ex.GetType().Name + ": " + ex.Message));
+            return new AnalysisResult(null, diagnostics.ToEquatableArray());
+        }
+    }
+
+    private static bool HasErrors(List<DiagnosticInfo> diagnostics) =>
+        diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
+
+    private static Scheme? Validate(OptimizerModel model, List<DiagnosticInfo> diagnostics)
+    {
+        var ex = model.Explicit;
+        if (ex is null) return null;
+        int s = ex.Stages;
+        for (int i = 0; i < s; i++)
+            for (int j = i; j < s; j++)
+                if (!ex[i, j].IsZero)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ExplicitNotStrictlyLower, ex.Location, i + 1, j + 1, ex[i, j]));
+
+        var im = model.Implicit;
+        if (im is not null)
+        {
+            if (im.Stages != s)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StageMismatch, im.Location, s, im.Stages));
+                return null;
+            }
+            for (int i = 0; i < s; i++)
+                for (int j = i + 1; j < s; j++)
+                    if (!im[i, j].IsZero)
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ImplicitNotLower, im.Location, i + 1, j + 1, im[i, j]));
+        }
+
+        var a = new Rational[s, s];
+        var ah = new Rational[s, s];
+        var b = new Rational[s];
+        var bh = new Rational[s];
+        for (int i = 0; i < s; i++)
+        {
+            b[i] = ex.B[i];
+            bh[i] = im is null ? Rational.Zero : im.B[i];
+            for (int j = 0; j < s; j++)
+            {
+                a[i, j] = ex[i, j];
+                ah[i, j] = im is null ? Rational.Zero : im[i, j];
+            }
+        }
+
+        var variables = new List<string> { Parser.Theta };
+        foreach (var rhs in model.RightHandSides)
+            if (!variables.Contains(rhs.Variable)) variables.Add(rhs.Variable);
+
+        var explicitParts = new Dictionary<string, Expr>();
+        var implicitParts = new Dictionary<string, Expr>();
+        var implicitLocations = new Dictionary<string, LocationInfo?>();
+        foreach (var rhs in model.RightHandSides)
+        {
+            if (rhs.Part == RhsPart.Explicit) explicitParts[rhs.Variable] = rhs.Body;
+            else
+            {
+                if (X.Any(rhs.Body, r => r.Kind == Binding.Gradient))
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ImplicitUsesGradient, rhs.Location, rhs.Variable));
+                implicitParts[rhs.Variable] = rhs.Body;
+                implicitLocations[rhs.Variable] = rhs.Location;
+            }
+        }
+
+        var coefficients = new Dictionary<string, Expr>();
+        if (model.GradientAt is { } at)
+        {
+            if (!TryLookAhead(at, variables, coefficients, out string reason))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidGradientAt, at.Location, at.Text, reason));
+            foreach (var initial in model.Initials)
+            {
+                if (coefficients.ContainsKey(initial.Variable))
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedFirstPoint, initial.Location,
+                        "'" + initial.Variable + "' enters the [GradientAt] point and has an [Initial] value, so the first gradient would not be at the parameters the caller passes; start '" + initial.Variable + "' at 0 (drop the [Initial]) or take the gradient at theta"));
+            }
+        }
+
+        return new Scheme
+        {
+            Model = model,
+            Stages = s,
+            A = a,
+            B = b,
+            Ah = ah,
+            Bh = bh,
+            Variables = variables,
+            Explicit = explicitParts,
+            Implicit = implicitParts,
+            ImplicitLocation = implicitLocations,
+            PointCoefficients = coefficients,
+        };
+    }
+
+    /// <summary>Writes the point as theta + sum c_x x with hyperparameter-only c_x.</summary>
+    private static bool TryLookAhead(GradientAtModel at, List<string> variables, Dictionary<string, Expr> coefficients, out string reason)
+    {
+        reason = "";
+        if (X.Any(at.Point, r => r.Kind == Binding.Gradient))
+        {
+            reason = "reads the gradient g; the look-ahead point must be built from the state (theta + sigma * m)";
+            return false;
+        }
+        var rest = at.Point;
+        foreach (var v in variables)
+        {
+            if (!Affine.TryDecompose(rest, r => r.Kind == Binding.State && r.Name == v, out var alpha, out var beta, out var why))
+            {
+                reason = "is not affine in '" + v + "': " + why;
+                return false;
+            }
+            if (!X.IsUniform(alpha))
+            {
+                reason = "is not affine in the state: the coefficient of '" + v + "' (" + alpha + ") depends on the state";
+                return false;
+            }
+            if (v == Parser.Theta)
+            {
+                if (!X.IsConst(alpha, 1))
+                {
+                    reason = "must contain theta with coefficient 1 (found " + alpha + "), as in \"theta + sigma * m\"";
+                    return false;
+                }
+            }
+            else if (!X.IsConst(alpha, 0))
+            {
+                coefficients[v] = alpha;
+            }
+            rest = beta;
+        }
+        if (!X.IsConst(rest, 0))
+        {
+            reason = "has a term that is no multiple of a state variable (" + rest + "); the point must be theta plus multiples of state variables";
+            return false;
+        }
+        return true;
+    }
+}

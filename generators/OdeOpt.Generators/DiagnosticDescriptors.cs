@@ -1,0 +1,131 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace OdeOpt.Generators;
+
+/// <summary>Every diagnostic the generator reports. Ids are stable and documented in docs/diagnostics.md.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "OdeOpt";
+    private const string HelpBase = "https://github.com/odeopt/odeopt/blob/main/docs/diagnostics.md#";
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new();
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) => Add(id, title, message, DiagnosticSeverity.Error);
+    private static DiagnosticDescriptor Warning(string id, string title, string message) => Add(id, title, message, DiagnosticSeverity.Warning);
+
+    private static DiagnosticDescriptor Add(string id, string title, string message, DiagnosticSeverity severity)
+    {
+        var d = new DiagnosticDescriptor(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+        s_byId[id] = d;
+        return d;
+    }
+
+    public static DiagnosticDescriptor ById(string id) => s_byId[id];
+
+    public static IEnumerable<DiagnosticDescriptor> All => s_byId.Values;
+
+    public static readonly DiagnosticDescriptor NotPartial = Error("ODEOPT001",
+        "Optimizer class must be partial",
+        "The optimizer class '{0}' must be declared partial so that the generator can add its kernels");
+
+    public static readonly DiagnosticDescriptor TableauParseError = Error("ODEOPT002",
+        "Malformed tableau",
+        "The {0} could not be parsed: {1}");
+
+    public static readonly DiagnosticDescriptor TableauShape = Error("ODEOPT003",
+        "Tableau has the wrong shape",
+        "The {0} has the wrong shape: {1}");
+
+    public static readonly DiagnosticDescriptor ExplicitNotStrictlyLower = Error("ODEOPT004",
+        "Explicit A must be strictly lower triangular",
+        "The explicit tableau's A must be strictly lower triangular, but A[{0},{1}] = {2}");
+
+    public static readonly DiagnosticDescriptor ImplicitNotLower = Error("ODEOPT005",
+        "Implicit A must be lower triangular",
+        "The implicit tableau's A must be lower triangular (diagonally implicit), but A[{0},{1}] = {2}");
+
+    public static readonly DiagnosticDescriptor StageMismatch = Error("ODEOPT006",
+        "Explicit and implicit tableaux differ in stage count",
+        "The explicit tableau has {0} stages but the implicit tableau has {1}; an IMEX pair shares its stages");
+
+    public static readonly DiagnosticDescriptor ImplicitUsesGradient = Error("ODEOPT007",
+        "Implicit part reads the gradient",
+        "The implicit part of '{0}' reads the gradient g; the gradient is never treated implicitly, so move that term to an [Explicit] part");
+
+    public static readonly DiagnosticDescriptor ImplicitNotAffine = Error("ODEOPT008",
+        "Implicit self-dependence is not affine",
+        "The implicit part of '{0}' depends on '{0}' in a way that is not affine ({1}); only a*{0} + b, with a and b free of '{0}', is solved in closed form");
+
+    public static readonly DiagnosticDescriptor UnboundParameter = Error("ODEOPT009",
+        "Parameter binds to nothing",
+        "Parameter '{0}' of '{1}' binds to nothing: a parameter must be named after a state variable ({2}), g, h, t or a hyperparameter in camelCase ({3})");
+
+    public static readonly DiagnosticDescriptor UnsupportedConstruct = Error("ODEOPT010",
+        "Unsupported construct in a right-hand-side body",
+        "'{0}' is not supported in a right-hand-side body: {1}");
+
+    public static readonly DiagnosticDescriptor NoThetaRhs = Error("ODEOPT011",
+        "No right-hand side for theta",
+        "The optimizer '{0}' has no right-hand side for theta, the parameter vector: declare an [Explicit(\"theta\")] or [Implicit(\"theta\")] method");
+
+    public static readonly DiagnosticDescriptor MissingTableau = Error("ODEOPT012",
+        "Missing or conflicting tableau",
+        "{0}");
+
+    public static readonly DiagnosticDescriptor InvalidRhsMethod = Error("ODEOPT013",
+        "Invalid right-hand-side method",
+        "The method '{0}' {1}");
+
+    public static readonly DiagnosticDescriptor CyclicImplicit = Error("ODEOPT014",
+        "Cyclic implicit dependency within a stage",
+        "The implicit parts depend on each other within stage {0} ({1}); a diagonally implicit stage must be solvable one variable at a time");
+
+    public static readonly DiagnosticDescriptor DuplicatePart = Error("ODEOPT015",
+        "A variable has two parts of the same kind",
+        "'{0}' has more than one {1} part ('{2}' and '{3}'); combine them into one method");
+
+    public static readonly DiagnosticDescriptor MultipleStepSize = Error("ODEOPT016",
+        "More than one [StepSize]",
+        "At most one hyperparameter may carry [StepSize]; found '{0}' and '{1}'");
+
+    public static readonly DiagnosticDescriptor InvalidHyperparameter = Error("ODEOPT017",
+        "Invalid hyperparameter",
+        "The hyperparameter '{0}' {1}");
+
+    public static readonly DiagnosticDescriptor InvalidInitial = Error("ODEOPT018",
+        "Invalid [Initial] method",
+        "The [Initial] method '{0}' {1}");
+
+    public static readonly DiagnosticDescriptor InvalidGradientAt = Error("ODEOPT019",
+        "Invalid [GradientAt] point",
+        "[GradientAt(\"{0}\")] {1}");
+
+    public static readonly DiagnosticDescriptor UnsupportedFirstPoint = Error("ODEOPT020",
+        "The first gradient point of a step is not supported",
+        "{0}");
+
+    public static readonly DiagnosticDescriptor DuplicateOptimizerName = Error("ODEOPT021",
+        "Duplicate optimizer name",
+        "The optimizer name '{0}' is used by both '{1}' and '{2}'; names must be unique in an assembly");
+
+    public static readonly DiagnosticDescriptor InvalidOptimizerClass = Error("ODEOPT022",
+        "Invalid optimizer class",
+        "The optimizer class '{0}' {1}");
+
+    public static readonly DiagnosticDescriptor NameConflict = Error("ODEOPT023",
+        "Name used twice",
+        "'{0}' is both {1} and {2}; rename one of them");
+
+    public static readonly DiagnosticDescriptor NoGradientUsed = Error("ODEOPT024",
+        "The scheme never reads the gradient",
+        "No explicit part that the scheme '{0}' uses reads the gradient g, so the optimizer would never look at the loss");
+
+    public static readonly DiagnosticDescriptor InvalidVariableName = Error("ODEOPT025",
+        "Invalid state variable name",
+        "'{0}' {1}");
+
+    public static readonly DiagnosticDescriptor InternalError = Error("ODEOPT099",
+        "Internal generator error",
+        "The OdeOpt generator failed on '{0}': {1}. This is a bug in OdeOpt; please report it with the declaration.");
+}

@@ -1,0 +1,64 @@
+namespace OdeOpt.Generators.Model;
+
+/// <summary>A Butcher tableau as written: exact entries (row-major A), weights b and abscissae c.</summary>
+/// <param name="Stages">s, the number of stages.</param>
+/// <param name="A">s*s entries, row-major.</param>
+/// <param name="B">s weights.</param>
+/// <param name="C">s abscissae as given, or empty when not given (then the row sums of A).</param>
+/// <param name="Exact">False when some entry was written as a decimal that may be a rounded irrational.</param>
+/// <param name="Text">The attribute's strings, for headers and messages.</param>
+internal sealed record TableauModel(
+    int Stages,
+    EquatableArray<Rational> A,
+    EquatableArray<Rational> B,
+    EquatableArray<Rational> C,
+    bool Exact,
+    string Text,
+    LocationInfo? Location)
+{
+    public Rational this[int row, int column] => A[row * Stages + column];
+}
+
+internal sealed record HyperparameterModel(
+    string PropertyName,
+    string ParameterName,
+    double DefaultValue,
+    double? Min,
+    double? Max,
+    bool MinExclusive,
+    bool MaxExclusive,
+    bool IsStepSize,
+    LocationInfo? Location);
+
+internal enum RhsPart { Explicit, Implicit }
+
+/// <summary>One part of the right-hand side of a state variable, as the translated body of its method.</summary>
+internal sealed record RhsModel(string Variable, RhsPart Part, string MethodName, Expr Body, LocationInfo? Location);
+
+internal sealed record InitialModel(string Variable, string MethodName, Expr Body, LocationInfo? Location);
+
+/// <summary>The affine look-ahead point of [GradientAt]: theta + sum of coefficient * variable.</summary>
+internal sealed record GradientAtModel(string Text, Expr Point, LocationInfo? Location);
+
+/// <summary>Everything the generator needs from one [Optimizer] declaration. Plain values only.</summary>
+internal sealed record OptimizerModel(
+    string? Namespace,
+    string ClassName,
+    string Accessibility,
+    string Name,
+    int? DeclaredOrder,
+    TableauModel? Explicit,
+    TableauModel? Implicit,
+    EquatableArray<HyperparameterModel> Hyperparameters,
+    EquatableArray<RhsModel> RightHandSides,
+    EquatableArray<InitialModel> Initials,
+    GradientAtModel? GradientAt,
+    LocationInfo? Location,
+    LocationInfo? OrderLocation)
+{
+    public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
+}
+
+/// <summary>The result of parsing one declaration: the model (null when parsing could not go on) and the
+/// problems found.</summary>
+internal sealed record ParseResult(OptimizerModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -1,0 +1,77 @@
+namespace OdeOpt.Generators.Model;
+
+/// <summary>A per-step uniform: a sub-expression that depends only on hyperparameters, h and t, computed
+/// once per step in double precision and broadcast to the element loop.</summary>
+internal sealed record UniformPlan(string Name, Expr Definition);
+
+/// <summary>Where a kernel reads or writes: the parameter buffer, the gradient, the iterate output, or a
+/// persistent state array (slot &gt;= 0).</summary>
+internal static class Slots
+{
+    public const int Parameters = -1;
+    public const int Gradient = -2;
+    public const int Output = -3;
+}
+
+internal sealed record KernelLoad(string Local, int Slot);
+
+internal sealed record KernelStatement(string Local, Expr Value);
+
+internal sealed record KernelStore(int Slot, string Local);
+
+/// <summary>One fused pass over memory: loads, straight-line per-element statements, stores.</summary>
+/// <param name="Name">Method-name suffix.</param>
+/// <param name="Description">What the pass computes, for the generated comment.</param>
+/// <param name="BeginsStep">Whether the pass begins a new step (t advances; uniforms are recomputed).</param>
+internal sealed record KernelPlan(
+    string Name,
+    string Description,
+    bool BeginsStep,
+    EquatableArray<KernelLoad> Loads,
+    EquatableArray<KernelStatement> Statements,
+    EquatableArray<KernelStore> Stores);
+
+/// <summary>What a persistent array holds at one boundary between passes.</summary>
+internal sealed record SlotContent(int Slot, string Description);
+
+/// <summary>The layout of the persistent arrays at one boundary between passes.</summary>
+internal sealed record BoundaryPlan(string Description, EquatableArray<SlotContent> Slots);
+
+/// <summary>Everything the emitters need: the declaration and the derived plan. Plain values only.</summary>
+/// <param name="Model">The parsed declaration.</param>
+/// <param name="Stages">s.</param>
+/// <param name="GradientStages">The 1-based stages that need a gradient.</param>
+/// <param name="FirstSameAsLast">Whether the last gradient of a step is reused as the next step's first.</param>
+/// <param name="GradientEvaluationsPerStep">Gradients per step in steady state.</param>
+/// <param name="StateVariables">theta first, then the other state variables.</param>
+/// <param name="ArrayCount">Persistent arrays of ParameterCount floats each.</param>
+/// <param name="Uniforms">Per-step hoisted values.</param>
+/// <param name="Kernels">All passes.</param>
+/// <param name="StartKernel">For first-same-as-last schemes, the pass that begins the very first step; otherwise -1.</param>
+/// <param name="Cycle">The passes of one steady step, in order (indices into Kernels).</param>
+/// <param name="InitKernel">The pass that sets [Initial] values from the first gradient, or -1.</param>
+/// <param name="IterateKernels">For each cycle position, the pass that recovers theta into the output; empty when
+/// the parameter buffer is theta itself.</param>
+/// <param name="IterateAtStartKernel">The recovery pass before the first step of a first-same-as-last scheme, or -1.</param>
+/// <param name="Boundaries">Array layouts, for the header: the step start, then each cycle position.</param>
+/// <param name="BytesPerParameter">Bytes read and written per parameter in one steady step.</param>
+internal sealed record OptimizerPlan(
+    OptimizerModel Model,
+    int Stages,
+    EquatableArray<int> GradientStages,
+    bool FirstSameAsLast,
+    int GradientEvaluationsPerStep,
+    EquatableArray<string> StateVariables,
+    int ArrayCount,
+    EquatableArray<UniformPlan> Uniforms,
+    EquatableArray<KernelPlan> Kernels,
+    int StartKernel,
+    EquatableArray<int> Cycle,
+    int InitKernel,
+    EquatableArray<int> IterateKernels,
+    int IterateAtStartKernel,
+    EquatableArray<BoundaryPlan> Boundaries,
+    int BytesPerParameter);
+
+/// <summary>The analysis result: a plan when the declaration is sound, and the problems found.</summary>
+internal sealed record AnalysisResult(OptimizerPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -1,0 +1,83 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using OdeOpt.Generators.Analysis;
+using OdeOpt.Generators.Emit;
+using OdeOpt.Generators.Model;
+using OdeOpt.Generators.Parsing;
+
+namespace OdeOpt.Generators;
+
+/// <summary>
+/// The OdeOpt incremental generator: [Optimizer] declaration -> parse -> model -> analysis (tableaux,
+/// stage plan) -> emit. This file only wires the steps.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class OptimizerGenerator : IIncrementalGenerator
+{
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var declarations = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                Parser.OptimizerAttribute,
+                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                transform: static (ctx, ct) => Parser.Parse(ctx, ct))
+            .WithTrackingName(TrackingNames.Declarations);
+
+        var analyses = declarations
+            .Select(static (parsed, ct) => parsed.Model is null ? null : Analyzer.Analyze(parsed.Model, ct))
+            .WithTrackingName(TrackingNames.Plans);
+
+        var plans = analyses
+            .Select(static (analysis, _) => analysis?.Plan)
+            .Where(static plan => plan is not null)
+            .WithTrackingName(TrackingNames.Sources);
+
+        context.RegisterSourceOutput(plans, static (spc, plan) => EmitSource(spc, plan!));
+
+        // Diagnostics travel in their own outputs, so that the source output depends only on the plans.
+        context.RegisterSourceOutput(declarations.Select(static (d, _) => d.Diagnostics), static (spc, list) => Report(spc, list));
+        context.RegisterSourceOutput(analyses.Select(static (a, _) => a?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty), static (spc, list) => Report(spc, list));
+
+        var names = declarations
+            .Select(static (d, _) => d.Model is null ? null : new NameEntry(d.Model.Name, d.Model.FullName, d.Model.Location))
+            .Where(static n => n is not null)
+            .Collect()
+            .WithTrackingName(TrackingNames.Names);
+        context.RegisterSourceOutput(names, static (spc, entries) => ReportDuplicateNames(spc, entries!));
+    }
+
+    private sealed record NameEntry(string Name, string Type, LocationInfo? Location);
+
+    private static void EmitSource(SourceProductionContext context, OptimizerPlan plan)
+    {
+        string source;
+        try
+        {
+            source = CpuEmitter.Emit(plan);
+        }
+        catch (Exception ex)
+        {
+            context.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, plan.Model.Location, plan.Model.ClassName, ex.GetType().Name + ": " + ex.Message).ToDiagnostic());
+            return;
+        }
+        context.AddSource(plan.Model.FullName + ".OdeOpt.g.cs", source);
+    }
+
+    private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
+    {
+        foreach (var d in diagnostics) context.ReportDiagnostic(d.ToDiagnostic());
+    }
+
+    private static void ReportDuplicateNames(SourceProductionContext context, ImmutableArray<NameEntry?> entries)
+    {
+        foreach (var group in entries.Where(e => e is not null).GroupBy(e => e!.Name))
+        {
+            var list = group.ToList();
+            for (int i = 1; i < list.Count; i++)
+                context.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateOptimizerName, list[i]!.Location, group.Key, list[0]!.Type, list[i]!.Type).ToDiagnostic());
+        }
+    }
+}

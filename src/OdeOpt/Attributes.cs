@@ -1,0 +1,167 @@
+using System;
+
+namespace OdeOpt;
+
+/// <summary>
+/// Declares an optimizer: the partial class it is placed on becomes a fused kernel generated from the
+/// tableau pair and the split right-hand side declared on its members.
+/// </summary>
+/// <remarks>
+/// The class must be <c>partial</c>, top-level and non-generic. The generator adds a constructor
+/// <c>(int parameterCount)</c>, a static <c>Info</c>, the members of <see cref="IOptimizer"/> and, when one
+/// gradient per step suffices, <see cref="ISingleGradientOptimizer"/>.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class OptimizerAttribute : Attribute
+{
+    /// <param name="name">The registry name, kebab-case by convention (for example <c>"imex-trapezoidal-adam"</c>).</param>
+    public OptimizerAttribute(string name) => Name = name;
+
+    /// <summary>The registry name.</summary>
+    public string Name { get; }
+
+    /// <summary>The order the scheme is claimed to have; checked at compile time against the pair's order conditions.</summary>
+    public int Order { get; set; }
+}
+
+/// <summary>
+/// The explicit Butcher tableau: <c>A</c> strictly lower triangular, rows separated by <c>;</c>, entries by
+/// spaces or commas, each a rational (<c>1/3</c>) or a decimal (<c>0.5</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class ExplicitTableauAttribute : Attribute
+{
+    /// <param name="a">The matrix A, for example <c>"0 0; 1 0"</c>.</param>
+    public ExplicitTableauAttribute(string a) => A = a;
+
+    /// <summary>The matrix A.</summary>
+    public string A { get; }
+
+    /// <summary>The weights b (required).</summary>
+    public string? B { get; set; }
+
+    /// <summary>The abscissae c (optional; the row sums of A when omitted).</summary>
+    public string? C { get; set; }
+}
+
+/// <summary>
+/// The implicit Butcher tableau: <c>A</c> lower triangular (diagonally implicit), same number of stages as
+/// the explicit one.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class ImplicitTableauAttribute : Attribute
+{
+    /// <param name="a">The matrix A, for example <c>"0 0; 1/2 1/2"</c>.</param>
+    public ImplicitTableauAttribute(string a) => A = a;
+
+    /// <summary>The matrix A.</summary>
+    public string A { get; }
+
+    /// <summary>The weights b (required).</summary>
+    public string? B { get; set; }
+
+    /// <summary>The abscissae c (optional; the row sums of A when omitted).</summary>
+    public string? C { get; set; }
+}
+
+/// <summary>Built-in named IMEX pairs; shorthand for the corresponding tableau attributes.</summary>
+public enum ImexSchemes
+{
+    /// <summary>IMEX Euler: forward Euler for the explicit part, backward Euler for the implicit part (order 1). Adam is this scheme.</summary>
+    Euler,
+    /// <summary>Explicit trapezoidal (Heun) with implicit trapezoidal (Crank–Nicolson) (order 2).</summary>
+    Trapezoidal,
+    /// <summary>Explicit midpoint with implicit midpoint (order 2; two gradients per step).</summary>
+    Midpoint,
+    /// <summary>Ascher–Ruuth–Spiteri (1997) ARS(2,2,2), L-stable implicit part (order 2).</summary>
+    Ars222,
+    /// <summary>Ascher–Ruuth–Spiteri (1997) ARS(2,3,3) (order 3).</summary>
+    Ars233,
+}
+
+/// <summary>Uses a built-in named IMEX pair instead of explicit tableau attributes.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class ImexSchemeAttribute : Attribute
+{
+    /// <param name="scheme">The named pair.</param>
+    public ImexSchemeAttribute(ImexSchemes scheme) => Scheme = scheme;
+
+    /// <summary>The named pair.</summary>
+    public ImexSchemes Scheme { get; }
+}
+
+/// <summary>Marks a static <c>float</c> method as the explicit part of the right-hand side of a state variable.</summary>
+/// <remarks>Parameters bind by name: state variables, <c>g</c> (gradient at the stage point), hyperparameters
+/// in camelCase, <c>h</c> (step size) and <c>t</c> (1-based step index).</remarks>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class ExplicitAttribute : Attribute
+{
+    /// <param name="variable">The state variable, <c>"theta"</c> for the parameters.</param>
+    public ExplicitAttribute(string variable) => Variable = variable;
+
+    /// <summary>The state variable.</summary>
+    public string Variable { get; }
+}
+
+/// <summary>Marks a static <c>float</c> method as the implicit part of the right-hand side of a state variable.</summary>
+/// <remarks>The implicit part may not read <c>g</c>. When it reads its own variable it must be affine in it.</remarks>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class ImplicitAttribute : Attribute
+{
+    /// <param name="variable">The state variable.</param>
+    public ImplicitAttribute(string variable) => Variable = variable;
+
+    /// <summary>The state variable.</summary>
+    public string Variable { get; }
+}
+
+/// <summary>Marks a static <c>float</c> method giving the value of a state variable before the first step,
+/// from <c>g</c> and <c>theta</c> at the first gradient and hyperparameters. Without it the value is 0.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class InitialAttribute : Attribute
+{
+    /// <param name="variable">The state variable.</param>
+    public InitialAttribute(string variable) => Variable = variable;
+
+    /// <summary>The state variable.</summary>
+    public string Variable { get; }
+}
+
+/// <summary>Marks a settable <c>float</c> property as a hyperparameter, bound in bodies by its camelCase name.
+/// Every step checks that it is finite and inside its range before anything is written.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class HyperparameterAttribute : Attribute
+{
+    /// <summary>The smallest allowed value (inclusive unless <see cref="MinExclusive"/>); none when unset.</summary>
+    public double Min { get; set; } = double.NaN;
+
+    /// <summary>The largest allowed value (inclusive unless <see cref="MaxExclusive"/>); none when unset.</summary>
+    public double Max { get; set; } = double.NaN;
+
+    /// <summary>Whether <see cref="Min"/> itself is excluded.</summary>
+    public bool MinExclusive { get; set; }
+
+    /// <summary>Whether <see cref="Max"/> itself is excluded.</summary>
+    public bool MaxExclusive { get; set; }
+}
+
+/// <summary>Makes a hyperparameter the step size <c>h</c> of the time integrator. Without one, <c>h = 1</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class StepSizeAttribute : Attribute
+{
+}
+
+/// <summary>
+/// Takes the gradient at an affine look-ahead point such as <c>"theta + sigma * m"</c> (Nesterov,
+/// super-acceleration). The parameter buffer then holds the look-ahead point; <see cref="IOptimizer.GetIterate"/>
+/// recovers theta.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class GradientAtAttribute : Attribute
+{
+    /// <param name="point">theta plus a linear combination of state variables with hyperparameter coefficients.</param>
+    public GradientAtAttribute(string point) => Point = point;
+
+    /// <summary>The look-ahead point.</summary>
+    public string Point { get; }
+}

@@ -1,0 +1,60 @@
+using System;
+using System.IO;
+
+namespace OdeOpt;
+
+/// <summary>Computes the gradient of the loss at <paramref name="parameters"/> into <paramref name="gradient"/>.</summary>
+/// <param name="parameters">The point where the gradient is wanted (ParameterCount floats).</param>
+/// <param name="gradient">Receives the gradient (ParameterCount floats).</param>
+public delegate void GradientFunction(ReadOnlySpan<float> parameters, Span<float> gradient);
+
+/// <summary>An optimizer: a time integrator of an ODE whose right-hand side reads the gradient of a loss.</summary>
+/// <remarks>
+/// The parameter buffer passed to <c>Step</c> always holds the point where the next gradient must be evaluated.
+/// For most schemes that is theta itself; for look-ahead schemes (<see cref="GradientAtAttribute"/>) it is the
+/// look-ahead point and <see cref="GetIterate"/> recovers theta.
+/// </remarks>
+public interface IOptimizer
+{
+    /// <summary>What the optimizer is: its scheme, cost per step and hyperparameters.</summary>
+    OptimizerInfo Info { get; }
+
+    /// <summary>The number of parameters every buffer must hold.</summary>
+    int ParameterCount { get; }
+
+    /// <summary>The number of steps begun since construction or <see cref="Reset"/>; the step index t of the latest step.</summary>
+    long StepCount { get; }
+
+    /// <summary>Advances one step, evaluating the gradient as often as the scheme needs
+    /// (<see cref="OptimizerInfo.GradientEvaluationsPerStep"/>).</summary>
+    /// <param name="parameters">The parameter buffer, updated in place.</param>
+    /// <param name="gradient">Evaluates the gradient at the points the scheme asks for.</param>
+    /// <exception cref="ArgumentException">A buffer has the wrong length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or outside its range; nothing was changed.</exception>
+    void Step(Span<float> parameters, GradientFunction gradient);
+
+    /// <summary>Writes theta, the current iterate, into <paramref name="iterate"/>. Equal to the parameter buffer unless
+    /// the gradient is taken at a look-ahead point.</summary>
+    void GetIterate(ReadOnlySpan<float> parameters, Span<float> iterate);
+
+    /// <summary>Forgets all state: the next step is a first step again.</summary>
+    void Reset();
+
+    /// <summary>Writes the optimizer state (step count, hyperparameters, every persistent array) to a stream.</summary>
+    void SaveState(Stream stream);
+
+    /// <summary>Restores a state written by <see cref="SaveState"/>.</summary>
+    /// <exception cref="InvalidDataException">The stream is not a state of this optimizer, format and parameter count,
+    /// or is truncated or corrupted; nothing was changed.</exception>
+    void LoadState(Stream stream);
+}
+
+/// <summary>An optimizer that needs exactly one gradient per step and can therefore be driven by a gradient
+/// computed by the caller.</summary>
+public interface ISingleGradientOptimizer : IOptimizer
+{
+    /// <summary>Advances one step with the gradient evaluated at the current contents of <paramref name="parameters"/>.</summary>
+    /// <exception cref="ArgumentException">A buffer has the wrong length or the buffers overlap.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or outside its range; nothing was changed.</exception>
+    void Step(Span<float> parameters, ReadOnlySpan<float> gradient);
+}

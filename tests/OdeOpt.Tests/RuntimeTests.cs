@@ -1,0 +1,223 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using OdeOpt.Optimizers;
+using OdeOpt.Runtime;
+using Xunit;
+
+namespace OdeOpt.Tests;
+
+/// <summary>What every optimizer guarantees: bad input is rejected before anything changes, a step allocates
+/// nothing, results do not depend on the thread count, state round-trips, the registry finds it.</summary>
+public class RuntimeTests
+{
+    public static IEnumerable<object[]> AllOptimizers() =>
+        new[] { "adam", "imex-trapezoidal-adam", "sgd", "test-unbiased-adam-euler", "test-unbiased-adam-trapezoidal", "test-rk4-gradient-flow",
+                "test-look-ahead-momentum", "test-damped-momentum" }.Select(n => new object[] { n });
+
+    private static void Quadratic(ReadOnlySpan<float> x, Span<float> g)
+    {
+        for (int i = 0; i < x.Length; i++) g[i] = (1 + i % 7) * 0.1f * (x[i] - 0.5f) + 0.01f * MathF.Sin(x[i]);
+    }
+
+    private static float[] Start(int n) => Enumerable.Range(0, n).Select(i => MathF.Cos(i * 0.37f) * 2).ToArray();
+
+    private static byte[] State(IOptimizer opt)
+    {
+        var ms = new MemoryStream();
+        opt.SaveState(ms);
+        return ms.ToArray();
+    }
+
+    [Theory]
+    [MemberData(nameof(AllOptimizers))]
+    public void Wrong_lengths_and_bad_hyperparameters_throw_before_anything_changes(string name)
+    {
+        const int n = 33;
+        var opt = OptimizerRegistry.Create(name, n);
+        var p = Start(n);
+        for (int s = 0; s < 3; s++) opt.Step(p, Quadratic);
+        var before = State(opt);
+        var pBefore = (float[])p.Clone();
+
+        Assert.Throws<ArgumentException>(() => opt.Step(new float[n + 1], Quadratic));
+        Assert.Throws<ArgumentNullException>(() => opt.Step(p, null!));
+        if (opt is ISingleGradientOptimizer single)
+        {
+            Assert.Throws<ArgumentException>(() => single.Step(p, new float[n - 1]));
+            Assert.Throws<ArgumentException>(() => single.Step(new float[n - 1], new float[n]));
+            Assert.Throws<ArgumentException>(() => single.Step(p, p));
+        }
+
+        var hyper = opt.Info.Hyperparameters[0];
+        var property = opt.GetType().GetProperty(hyper.Name)!;
+        object old = property.GetValue(opt)!;
+        foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+        {
+            property.SetValue(opt, bad);
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => opt.Step(p, Quadratic));
+            Assert.Contains(hyper.Name, e.Message);
+            if (opt is ISingleGradientOptimizer s1) Assert.Throws<ArgumentOutOfRangeException>(() => s1.Step(p, new float[n]));
+        }
+        if (!double.IsNaN(hyper.Min))
+        {
+            property.SetValue(opt, (float)hyper.Min - 1);
+            Assert.Throws<ArgumentOutOfRangeException>(() => opt.Step(p, Quadratic));
+        }
+        property.SetValue(opt, old);
+
+        Assert.Equal(pBefore, p);
+        Assert.Equal(before, State(opt));
+        Assert.Throws<ArgumentOutOfRangeException>(() => OptimizerRegistry.Create(name, 0));
+    }
+
+    [Fact]
+    public void Exclusive_bounds_are_enforced()
+    {
+        var opt = new Adam(4) { Beta1 = 1f };
+        var p = new float[4];
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => opt.Step(p, new float[4]));
+        Assert.Contains("Beta1", e.Message);
+        Assert.Contains("[0, 1)", e.Message);
+        opt.Beta1 = 0.99f;
+        opt.Step(p, new float[4]);
+        Assert.Equal(1, opt.StepCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllOptimizers))]
+    public void A_step_allocates_nothing(string name)
+    {
+        foreach (int n in new[] { 1000, 300_000 })
+        {
+            var opt = OptimizerRegistry.Create(name, n);
+            var p = Start(n);
+            GradientFunction grad = Quadratic;
+            var g = new float[n];
+            for (int s = 0; s < 3; s++) opt.Step(p, grad);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int s = 0; s < 20; s++) opt.Step(p, grad);
+            if (opt is ISingleGradientOptimizer single)
+                for (int s = 0; s < 20; s++) { Quadratic(p, g); single.Step(p, g); }
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated == 0, $"{name} at n={n} allocated {allocated} bytes in 40 steps");
+        }
+    }
+
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("imex-trapezoidal-adam")]
+    [InlineData("test-rk4-gradient-flow")]
+    public void Results_are_bit_identical_for_any_thread_count(string name)
+    {
+        const int n = 600_001; // above the parallel threshold, not a multiple of any vector width
+        float[] Run(int threads)
+        {
+            var o = OptimizerRegistry.Create(name, n);
+            o.GetType().GetProperty("MaxDegreeOfParallelism")!.SetValue(o, threads);
+            var p = Start(n);
+            for (int s = 0; s < 4; s++) o.Step(p, Quadratic);
+            return p;
+        }
+        var one = Run(1);
+        var all = Run(Environment.ProcessorCount);
+        Assert.True(Environment.ProcessorCount > 1 ? n >= KernelSettings.ParallelThreshold : true);
+        Assert.Equal(one, all);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllOptimizers))]
+    public void Save_then_load_then_continue_is_bit_identical(string name)
+    {
+        const int n = 57;
+        var a = OptimizerRegistry.Create(name, n);
+        var pa = Start(n);
+        for (int s = 0; s < 7; s++) a.Step(pa, Quadratic);
+        var saved = State(a);
+        var pb = (float[])pa.Clone();
+        for (int s = 0; s < 5; s++) a.Step(pa, Quadratic);
+
+        var b = OptimizerRegistry.Create(name, n);
+        b.LoadState(new MemoryStream(saved));
+        Assert.Equal(7, b.StepCount);
+        for (int s = 0; s < 5; s++) b.Step(pb, Quadratic);
+        Assert.Equal(pa, pb);
+        var ia = new float[n]; var ib = new float[n];
+        a.GetIterate(pa, ia);
+        b.GetIterate(pb, ib);
+        Assert.Equal(ia, ib);
+    }
+
+    [Fact]
+    public void Bad_state_streams_throw_InvalidDataException_and_change_nothing()
+    {
+        const int n = 16;
+        var source = new ImexTrapezoidalAdam(n) { LearningRate = 0.05f };
+        var p = Start(n);
+        for (int s = 0; s < 3; s++) source.Step(p, Quadratic);
+        var good = State(source);
+
+        var target = new ImexTrapezoidalAdam(n);
+        var q = Start(n);
+        for (int s = 0; s < 2; s++) target.Step(q, Quadratic);
+        var before = State(target);
+
+        void Rejects(byte[] data, string fragment)
+        {
+            var e = Assert.Throws<InvalidDataException>(() => target.LoadState(new MemoryStream(data)));
+            Assert.Contains(fragment, e.Message);
+            Assert.Equal(before, State(target));
+        }
+
+        Rejects(good.Take(good.Length - 9).ToArray(), "");
+        Rejects(Array.Empty<byte>(), "truncated");
+        for (int i = 0; i < good.Length; i += Math.Max(1, good.Length / 23))
+        {
+            var flipped = (byte[])good.Clone();
+            flipped[i] ^= 0x10;
+            Rejects(flipped, "");
+        }
+        var corrupted = (byte[])good.Clone();
+        corrupted[corrupted.Length - 20] ^= 1;
+        Rejects(corrupted, "checksum");
+        Rejects(State(new Adam(n)), "adam");
+        Rejects(State(new ImexTrapezoidalAdam(n + 1)), "parameters");
+        var newer = (byte[])good.Clone();
+        newer[8] = 99;
+        Rejects(newer, "version");
+
+        target.LoadState(new MemoryStream(good));
+        Assert.Equal(good, State(target));
+        Assert.Equal(0.05f, target.LearningRate);
+    }
+
+    [Fact]
+    public void Reset_starts_over()
+    {
+        var opt = new ImexTrapezoidalAdam(8);
+        var p1 = Start(8);
+        for (int s = 0; s < 5; s++) opt.Step(p1, Quadratic);
+        opt.Reset();
+        Assert.Equal(0, opt.StepCount);
+        var p2 = Start(8);
+        var fresh = new ImexTrapezoidalAdam(8);
+        var p3 = Start(8);
+        for (int s = 0; s < 5; s++) { opt.Step(p2, Quadratic); fresh.Step(p3, Quadratic); }
+        Assert.Equal(p3, p2);
+    }
+
+    [Fact]
+    public void The_registry_lists_and_creates_every_optimizer_in_loaded_assemblies()
+    {
+        var names = OptimizerRegistry.Names;
+        foreach (var expected in new[] { "adam", "imex-trapezoidal-adam", "sgd", "test-rk4-gradient-flow", "test-look-ahead-momentum" })
+            Assert.Contains(expected, names);
+        var adam = OptimizerRegistry.Create("adam", 5);
+        Assert.IsType<Adam>(adam);
+        Assert.Equal(5, adam.ParameterCount);
+        Assert.Same(Adam.Info, adam.Info);
+        var e = Assert.Throws<ArgumentException>(() => OptimizerRegistry.Create("adamm", 5));
+        Assert.Contains("imex-trapezoidal-adam", e.Message);
+    }
+}

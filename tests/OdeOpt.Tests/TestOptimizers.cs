@@ -1,0 +1,79 @@
+using System;
+
+namespace OdeOpt.Tests;
+
+// Optimizers declared by the tests themselves: they go through the same generator as the built-ins.
+
+/// <summary>The unbiased Adam ODE m' = a1 (g - m), v' = a2 (g^2 - v), theta' = -m / (sqrt(v) + eps),
+/// m(0) = g0, v(0) = g0^2, under IMEX Euler.</summary>
+[Optimizer("test-unbiased-adam-euler")]
+[ImexScheme(ImexSchemes.Euler)]
+public partial class UnbiasedAdamEuler
+{
+    [Hyperparameter(Min = 0), StepSize] public float H { get; set; } = 0.1f;
+    [Hyperparameter(Min = 0)] public float A1 { get; set; } = 1f;
+    [Hyperparameter(Min = 0)] public float A2 { get; set; } = 2f;
+    [Hyperparameter(Min = 0)] public float Eps { get; set; } = 1e-8f;
+
+    [Explicit("m")] static float M(float g, float m, float a1) => a1 * (g - m);
+    [Explicit("v")] static float V(float g, float v, float a2) => a2 * (g * g - v);
+    [Implicit("theta")] static float Theta(float m, float v, float eps) => -m / (MathF.Sqrt(v) + eps);
+    [Initial("m")] static float M0(float g) => g;
+    [Initial("v")] static float V0(float g) => g * g;
+}
+
+/// <summary>The same ODE under the IMEX trapezoidal pair.</summary>
+[Optimizer("test-unbiased-adam-trapezoidal")]
+[ImexScheme(ImexSchemes.Trapezoidal)]
+public partial class UnbiasedAdamTrapezoidal
+{
+    [Hyperparameter(Min = 0), StepSize] public float H { get; set; } = 0.1f;
+    [Hyperparameter(Min = 0)] public float A1 { get; set; } = 1f;
+    [Hyperparameter(Min = 0)] public float A2 { get; set; } = 2f;
+    [Hyperparameter(Min = 0)] public float Eps { get; set; } = 1e-8f;
+
+    [Explicit("m")] static float M(float g, float m, float a1) => a1 * (g - m);
+    [Explicit("v")] static float V(float g, float v, float a2) => a2 * (g * g - v);
+    [Implicit("theta")] static float Theta(float m, float v, float eps) => -m / (MathF.Sqrt(v) + eps);
+    [Initial("m")] static float M0(float g) => g;
+    [Initial("v")] static float V0(float g) => g * g;
+}
+
+/// <summary>Classical RK4 on the gradient flow theta' = -g: four gradients per step.</summary>
+[Optimizer("test-rk4-gradient-flow", Order = 4)]
+[ExplicitTableau("0 0 0 0; 1/2 0 0 0; 0 1/2 0 0; 0 0 1 0", B = "1/6 1/3 1/3 1/6")]
+public partial class Rk4GradientFlow
+{
+    [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 0.1f;
+
+    [Explicit("theta")] static float Theta(float g) => -g;
+}
+
+/// <summary>Heavy ball with a look-ahead gradient (Nakerst et al.): m_{i} = mu m_{i-1} - eta grad L(theta_i + sigma m_{i-1}),
+/// theta_{i+1} = theta_i + m_i. Symplectic (IMEX) Euler with h = 1.</summary>
+[Optimizer("test-look-ahead-momentum")]
+[ImexScheme(ImexSchemes.Euler)]
+[GradientAt("theta + sigma * m")]
+public partial class LookAheadMomentum
+{
+    [Hyperparameter(Min = 0)] public float Eta { get; set; } = 0.01f;
+    [Hyperparameter(Min = 0, Max = 1)] public float Mu { get; set; } = 0.9f;
+    [Hyperparameter] public float Sigma { get; set; } = 2f;
+
+    [Explicit("m")] static float M(float g, float m, float mu, float eta) => (mu - 1) * m - eta * g;
+    [Implicit("theta")] static float Theta(float m) => m;
+}
+
+/// <summary>Backward Euler on a linear damping term: m' = -gamma m (implicit, affine in m) + g (explicit), theta' = -m.
+/// Exercises the closed-form implicit solve m_{n+1} = (m_n + h g) / (1 + h gamma).</summary>
+[Optimizer("test-damped-momentum")]
+[ImexScheme(ImexSchemes.Euler)]
+public partial class DampedMomentum
+{
+    [Hyperparameter(Min = 0), StepSize] public float H { get; set; } = 0.1f;
+    [Hyperparameter(Min = 0)] public float Gamma { get; set; } = 3f;
+
+    [Explicit("m")] static float MExplicit(float g) => g;
+    [Implicit("m")] static float MImplicit(float m, float gamma) => -gamma * m;
+    [Implicit("theta")] static float Theta(float m) => -m;
+}
