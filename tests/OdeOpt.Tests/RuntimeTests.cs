@@ -96,12 +96,18 @@ public class RuntimeTests
             GradientFunction grad = Quadratic;
             var g = new float[n];
             for (int s = 0; s < 3; s++) opt.Step(p, grad);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int s = 0; s < 20; s++) opt.Step(p, grad);
-            if (opt is ISingleGradientOptimizer single)
-                for (int s = 0; s < 20; s++) { Quadratic(p, g); single.Step(p, g); }
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.True(allocated == 0, $"{name} at n={n} allocated {allocated} bytes in 40 steps");
+            // The runtime itself may allocate once in a while on this thread (tiered JIT call counting, lazily created
+            // wait handles), so look at several windows of 40 steps: an allocation per step shows in every window.
+            long allocated = long.MaxValue;
+            for (int window = 0; window < 5 && allocated != 0; window++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int s = 0; s < 20; s++) opt.Step(p, grad);
+                if (opt is ISingleGradientOptimizer single)
+                    for (int s = 0; s < 20; s++) { Quadratic(p, g); single.Step(p, g); }
+                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+            Assert.True(allocated == 0, $"{name} at n={n} allocated {allocated} bytes in each of 5 windows of 40 steps");
         }
     }
 

@@ -110,3 +110,24 @@ public class SchemeTests
         Assert.True(error <= 1e-5, $"error {error:E3}");
     }
 }
+
+public class FirstStepConditionTests
+{
+    [Fact]
+    public void Torch_momentum_with_a_first_step_condition_matches_real_PyTorch()
+    {
+        var golden = Golden.Load();
+        var steps = golden.Steps("SGD", "{\"lr\": 0.05, \"momentum\": 0.9}");
+        int n = golden.X0.Length;
+        var opt = new TorchMomentum(n) { LearningRate = 0.05f, Momentum = 0.9f };
+        var p = Problems.ToFloat(golden.X0);
+        var grad = Problems.ToFloat(golden.Gradient, n);
+        double worst = 0;
+        for (int s = 0; s < steps.Length; s++)
+        {
+            opt.Step(p, grad);
+            worst = Math.Max(worst, Problems.MaxRelativeError(p, steps[s]));
+        }
+        Assert.True(worst <= 1e-5, $"error {worst:E3}");
+    }
+}

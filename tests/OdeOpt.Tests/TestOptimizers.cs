@@ -77,3 +77,16 @@ public partial class DampedMomentum
     [Implicit("m")] static float MImplicit(float m, float gamma) => -gamma * m;
     [Implicit("theta")] static float Theta(float m) => -m;
 }
+
+/// <summary>torch.optim.SGD with momentum: b_1 = g_1, b_t = mu b_{t-1} + g_t, theta -= lr b_t. The first-step rule is a
+/// condition on t (a uniform condition inside the element loop).</summary>
+[Optimizer("test-torch-momentum")]
+[ImexScheme(ImexSchemes.Euler)]
+public partial class TorchMomentum
+{
+    [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 0.05f;
+    [Hyperparameter(Min = 0)] public float Momentum { get; set; } = 0.9f;
+
+    [Explicit("b")] static float B(float g, float b, float momentum, float h, int t) => (t == 1 ? g - b : (momentum - 1) * b + g) / h;
+    [Implicit("theta")] static float Theta(float b) => -b;
+}

@@ -381,7 +381,8 @@ internal sealed class StagePlanner
     internal Expr Hoist(Expr e)
     {
         if (e is ConstExpr || e is RefExpr { Kind: Binding.Local or Binding.Uniform or Binding.PrevUniform }) return e;
-        if (X.IsUniform(e))
+        // A condition is never a float uniform itself: its operands are hoisted and the comparison stays in the loop.
+        if (X.IsUniform(e) && !IsBoolean(e))
         {
             bool prev = X.Any(e, r => r.Name.StartsWith(PrevPrefix, StringComparison.Ordinal));
             var definition = X.Substitute(e, r => r.Name.StartsWith(PrevPrefix, StringComparison.Ordinal) ? new RefExpr(r.Kind, r.Name.Substring(PrevPrefix.Length)) : null);
@@ -402,6 +403,8 @@ internal sealed class StagePlanner
             _ => e,
         };
     }
+
+    private static bool IsBoolean(Expr e) => e is BinaryExpr b && (ExprText.IsComparison(b.Op) || ExprText.IsLogical(b.Op)) || e is UnaryExpr { Op: UnaryOp.Not };
 
     /// <summary>Writes e as scale * rest with scale free of per-element values, so that the scale can be folded
     /// into the per-step coefficient that multiplies e (h * A_ij * scale is one uniform).</summary>
