@@ -125,6 +125,22 @@ internal static class DiagnosticDescriptors
         "Invalid state variable name",
         "'{0}' {1}");
 
+    public static readonly DiagnosticDescriptor OrderNotReached = Error("ODEOPT040",
+        "The pair does not have the declared order",
+        "The optimizer '{0}' declares Order = {1}, but its tableau pair has order {2}: the condition {3}");
+
+    public static readonly DiagnosticDescriptor OrderNotCheckable = Error("ODEOPT041",
+        "Declared order cannot be checked",
+        "Order = {0} cannot be checked: OdeOpt checks orders 1 to {1} for {2}; the pair has order {3}");
+
+    public static readonly DiagnosticDescriptor WeightsNotConsistent = Warning("ODEOPT042",
+        "Weights do not sum to 1",
+        "The {0} tableau's weights B sum to {1}, not 1: the scheme is not consistent (it does not converge to the ODE)");
+
+    public static readonly DiagnosticDescriptor AbscissaeNotRowSums = Error("ODEOPT043",
+        "C is not the row sums of A",
+        "The {0} tableau's C[{1}] = {2}, but row {1} of A sums to {3}; OdeOpt's right-hand sides are autonomous, so C must be the row sums of A (or be left out)");
+
     public static readonly DiagnosticDescriptor InternalError = Error("ODEOPT099",
         "Internal generator error",
         "The OdeOpt generator failed on '{0}': {1}. This is a bug in OdeOpt; please report it with the declaration.");

@@ -48,7 +48,9 @@ public sealed class OptimizerInfo
     /// <summary>The optimizer's type.</summary>
     public required Type OptimizerType { get; init; }
 
-    /// <summary>The order of the scheme: the declared <c>Order</c>, or 0 when none was declared.</summary>
+    /// <summary>The order of the tableau pair: the largest p whose order conditions (coupling conditions included for an
+    /// IMEX pair) all hold, found at compile time in exact arithmetic. Checked up to 4 for an explicit tableau and 3 for
+    /// a pair.</summary>
     public int Order { get; init; }
 
     /// <summary>The number of stages s of the tableau pair.</summary>
@@ -66,9 +68,18 @@ public sealed class OptimizerInfo
     /// <summary>The state variables, theta first.</summary>
     public IReadOnlyList<string> StateVariables { get; init; } = Array.Empty<string>();
 
-    /// <summary>The largest beta with |R(x)| &lt;= 1 on [-beta, 0] for the explicit tableau's stability function, or NaN
-    /// when not analysed.</summary>
+    /// <summary>The largest beta with |R(x)| &lt;= 1 on [-beta, 0] for the explicit tableau's stability function
+    /// R(z) = 1 + z b^T (I - zA)^{-1} 1. For gradient descent on an L-smooth convex loss with the gradient treated by
+    /// this tableau, the step size must satisfy h &lt;= beta / L (forward Euler: |1 + h lambda| &lt;= 1, beta = 2).</summary>
     public double StabilityBound { get; init; } = double.NaN;
+
+    /// <summary>For a scheme with an implicit part: whether the implicit tableau is A-stable (|R(z)| &lt;= 1 for Re z &lt;= 0);
+    /// null without an implicit part.</summary>
+    public bool? ImplicitAStable { get; init; }
+
+    /// <summary>For a scheme with an implicit part: whether the implicit tableau is L-stable (A-stable and R(infinity) = 0);
+    /// null without an implicit part.</summary>
+    public bool? ImplicitLStable { get; init; }
 
     /// <summary>The hyperparameters, in declaration order.</summary>
     public IReadOnlyList<HyperparameterInfo> Hyperparameters { get; init; } = Array.Empty<HyperparameterInfo>();

@@ -35,7 +35,9 @@ internal static class Analyzer
         {
             var scheme = Validate(model, diagnostics);
             if (scheme is null || HasErrors(diagnostics)) return new AnalysisResult(null, diagnostics.ToEquatableArray());
-            var plan = new StagePlanner(scheme, diagnostics, cancellationToken).Plan();
+            var properties = AnalyzeTableaux(scheme, diagnostics);
+            if (HasErrors(diagnostics)) return new AnalysisResult(null, diagnostics.ToEquatableArray());
+            var plan = new StagePlanner(scheme, properties, diagnostics, cancellationToken).Plan();
             return new AnalysisResult(HasErrors(diagnostics) ? null : plan, diagnostics.ToEquatableArray());
         }
         catch (OperationCanceledException)
@@ -137,6 +139,69 @@ internal static class Analyzer
             ImplicitLocation = implicitLocations,
             PointCoefficients = coefficients,
         };
+    }
+
+    /// <summary>Order conditions and linear stability of the pair; checks a declared Order and the weights.</summary>
+    private static SchemeProperties AnalyzeTableaux(Scheme scheme, List<DiagnosticInfo> diagnostics)
+    {
+        var model = scheme.Model;
+        var ex = model.Explicit!;
+        bool hasImplicit = scheme.Implicit.Count > 0;
+        bool exact = ex.Exact && (!hasImplicit || model.Implicit is null || model.Implicit.Exact);
+
+        CheckAbscissae(ex, "explicit", diagnostics);
+        if (hasImplicit && model.Implicit is not null) CheckAbscissae(model.Implicit, "implicit", diagnostics);
+        CheckWeights(scheme.B, ex, "explicit", diagnostics);
+        if (hasImplicit && model.Implicit is not null) CheckWeights(scheme.Bh, model.Implicit, "implicit", diagnostics);
+
+        var conditions = hasImplicit
+            ? OrderConditions.Pair(scheme.A, scheme.B, scheme.Ah, scheme.Bh, exact)
+            : OrderConditions.Single(scheme.A, scheme.B, exact);
+        int maxChecked = hasImplicit ? OrderConditions.MaxPairOrder : OrderConditions.MaxExplicitOrder;
+        int order = OrderConditions.AchievedOrder(conditions, maxChecked);
+        if (model.DeclaredOrder is int declared)
+        {
+            var location = model.OrderLocation ?? model.Location;
+            if (declared > maxChecked)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OrderNotCheckable, location, declared, maxChecked,
+                    hasImplicit ? "an IMEX pair (coupling conditions up to order 3)" : "an explicit tableau (rooted-tree conditions up to order 4)", order));
+            else if (declared > order)
+            {
+                var failing = conditions.First(c => c.Order <= declared && !c.Holds);
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OrderNotReached, location, model.Name, declared, order, failing.Detail));
+            }
+            else if (declared < 1)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OrderNotCheckable, location, declared, maxChecked, "any scheme (an order is at least 1)", order));
+        }
+
+        double bound = Stability.ExplicitBound(scheme.A, scheme.B);
+        bool aStable = false, lStable = false;
+        if (hasImplicit) (aStable, lStable, _) = Stability.Implicit(scheme.Ah, scheme.Bh);
+        return new SchemeProperties(order, maxChecked, bound, hasImplicit, aStable, lStable);
+    }
+
+    private static void CheckAbscissae(TableauModel tableau, string kind, List<DiagnosticInfo> diagnostics)
+    {
+        if (tableau.C.Count == 0) return;
+        for (int i = 0; i < tableau.Stages; i++)
+        {
+            var sum = Rational.Zero;
+            for (int j = 0; j < tableau.Stages; j++) sum += tableau[i, j];
+            bool equal = tableau.Exact ? sum == tableau.C[i] : Math.Abs(sum.ToDouble() - tableau.C[i].ToDouble()) <= 1e-12;
+            if (!equal)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AbscissaeNotRowSums, tableau.Location, kind, i + 1, tableau.C[i], sum));
+                return;
+            }
+        }
+    }
+
+    private static void CheckWeights(Rational[] b, TableauModel tableau, string kind, List<DiagnosticInfo> diagnostics)
+    {
+        var sum = Rational.Zero;
+        foreach (var w in b) sum += w;
+        bool one = tableau.Exact ? sum == Rational.One : Math.Abs(sum.ToDouble() - 1) <= 1e-12;
+        if (!one) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WeightsNotConsistent, tableau.Location, kind, sum));
     }
 
     /// <summary>Writes the point as theta + sum c_x x with hyperparameter-only c_x.</summary>

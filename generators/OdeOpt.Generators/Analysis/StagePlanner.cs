@@ -57,8 +57,11 @@ internal sealed class StagePlanner
         public DiagnosticInfo Diagnostic { get; }
     }
 
-    public StagePlanner(Scheme scheme, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+    private readonly SchemeProperties _properties;
+
+    public StagePlanner(Scheme scheme, SchemeProperties properties, List<DiagnosticInfo> diagnostics, CancellationToken ct)
     {
+        _properties = properties;
         _s = scheme;
         _diagnostics = diagnostics;
         _ct = ct;
@@ -188,7 +191,7 @@ internal sealed class StagePlanner
 
         return new OptimizerPlan(model, _stages, _g.Select(j => j + 1).ToEquatableArray(), _fsal, k - (_fsal ? 1 : 0),
             _vars.ToEquatableArray(), arrayCount, _uniforms.ToEquatableArray(), kernels.ToEquatableArray(), start, cycle.ToEquatableArray(),
-            init, iterate.ToEquatableArray(), iterateAtStart, boundaries.ToEquatableArray(), bytes);
+            init, iterate.ToEquatableArray(), iterateAtStart, boundaries.ToEquatableArray(), bytes, _properties);
     }
 
     // ---------------------------------------------------------------- needs

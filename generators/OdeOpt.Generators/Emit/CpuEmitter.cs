@@ -78,6 +78,9 @@ internal static class CpuEmitter
         foreach (var init in m.Initials) w.Line("//   " + init.Variable + "(0) = " + Literals.Comment(init.Body.ToString()));
         if (m.GradientAt is not null) w.Line("// Gradient taken at: " + Literals.Comment(m.GradientAt.Text) + " (the parameter buffer holds that point)");
         w.Line("//");
+        w.Line("// Order " + plan.Properties.Order + " (conditions checked up to order " + plan.Properties.MaxCheckedOrder + "); explicit stability interval [-" +
+               plan.Properties.StabilityBound.ToString("G6", System.Globalization.CultureInfo.InvariantCulture) + ", 0]" +
+               (plan.Properties.HasImplicitPart ? "; implicit part " + (plan.Properties.ImplicitLStable ? "L-stable" : plan.Properties.ImplicitAStable ? "A-stable" : "not A-stable") : "") + ".");
         w.Line("// Plan: " + plan.Stages + " stage(s); gradient at stage(s) " + string.Join(", ", plan.GradientStages) +
                (plan.FirstSameAsLast ? "; the last gradient of a step is the first of the next (first same as last)" : "") +
                "; " + plan.GradientEvaluationsPerStep + " gradient evaluation(s) per step; " + plan.ArrayCount + " persistent array(s); " +
@@ -116,7 +119,13 @@ internal static class CpuEmitter
         w.Line("{");
         w.Line("    Name = " + Literals.String(m.Name) + ",");
         w.Line("    OptimizerType = typeof(" + GlobalName(m) + "),");
-        w.Line("    Order = " + (m.DeclaredOrder ?? 0) + ",");
+        w.Line("    Order = " + plan.Properties.Order + ",");
+        w.Line("    StabilityBound = " + Literals.Double(plan.Properties.StabilityBound) + ",");
+        if (plan.Properties.HasImplicitPart)
+        {
+            w.Line("    ImplicitAStable = " + Bool(plan.Properties.ImplicitAStable) + ",");
+            w.Line("    ImplicitLStable = " + Bool(plan.Properties.ImplicitLStable) + ",");
+        }
         w.Line("    Stages = " + plan.Stages + ",");
         w.Line("    GradientEvaluationsPerStep = " + plan.GradientEvaluationsPerStep + ",");
         w.Line("    GradientStages = new int[] { " + string.Join(", ", plan.GradientStages) + " },");

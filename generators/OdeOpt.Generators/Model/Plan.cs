@@ -37,6 +37,15 @@ internal sealed record SlotContent(int Slot, string Description);
 /// <summary>The layout of the persistent arrays at one boundary between passes.</summary>
 internal sealed record BoundaryPlan(string Description, EquatableArray<SlotContent> Slots);
 
+/// <summary>What the tableau analysis found: the order the pair has, its linear stability.</summary>
+/// <param name="Order">The largest order whose conditions all hold (coupling conditions included for a pair).</param>
+/// <param name="MaxCheckedOrder">The highest order the analysis checks (4 for one tableau, 3 for a pair).</param>
+/// <param name="StabilityBound">Largest beta with |R(x)| &lt;= 1 on [-beta, 0] for the explicit tableau.</param>
+/// <param name="HasImplicitPart">Whether the scheme has an implicit part (then the next two apply).</param>
+/// <param name="ImplicitAStable">The implicit tableau's stability function is bounded by 1 on the left half-plane.</param>
+/// <param name="ImplicitLStable">A-stable and R(infinity) = 0.</param>
+internal sealed record SchemeProperties(int Order, int MaxCheckedOrder, double StabilityBound, bool HasImplicitPart, bool ImplicitAStable, bool ImplicitLStable);
+
 /// <summary>Everything the emitters need: the declaration and the derived plan. Plain values only.</summary>
 /// <param name="Model">The parsed declaration.</param>
 /// <param name="Stages">s.</param>
@@ -55,6 +64,7 @@ internal sealed record BoundaryPlan(string Description, EquatableArray<SlotConte
 /// <param name="IterateAtStartKernel">The recovery pass before the first step of a first-same-as-last scheme, or -1.</param>
 /// <param name="Boundaries">Array layouts, for the header: the step start, then each cycle position.</param>
 /// <param name="BytesPerParameter">Bytes read and written per parameter in one steady step.</param>
+/// <param name="Properties">Order and stability from the tableau analysis.</param>
 internal sealed record OptimizerPlan(
     OptimizerModel Model,
     int Stages,
@@ -71,7 +81,8 @@ internal sealed record OptimizerPlan(
     EquatableArray<int> IterateKernels,
     int IterateAtStartKernel,
     EquatableArray<BoundaryPlan> Boundaries,
-    int BytesPerParameter);
+    int BytesPerParameter,
+    SchemeProperties Properties);
 
 /// <summary>The analysis result: a plan when the declaration is sound, and the problems found.</summary>
 internal sealed record AnalysisResult(OptimizerPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
