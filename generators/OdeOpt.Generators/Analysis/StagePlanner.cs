@@ -397,6 +397,10 @@ internal sealed class StagePlanner
             }
             return new RefExpr(prev ? Binding.PrevUniform : Binding.Uniform, name);
         }
+        // Division by a per-step value becomes multiplication by its reciprocal, computed once per step in double
+        // (a vector division costs several multiplications; the result differs by at most an ulp).
+        if (e is BinaryExpr { Op: BinaryOp.Divide } division && X.IsUniform(division.Right) && !IsBoolean(division.Right))
+            return new BinaryExpr(BinaryOp.Multiply, Hoist(division.Left), Hoist(X.Div(X.One, division.Right)));
         return e switch
         {
             UnaryExpr u => new UnaryExpr(u.Op, Hoist(u.Operand)),

@@ -1,0 +1,158 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Runtime.Intrinsics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OdeOpt.Optimizers;
+using OdeOpt.Runtime;
+
+namespace OdeOpt.Benchmarks;
+
+/// <summary>
+/// Quick mode (under 90 s): for each optimizer, N and thread count, nanoseconds per parameter of the generated
+/// step, the scalar loop, the TensorPrimitives composition and the roofline kernel, measured side by side in one
+/// run, with the ratios; the generated step's allocation; the thread crossover; PyTorch's CPU Adam when installed.
+/// </summary>
+public static class QuickRoofline
+{
+    public static int Run(string? jsonPath, double budgetSeconds = 0.25)
+    {
+        var total = Stopwatch.StartNew();
+        int cores = Environment.ProcessorCount;
+        int width = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128;
+        var results = new JsonArray();
+        Console.WriteLine($"OdeOpt roofline quick mode: {cores} cores, {width}-bit vectors, .NET {Environment.Version}");
+        Console.WriteLine($"{"optimizer",-22} {"N",10} {"thr",3} {"gen ns/p",9} {"scalar",9} {"tensor",9} {"triad",9} {"gen/triad",9} {"scal/gen",9} {"tens/gen",9} {"GB/s",7} {"alloc",6}");
+        foreach (var name in Cases.Names)
+            foreach (int n in new[] { 65_536, 1_048_576, 16_777_216 })
+                foreach (int threads in new[] { 1, cores }.Distinct())
+                {
+                    var c = Cases.Create(name, n, threads);
+                    double gen = Time(c.Generated, n, budgetSeconds), scalar = Time(c.Scalar, n, budgetSeconds);
+                    double tensor = Time(c.Tensor, n, budgetSeconds), triad = Time(c.Triad, n, budgetSeconds);
+                    long alloc = Allocation(c.Generated);
+                    // Throughput ratio: triad time / generated time (1 = at the roofline).
+                    double genOverTriad = triad / gen;
+                    double gbs = c.BytesPerParameter / gen;
+                    Console.WriteLine($"{name,-22} {n,10} {threads,3} {gen,9:F3} {scalar,9:F3} {tensor,9:F3} {triad,9:F3} {genOverTriad,9:F3} {scalar / gen,9:F2} {tensor / gen,9:F2} {gbs,7:F1} {alloc,6}");
+                    results.Add(new JsonObject
+                    {
+                        ["optimizer"] = name, ["n"] = n, ["threads"] = threads,
+                        ["bytes_per_parameter"] = c.BytesPerParameter,
+                        ["ns_per_parameter"] = new JsonObject { ["generated"] = gen, ["scalar"] = scalar, ["tensorprimitives"] = tensor, ["triad"] = triad },
+                        ["generated_over_triad_throughput"] = genOverTriad,
+                        ["scalar_over_generated"] = scalar / gen,
+                        ["tensorprimitives_over_generated"] = tensor / gen,
+                        ["generated_gb_per_s"] = gbs,
+                        ["generated_bytes_allocated_per_step"] = alloc,
+                    });
+                }
+
+        // Where threads start to pay: generated Adam at growing N, one thread against all.
+        var crossover = new JsonArray();
+        Console.WriteLine();
+        Console.WriteLine($"thread crossover (adam, generated; KernelSettings.ParallelThreshold = {KernelSettings.ParallelThreshold}):");
+        long saved = KernelSettings.ParallelThreshold;
+        KernelSettings.ParallelThreshold = 0;
+        foreach (int n in new[] { 16_384, 32_768, 65_536, 131_072, 262_144, 524_288, 1_048_576 })
+        {
+            double one = Time(new AdamCase(n, 1).Generated, n, budgetSeconds / 2);
+            double all = Time(new AdamCase(n, cores).Generated, n, budgetSeconds / 2);
+            Console.WriteLine($"  N={n,9}: 1 thread {one:F3} ns/p, {cores} threads {all:F3} ns/p, speed-up {one / all:F2}");
+            crossover.Add(new JsonObject { ["n"] = n, ["one_thread_ns_per_parameter"] = one, ["all_threads_ns_per_parameter"] = all, ["speedup"] = one / all });
+        }
+        KernelSettings.ParallelThreshold = saved;
+
+        var torch = TorchPeer.Measure(new[] { 65_536, 1_048_576, 16_777_216 }, new[] { 1, cores }.Distinct().ToArray());
+        if (torch is not null)
+        {
+            Console.WriteLine();
+            Console.WriteLine("PyTorch CPU Adam (same N and threads):");
+            foreach (var row in torch.AsArray())
+            {
+                int n = (int)row!["n"]!; int threads = (int)row["threads"]!;
+                var ours = results.First(r => (string)r!["optimizer"]! == "adam" && (int)r["n"]! == n && (int)r["threads"]! == threads)!;
+                double gen = (double)ours["ns_per_parameter"]!["generated"]!;
+                foreach (var impl in new[] { "single_tensor", "foreach" })
+                {
+                    double t = (double)row[impl]!;
+                    row[impl + "_over_generated"] = t / gen;
+                    Console.WriteLine($"  N={n,9} threads={threads}: torch {impl} {t:F3} ns/p = {t / gen:F1}x the generated step");
+                }
+            }
+        }
+        else Console.WriteLine("\nPyTorch not found (/usr/bin/python3 -c 'import torch' failed): peer comparison skipped.");
+
+        var doc = new JsonObject
+        {
+            ["machine"] = new JsonObject { ["cores"] = cores, ["vector_bits"] = width, ["dotnet"] = Environment.Version.ToString(), ["os"] = Environment.OSVersion.ToString() },
+            ["results"] = results,
+            ["thread_crossover"] = crossover,
+            ["torch_cpu_adam"] = torch,
+            ["seconds"] = total.Elapsed.TotalSeconds,
+        };
+        if (jsonPath is not null)
+        {
+            File.WriteAllText(jsonPath, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            Console.WriteLine($"\nwrote {jsonPath} ({total.Elapsed.TotalSeconds:F0} s)");
+        }
+        return 0;
+    }
+
+    /// <summary>Median nanoseconds per parameter over repetitions filling the time budget (after warm-up).</summary>
+    private static double Time(Action action, int n, double budgetSeconds)
+    {
+        for (int i = 0; i < 3; i++) action();
+        var samples = new List<double>();
+        var sw = Stopwatch.StartNew();
+        while (samples.Count < 5 || sw.Elapsed.TotalSeconds < budgetSeconds && samples.Count < 2000)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            action();
+            samples.Add(Stopwatch.GetElapsedTime(t0).TotalNanoseconds / n);
+        }
+        samples.Sort();
+        return samples[samples.Count / 2];
+    }
+
+    private static long Allocation(Action action)
+    {
+        action();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) action();
+        return (GC.GetAllocatedBytesForCurrentThread() - before) / 10;
+    }
+}
+
+/// <summary>Runs bench/torch_cpu_adam.py with Debian's python3 when PyTorch is installed.</summary>
+public static class TorchPeer
+{
+    public static JsonNode? Measure(int[] sizes, int[] threads)
+    {
+        string script = Path.Combine(AppContext.BaseDirectory, "torch_cpu_adam.py");
+        if (!File.Exists("/usr/bin/python3") || !File.Exists(script)) return null;
+        var psi = new ProcessStartInfo("/usr/bin/python3", $"\"{script}\" --sizes {string.Join(",", sizes)} --threads {string.Join(",", threads)}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        // Older OpenBLAS workarounds slow torch down; unset them for this process only (see the machine notes).
+        psi.Environment.Remove("OPENBLAS_CORETYPE");
+        psi.Environment.Remove("OPENBLAS_L2_SIZE");
+        try
+        {
+            using var process = Process.Start(psi)!;
+            string output = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode != 0) return null;
+            return JsonNode.Parse(output);
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+}
