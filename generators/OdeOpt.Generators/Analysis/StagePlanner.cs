@@ -379,23 +379,27 @@ internal sealed class StagePlanner
     // ---------------------------------------------------------------- uniforms
 
     private const string PrevPrefix = "prev.";
+    private const string NextPrefix = "next.";
 
     /// <summary>Replaces every maximal sub-expression that reads no per-element value by a per-step uniform.</summary>
     internal Expr Hoist(Expr e)
     {
-        if (e is ConstExpr || e is RefExpr { Kind: Binding.Local or Binding.Uniform or Binding.PrevUniform }) return e;
+        if (e is ConstExpr || e is RefExpr { Kind: Binding.Local or Binding.Uniform or Binding.PrevUniform or Binding.NextUniform }) return e;
         // A condition is never a float uniform itself: its operands are hoisted and the comparison stays in the loop.
         if (X.IsUniform(e) && !IsBoolean(e))
         {
             bool prev = X.Any(e, r => r.Name.StartsWith(PrevPrefix, StringComparison.Ordinal));
-            var definition = X.Substitute(e, r => r.Name.StartsWith(PrevPrefix, StringComparison.Ordinal) ? new RefExpr(r.Kind, r.Name.Substring(PrevPrefix.Length)) : null);
+            bool next = X.Any(e, r => r.Name.StartsWith(NextPrefix, StringComparison.Ordinal));
+            var definition = X.Substitute(e, r =>
+                r.Name.StartsWith(PrevPrefix, StringComparison.Ordinal) ? new RefExpr(r.Kind, r.Name.Substring(PrevPrefix.Length)) :
+                r.Name.StartsWith(NextPrefix, StringComparison.Ordinal) ? new RefExpr(r.Kind, r.Name.Substring(NextPrefix.Length)) : null);
             if (!_uniformByDefinition.TryGetValue(definition, out var name))
             {
                 name = "U" + _uniforms.Count;
                 _uniformByDefinition[definition] = name;
                 _uniforms.Add(new UniformPlan(name, definition));
             }
-            return new RefExpr(prev ? Binding.PrevUniform : Binding.Uniform, name);
+            return new RefExpr(prev ? Binding.PrevUniform : next ? Binding.NextUniform : Binding.Uniform, name);
         }
         // Division by a per-step value becomes multiplication by its reciprocal, computed once per step in double
         // (a vector division costs several multiplications; the result differs by at most an ulp).
@@ -468,6 +472,7 @@ internal sealed class StagePlanner
         private readonly Dictionary<(int Var, int Step, int Stage), Expr> _stageValues = new();
         private int _step;
         private bool _prevContext;
+        private bool _nextContext;
         private Expr? _gradient;
 
         public KernelSim(StagePlanner planner, string name, int boundary, bool merged)
@@ -517,8 +522,8 @@ internal sealed class StagePlanner
         private string Suffix(int stage) => "_s" + (stage + 1) + (_step > 0 ? "_next" : "");
 
         /// <summary>Tags hyperparameter, h and t references with the step they belong to.</summary>
-        private Expr Context(Expr e) => !_prevContext ? e :
-            X.Substitute(e, r => r.Kind is Binding.Hyper or Binding.StepSize or Binding.StepIndex ? new RefExpr(r.Kind, PrevPrefix + r.Name) : null);
+        private Expr Context(Expr e) => !_prevContext && !_nextContext ? e :
+            X.Substitute(e, r => r.Kind is Binding.Hyper or Binding.StepSize or Binding.StepIndex ? new RefExpr(r.Kind, (_prevContext ? PrevPrefix : NextPrefix) + r.Name) : null);
 
         private Expr StepSize => Context(X.Ref(Binding.StepSize, Parser.StepSize));
 
@@ -774,8 +779,11 @@ internal sealed class StagePlanner
                 {
                     for (int x = 0; x < _p._nv; x++)
                         if (_p._pointVars.Contains(x)) _stageValues[(x, _step, _p._g[0])] = finals[x];
-                    _description.Add("writes the first gradient point of the next step");
+                    _description.Add("writes the first gradient point of the next step (look-ahead with the next step's values)");
+                    // The next step's gradient is taken at this point, so its look-ahead uses the next step's hyperparameters.
+                    _nextContext = true;
                     WritePointAndStore(0, _p._g[0]);
+                    _nextContext = false;
                     break;
                 }
                 // First same as last: the gradient just used is the next step's first one.

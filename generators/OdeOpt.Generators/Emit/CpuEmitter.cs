@@ -55,6 +55,12 @@ internal static class CpuEmitter
 
     public static string GlobalName(OptimizerModel m) => "global::" + (m.Namespace is null ? "" : m.Namespace + ".") + m.ClassName;
 
+    private static int IndexOf<T>(EquatableArray<T> items, Func<T, bool> predicate) where T : IEquatable<T>
+    {
+        for (int i = 0; i < items.Count; i++) if (predicate(items[i])) return i;
+        return -1;
+    }
+
     private static string Stage(int s) => (s + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     // ------------------------------------------------------------------ header
@@ -178,17 +184,20 @@ internal static class CpuEmitter
         w.Close();
         w.Line();
 
-        w.Open("protected override StepUniforms ComputeUniforms(long step)");
+        w.Open("protected override StepUniforms ComputeUniforms(long step, global::System.ReadOnlySpan<float> values)");
         var used = new HashSet<RefExpr>(plan.Uniforms.SelectMany(u => X.Refs(u.Definition)));
         if (used.Any(r => r.Kind == Binding.StepSize))
         {
-            var stepSize = m.Hyperparameters.FirstOrDefault(h => h.IsStepSize);
-            w.Line("double h = " + (stepSize is null ? "1d" : "this." + stepSize.PropertyName) + ";");
+            int stepSize = IndexOf(m.Hyperparameters, h => h.IsStepSize);
+            w.Line("double h = " + (stepSize < 0 ? "1d" : "values[" + stepSize + "]") + ";");
         }
         if (used.Any(r => r.Kind == Binding.StepIndex)) w.Line("double t = step;");
-        foreach (var h in m.Hyperparameters)
+        for (int k = 0; k < m.Hyperparameters.Count; k++)
+        {
+            var h = m.Hyperparameters[k];
             if (!h.IsStepSize && used.Any(r => r.Kind == Binding.Hyper && r.Name == h.ParameterName))
-                w.Line("double @" + h.ParameterName + " = this." + h.PropertyName + ";");
+                w.Line("double @" + h.ParameterName + " = values[" + k + "]; // " + h.PropertyName);
+        }
         w.Line("StepUniforms _result;");
         foreach (var u in plan.Uniforms)
             w.Line("_result." + u.Name + " = (float)(" + DoubleExpr(u.Definition, 0) + ");");
@@ -236,10 +245,13 @@ internal static class CpuEmitter
     private static void WriteHyperparameterMembers(SourceWriter w, OptimizerPlan plan)
     {
         var hs = plan.Model.Hyperparameters;
-        w.Open("protected override void ValidateHyperparameters()");
-        foreach (var h in hs)
-            w.Line(Core + ".Check.Hyperparameter(this." + h.PropertyName + ", " + Literals.String(h.PropertyName) + ", " + Literals.Double(h.Min ?? double.NaN) + ", " +
+        w.Open("protected override void ValidateHyperparameters(global::System.ReadOnlySpan<float> values)");
+        for (int k = 0; k < hs.Count; k++)
+        {
+            var h = hs[k];
+            w.Line(Core + ".Check.Hyperparameter(values[" + k + "], " + Literals.String(h.PropertyName) + ", " + Literals.Double(h.Min ?? double.NaN) + ", " +
                    Bool(h.MinExclusive) + ", " + Literals.Double(h.Max ?? double.NaN) + ", " + Bool(h.MaxExclusive) + ");");
+        }
         w.Close();
         w.Line();
         w.Open("protected override void GetHyperparameters(global::System.Span<float> values)");
@@ -297,7 +309,9 @@ internal static class CpuEmitter
         w.Open("private void " + k.Name + "(nint start, nint end)");
         foreach (var s in slots) w.Line("ref float " + RefName(s) + " = ref " + RefSource(s) + ";");
         w.Line("nint i = start;");
-        string call(string simd) => k.Name + "Loop<" + Core + "." + simd + ">(" + refArgs + sep + "i, end, in Previous, in Current)";
+        bool gradient = k.Loads.Any(l => l.Slot == Slots.Gradient);
+        string gradientArgs = gradient ? "GradientScale, GradientLimit, " : "";
+        string call(string simd) => k.Name + "Loop<" + Core + "." + simd + ">(" + refArgs + sep + gradientArgs + "i, end, in Previous, in Current, in Next)";
         w.Line("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = " + call("Simd512") + ";");
         w.Line("else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = " + call("Simd256") + ";");
         w.Line("else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = " + call("Simd128") + ";");
@@ -306,21 +320,34 @@ internal static class CpuEmitter
         w.Line();
 
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        w.Line("private static nint " + k.Name + "Loop<V>(" + refParams + sep + "nint i, nint end, in StepUniforms _prev, in StepUniforms _u)");
+        w.Line("private static nint " + k.Name + "Loop<V>(" + refParams + sep + (gradient ? "float gradientScale, float gradientLimit, " : "") + "nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)");
         w.Line("    where V : struct, " + Core + ".ISimd<V>");
         w.Line("{");
         var body = new SourceWriter();
         var constants = new List<double>();
         var uniforms = new SortedSet<string>(StringComparer.Ordinal);
         var prevUniforms = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var l in k.Loads) body.Line("V " + l.Local + " = V.Load(ref " + RefName(l.Slot) + ", i);");
+        var nextUniforms = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var l in k.Loads)
+        {
+            // The gradient enters through norm clipping (a scale) and value clipping (a clamp); both are exact no-ops when off.
+            if (l.Slot == Slots.Gradient) body.Line("V " + l.Local + " = V.Min(V.Max(V.Load(ref " + RefName(l.Slot) + ", i) * _gradientScale, _gradientLow), _gradientHigh);");
+            else body.Line("V " + l.Local + " = V.Load(ref " + RefName(l.Slot) + ", i);");
+        }
         foreach (var st in k.Statements)
-            body.Line("V " + st.Local + " = " + VectorExpr(st.Value, 0, constants, uniforms, prevUniforms) + ";");
+            body.Line("V " + st.Local + " = " + VectorExpr(st.Value, 0, constants, uniforms, prevUniforms, nextUniforms) + ";");
         foreach (var s in k.Stores) body.Line("V.Store(" + s.Local + ", ref " + RefName(s.Slot) + ", i);");
 
         var inner = new SourceWriter();
+        if (gradient)
+        {
+            inner.Line("V _gradientScale = V.Create(gradientScale);");
+            inner.Line("V _gradientLow = V.Create(-gradientLimit);");
+            inner.Line("V _gradientHigh = V.Create(gradientLimit);");
+        }
         foreach (var u in uniforms) inner.Line("V _" + u + " = V.Create(_u." + u + ");");
         foreach (var u in prevUniforms) inner.Line("V _prev" + u + " = V.Create(_prev." + u + ");");
+        foreach (var u in nextUniforms) inner.Line("V _next" + u + " = V.Create(_next." + u + ");");
         for (int c = 0; c < constants.Count; c++) inner.Line("V _k" + c + " = V.Create(" + Literals.Float(constants[c]) + ");");
         foreach (var line in inner.ToString().Split('\n')) if (line.Length > 0) w.Line("    " + line);
         w.Line("    for (; i <= end - V.Count; i += V.Count)");
@@ -332,9 +359,9 @@ internal static class CpuEmitter
         w.Line();
     }
 
-    private static string VectorExpr(Expr e, int context, List<double> constants, SortedSet<string> uniforms, SortedSet<string> prevUniforms)
+    private static string VectorExpr(Expr e, int context, List<double> constants, SortedSet<string> uniforms, SortedSet<string> prevUniforms, SortedSet<string> nextUniforms)
     {
-        string Sub(Expr x, int c) => VectorExpr(x, c, constants, uniforms, prevUniforms);
+        string Sub(Expr x, int c) => VectorExpr(x, c, constants, uniforms, prevUniforms, nextUniforms);
         string Call(string name, params Expr[] args) => "V." + name + "(" + string.Join(", ", args.Select(a => Sub(a, 0))) + ")";
         string text;
         int precedence;
@@ -351,6 +378,7 @@ internal static class CpuEmitter
             case RefExpr { Kind: Binding.Local } r: text = r.Name; precedence = 7; break;
             case RefExpr { Kind: Binding.Uniform } r: uniforms.Add(r.Name); text = "_" + r.Name; precedence = 7; break;
             case RefExpr { Kind: Binding.PrevUniform } r: prevUniforms.Add(r.Name); text = "_prev" + r.Name; precedence = 7; break;
+            case RefExpr { Kind: Binding.NextUniform } r: nextUniforms.Add(r.Name); text = "_next" + r.Name; precedence = 7; break;
             case UnaryExpr { Op: UnaryOp.Negate } u: text = "-" + Sub(u.Operand, 6); precedence = 6; break;
             case UnaryExpr u: text = Call("Not", u.Operand); precedence = 7; break;
             case BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide } b:

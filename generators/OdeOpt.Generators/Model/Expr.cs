@@ -25,6 +25,8 @@ internal enum Binding
     Uniform,
     /// <summary>A hoisted uniform of the previous step, used to finish a pipelined step (planner output only).</summary>
     PrevUniform,
+    /// <summary>A hoisted uniform of the next step, used to write its first gradient point (planner output only).</summary>
+    NextUniform,
 }
 
 internal enum UnaryOp { Negate, Not }
@@ -50,6 +52,7 @@ internal sealed record RefExpr(Binding Kind, string Name) : Expr
     public override string ToString() => Kind switch
     {
         Binding.PrevUniform => "prev." + Name,
+        Binding.NextUniform => "next." + Name,
         Binding.Uniform => "u." + Name,
         _ => Name,
     };

@@ -1,10 +1,9 @@
 using System;
-using System.Buffers.Binary;
 using System.ComponentModel;
 using System.IO;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
+using System.Runtime.Intrinsics;
 
 namespace OdeOpt.Runtime;
 
@@ -13,7 +12,7 @@ public static class KernelSettings
 {
     private static long s_parallelThreshold = 1 << 18;
 
-    /// <summary>Parameter counts below this run on one thread (thread hand-off costs more than it saves there).
+    /// <summary>Segments shorter than this run on one thread (thread hand-off costs more than it saves there).
     /// Default 262,144.</summary>
     public static long ParallelThreshold
     {
@@ -28,31 +27,65 @@ public static class KernelSettings
 
 /// <summary>
 /// The runtime half of every generated optimizer: buffer validation, the pass cycle (pipelined first-same-as-last
-/// steps included), threading, and state save/load. The generator derives each [Optimizer] class from it and
-/// supplies the per-step uniforms and the fused passes.
+/// steps included), parameter groups and schedules, gradient clipping and the non-finite policy, threading, and
+/// state save/load. The generator derives each [Optimizer] class from it and supplies the per-step uniforms and the
+/// fused passes.
 /// </summary>
 /// <typeparam name="TUniforms">The generated struct of per-step hoisted values.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public abstract unsafe class OptimizerCore<TUniforms> : IOptimizer, IPassRunner where TUniforms : unmanaged
+public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPassRunner where TUniforms : unmanaged
 {
-    private const ulong Magic = 0x5453_5450_4F45_444F; // "ODEOPTST" little-endian
-    /// <summary>The version of the state format written by <see cref="SaveState"/>.</summary>
-    public const int StateFormatVersion = 1;
+    private const int NormPass = -1;
+
+    /// <summary>A piece of the parameter buffer with the uniforms its passes use: those of the step being finished
+    /// (Prev) and of the step in progress (Cur).</summary>
+    internal struct Segment
+    {
+        public long Start;
+        public long End;
+        public int Piece;
+        public TUniforms Prev;
+        public TUniforms Cur;
+        public TUniforms Next;
+    }
 
     private readonly OptimizerInfo _info;
     private readonly SchemeLayout _layout;
     private readonly float[][] _arrays;
     private readonly nint[] _arrayPointers;
+    private readonly int _hyperCount;
+    private readonly Schedule?[] _schedules;
     private float[]? _gradientScratch;
+    private double[]? _normPartials;
     private float* _parameters;
     private float* _gradient;
     private float* _output;
     private TUniforms _previous;
     private TUniforms _current;
+    private TUniforms _next;
     private int _phase;
     private bool _started;
     private bool _initialized;
     private int _maxDegreeOfParallelism = Environment.ProcessorCount;
+
+    // Segments of the buffer with their uniforms (one without groups).
+    private Segment[] _segments = new Segment[1];
+    private int _segmentCount;
+    private Segment[] _segmentScratch = new Segment[2];
+
+    // The group layout: pieces covering [0, N), each with the group it belongs to (-1: none), rebuilt when the groups change.
+    private (long Start, long End, int Group)[] _pieces = new (long, long, int)[1];
+    private int _pieceCount;
+    private int _piecesVersion = -1;
+    private TUniforms[] _newUniforms = new TUniforms[1];
+    private float[] _hyperScratch;
+    private int[][] _groupOverrideIndex = Array.Empty<int[]>();
+    private float[][] _groupOverrideValue = Array.Empty<float[]>();
+
+    private double _clipNorm = double.PositiveInfinity;
+    private double _clipValue = double.PositiveInfinity;
+    private float _gradientScale = 1f;
+    private NonFiniteGradientPolicy _policy;
 
     /// <summary>Allocates the persistent arrays (pinned, zeroed).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parameterCount"/> is not positive.</exception>
@@ -62,6 +95,9 @@ public abstract unsafe class OptimizerCore<TUniforms> : IOptimizer, IPassRunner 
         ParameterCount = parameterCount;
         _info = info;
         _layout = layout;
+        _hyperCount = info.Hyperparameters.Count;
+        _schedules = new Schedule?[_hyperCount];
+        _hyperScratch = new float[Math.Max(1, _hyperCount)];
         _arrays = new float[layout.ArrayCount][];
         _arrayPointers = new nint[layout.ArrayCount];
         for (int i = 0; i < _arrays.Length; i++)
@@ -69,6 +105,8 @@ public abstract unsafe class OptimizerCore<TUniforms> : IOptimizer, IPassRunner 
             _arrays[i] = GC.AllocateArray<float>(parameterCount, pinned: true);
             _arrayPointers[i] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_arrays[i]));
         }
+        Groups = new ParameterGroupCollection();
+        ResetSegments();
     }
 
     OptimizerInfo IOptimizer.Info => _info;
@@ -79,7 +117,7 @@ public abstract unsafe class OptimizerCore<TUniforms> : IOptimizer, IPassRunner 
     /// <inheritdoc/>
     public long StepCount { get; private set; }
 
-    /// <summary>The most threads a pass may use (default: all cores). Results do not depend on it.</summary>
+    /// <inheritdoc/>
     public int MaxDegreeOfParallelism
     {
         get => _maxDegreeOfParallelism;
@@ -90,24 +128,71 @@ public abstract unsafe class OptimizerCore<TUniforms> : IOptimizer, IPassRunner 
         }
     }
 
+    /// <inheritdoc/>
+    public ParameterGroupCollection Groups { get; }
+
+    /// <inheritdoc/>
+    public double GradientClipNorm
+    {
+        get => _clipNorm;
+        set
+        {
+            if (double.IsNaN(value) || value <= 0) throw new ArgumentOutOfRangeException(nameof(value), value, "The maximum gradient norm must be positive (+infinity disables clipping).");
+            _clipNorm = value;
+        }
+    }
+
+    /// <inheritdoc/>
+    public double GradientClipValue
+    {
+        get => _clipValue;
+        set
+        {
+            if (double.IsNaN(value) || value <= 0) throw new ArgumentOutOfRangeException(nameof(value), value, "The clip value must be positive (+infinity disables clipping).");
+            _clipValue = value;
+        }
+    }
+
+    /// <inheritdoc/>
+    public NonFiniteGradientPolicy NonFiniteGradients
+    {
+        get => _policy;
+        set
+        {
+            if (!Enum.IsDefined(value)) throw new ArgumentOutOfRangeException(nameof(value));
+            _policy = value;
+        }
+    }
+
+    /// <inheritdoc/>
+    public long SkippedSteps { get; private set; }
+
+    /// <inheritdoc/>
+    public double LastGradientNorm { get; private set; } = double.NaN;
+
     // ------------------------------------------------------------------ members the generator implements
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a non-finite or out-of-range hyperparameter.</summary>
-    protected abstract void ValidateHyperparameters();
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> (named after the property) for a non-finite or
+    /// out-of-range hyperparameter value; <paramref name="values"/> is in declaration order.</summary>
+    protected abstract void ValidateHyperparameters(ReadOnlySpan<float> values);
 
-    /// <summary>The hoisted per-step values of step <paramref name="t"/> (1-based) from the current hyperparameters.</summary>
-    protected abstract TUniforms ComputeUniforms(long t);
+    /// <summary>The hoisted per-step values of step <paramref name="t"/> (1-based) for the given hyperparameter values.</summary>
+    protected abstract TUniforms ComputeUniforms(long t, ReadOnlySpan<float> values);
 
-    /// <summary>Runs pass <paramref name="pass"/> over elements [start, end).</summary>
+    /// <summary>Runs pass <paramref name="pass"/> over elements [start, end) with <see cref="Previous"/> and <see cref="Current"/>.</summary>
     protected abstract void RunPass(int pass, nint start, nint end);
 
-    /// <summary>Copies the hyperparameters, in declaration order.</summary>
+    /// <summary>Copies the hyperparameter properties, in declaration order.</summary>
     protected abstract void GetHyperparameters(Span<float> values);
 
-    /// <summary>Sets the hyperparameters, in declaration order.</summary>
+    /// <summary>Sets the hyperparameter properties, in declaration order.</summary>
     protected abstract void SetHyperparameters(ReadOnlySpan<float> values);
 
-    void IPassRunner.RunPass(int pass, nint start, nint end) => RunPass(pass, start, end);
+    void IPassRunner.RunPass(int pass, nint start, nint end)
+    {
+        if (pass == NormPass) NormOfBlocks(start, end);
+        else RunPass(pass, start, end);
+    }
 
     /// <summary>The parameter buffer of the pass in progress.</summary>
     protected ref float ParameterRef => ref *_parameters;
@@ -121,11 +206,65 @@ public abstract unsafe class OptimizerCore<TUniforms> : IOptimizer, IPassRunner 
     /// <summary>Persistent array <paramref name="slot"/>.</summary>
     protected ref float StateRef(int slot) => ref *(float*)_arrayPointers[slot];
 
-    /// <summary>The uniforms of the step the pass continues or finishes (the step before a step-beginning pass).</summary>
+    /// <summary>The uniforms of the step the pass finishes (of the step before a step-beginning pass).</summary>
     protected ref readonly TUniforms Previous => ref _previous;
 
     /// <summary>The uniforms of the step in progress.</summary>
     protected ref readonly TUniforms Current => ref _current;
+
+    /// <summary>The uniforms the next step will begin with, as far as they are known when the step in progress ends
+    /// (hyperparameters as set now, schedules at the next step): the first gradient point of the next step is written
+    /// with them.</summary>
+    protected ref readonly TUniforms Next => ref _next;
+
+    /// <summary>The factor the gradient is multiplied by (norm clipping; 1 otherwise).</summary>
+    protected float GradientScale => _gradientScale;
+
+    /// <summary>Every gradient component is clamped to [-GradientLimit, GradientLimit] (+infinity: no clipping).</summary>
+    protected float GradientLimit => (float)_clipValue;
+
+    // ------------------------------------------------------------------ hyperparameters by name
+
+    private int HyperIndex(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        for (int i = 0; i < _hyperCount; i++)
+            if (_info.Hyperparameters[i].Name == name) return i;
+        throw new ArgumentException($"'{_info.Name}' has no hyperparameter '{name}'. It has: {string.Join(", ", System.Linq.Enumerable.Select(_info.Hyperparameters, h => h.Name))}.", nameof(name));
+    }
+
+    /// <inheritdoc/>
+    public float GetHyperparameter(string name)
+    {
+        int k = HyperIndex(name);
+        Span<float> values = stackalloc float[_hyperCount];
+        GetHyperparameters(values);
+        return values[k];
+    }
+
+    /// <inheritdoc/>
+    public void SetHyperparameter(string name, float value)
+    {
+        int k = HyperIndex(name);
+        Span<float> values = stackalloc float[_hyperCount];
+        GetHyperparameters(values);
+        values[k] = value;
+        SetHyperparameters(values);
+    }
+
+    /// <inheritdoc/>
+    public void SetSchedule(string hyperparameter, Schedule? schedule) => _schedules[HyperIndex(hyperparameter)] = schedule;
+
+    /// <inheritdoc/>
+    public Schedule? GetSchedule(string hyperparameter) => _schedules[HyperIndex(hyperparameter)];
+
+    /// <inheritdoc/>
+    public float GetEffectiveHyperparameter(string name, long step, ParameterGroup? group = null)
+    {
+        int k = HyperIndex(name);
+        float value = group?[name] ?? GetHyperparameter(name);
+        return _schedules[k] is { } s ? (float)s.Evaluate(step, value) : value;
+    }
 
     // ------------------------------------------------------------------ stepping
 
@@ -136,7 +275,6 @@ public abstract unsafe class OptimizerCore<TUniforms> : IOptimizer, IPassRunner 
         CheckLength(gradient.Length, nameof(gradient));
         if (parameters.Overlaps(gradient))
             throw new ArgumentException("The gradient buffer must not overlap the parameter buffer.", nameof(gradient));
-        ValidateHyperparameters();
         RunNextPass(parameters, gradient);
     }
 
@@ -145,24 +283,30 @@ public abstract unsafe class OptimizerCore<TUniforms> : IOptimizer, IPassRunner 
     {
         CheckLength(parameters.Length, nameof(parameters));
         ArgumentNullException.ThrowIfNull(gradient);
-        ValidateHyperparameters();
+        PrepareStepBegin(validateOnly: true);
         var scratch = _gradientScratch ??= GC.AllocateArray<float>(ParameterCount, pinned: true);
         do
         {
             gradient(parameters, scratch);
-            RunNextPass(parameters, scratch);
+            if (!RunNextPass(parameters, scratch)) return; // skipped under NonFiniteGradientPolicy.SkipStep
         }
         while (!AtRest);
     }
 
     private bool AtRest => _phase == 0 && (_layout.StartPass < 0 || _started);
 
-    private void RunNextPass(Span<float> parameters, ReadOnlySpan<float> gradient)
+    private bool NextPassBeginsStep(out int pass, out bool starting)
     {
-        bool starting = _layout.StartPass >= 0 && !_started;
-        int pass = starting ? _layout.StartPass : _layout.Cycle[_phase];
-        bool begins = _layout.BeginsStep[pass];
-        var uniforms = begins ? ComputeUniforms(StepCount + 1) : default;
+        starting = _layout.StartPass >= 0 && !_started;
+        pass = starting ? _layout.StartPass : _layout.Cycle[_phase];
+        return _layout.BeginsStep[pass];
+    }
+
+    /// <summary>Runs the next pass. Returns false when the pass was skipped (non-finite gradient, SkipStep).</summary>
+    private bool RunNextPass(Span<float> parameters, ReadOnlySpan<float> gradient)
+    {
+        bool begins = NextPassBeginsStep(out int pass, out bool starting);
+        if (begins) PrepareStepBegin(validateOnly: false); // hyperparameters and groups checked; nothing committed
 
         fixed (float* p = parameters)
         fixed (float* g = gradient)
@@ -171,16 +315,14 @@ public abstract unsafe class OptimizerCore<TUniforms> : IOptimizer, IPassRunner 
             _gradient = g;
             try
             {
-                if (begins)
-                {
-                    _previous = _initialized ? _current : uniforms;
-                    _current = uniforms;
-                }
+                if (!PrepareGradient()) return false;
+                if (begins) CommitStepBegin();
                 if (!_initialized)
                 {
                     if (_layout.InitPass >= 0) Execute(_layout.InitPass);
                     _initialized = true;
                 }
+                if (_layout.StartPass < 0 && _phase == _layout.Cycle.Length - 1) PreviewNextStep(begins ? StepCount + 2 : StepCount + 1);
                 Execute(pass);
             }
             finally
@@ -193,13 +335,271 @@ public abstract unsafe class OptimizerCore<TUniforms> : IOptimizer, IPassRunner 
         if (begins) StepCount++;
         if (starting) _started = true;
         else _phase = (_phase + 1) % _layout.Cycle.Length;
+        return true;
     }
 
-    private void Execute(int pass)
+    /// <summary>Norm clipping and the non-finite check: one read of the gradient, when either is on.</summary>
+    private bool PrepareGradient()
     {
-        nint n = ParameterCount;
-        int threads = n >= KernelSettings.ParallelThreshold ? _maxDegreeOfParallelism : 1;
-        PassScheduler.Run(this, pass, n, threads);
+        _gradientScale = 1f;
+        bool clip = !double.IsPositiveInfinity(_clipNorm);
+        if (!clip && _policy == NonFiniteGradientPolicy.Propagate)
+        {
+            LastGradientNorm = double.NaN;
+            return true;
+        }
+        double sumOfSquares = GradientSumOfSquares();
+        double norm = Math.Sqrt(sumOfSquares);
+        LastGradientNorm = norm;
+        if (!double.IsFinite(sumOfSquares))
+        {
+            switch (_policy)
+            {
+                case NonFiniteGradientPolicy.Throw:
+                    throw new NotFiniteNumberException($"The gradient passed to '{_info.Name}' at step {StepCount + (NextPassBeginsStep(out _, out _) ? 1 : 0)} contains NaN or an infinity; nothing was changed (NonFiniteGradients = Throw).", sumOfSquares);
+                case NonFiniteGradientPolicy.SkipStep:
+                    SkippedSteps++;
+                    return false;
+            }
+        }
+        // torch.nn.utils.clip_grad_norm_: coefficient max_norm / (norm + 1e-6), clamped to 1 (NaN propagates).
+        if (clip) _gradientScale = (float)Math.Min(1.0, _clipNorm / (norm + 1e-6));
+        if (double.IsNaN(norm) && clip) _gradientScale = float.NaN;
+        return true;
+    }
+
+    private double GradientSumOfSquares()
+    {
+        int blocks = (int)((ParameterCount + PassScheduler.BlockSize - 1) / PassScheduler.BlockSize);
+        var partials = _normPartials ??= new double[blocks];
+        int threads = ParameterCount >= KernelSettings.ParallelThreshold ? _maxDegreeOfParallelism : 1;
+        PassScheduler.Run(this, NormPass, 0, ParameterCount, threads);
+        double sum = 0;
+        for (int b = 0; b < blocks; b++) sum += partials[b]; // fixed order: the same for any thread count
+        return sum;
+    }
+
+    private void NormOfBlocks(nint start, nint end)
+    {
+        for (nint b = start; b < end; b += PassScheduler.BlockSize)
+            _normPartials![b / PassScheduler.BlockSize] = SumOfSquares(_gradient + b, (int)Math.Min(PassScheduler.BlockSize, end - b));
+    }
+
+    /// <summary>Sum of squares in double, vectorized with a fixed association (deterministic).</summary>
+    private static double SumOfSquares(float* x, int n)
+    {
+        int i = 0;
+        double total = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var a0 = Vector256<double>.Zero;
+            var a1 = Vector256<double>.Zero;
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Load(x + i));
+                a0 += lo * lo;
+                a1 += hi * hi;
+            }
+            total = Vector256.Sum(a0 + a1);
+        }
+        for (; i < n; i++) total += (double)x[i] * x[i];
+        return total;
+    }
+
+    // ------------------------------------------------------------------ step begin: groups, schedules, uniforms
+
+    /// <summary>Checks groups and hyperparameters for the step about to begin and computes its uniforms into scratch
+    /// space; commits nothing.</summary>
+    private void PrepareStepBegin(bool validateOnly)
+    {
+        if (Groups.Version != _piecesVersion) BuildPieces();
+        long t = StepCount + 1;
+        Span<float> baseValues = stackalloc float[_hyperCount];
+        Span<float> values = stackalloc float[_hyperCount];
+        GetHyperparameters(baseValues);
+        for (int k = 0; k < _pieceCount; k++)
+        {
+            baseValues.CopyTo(values);
+            int group = _pieces[k].Group;
+            if (group >= 0)
+            {
+                var index = _groupOverrideIndex[group];
+                var value = _groupOverrideValue[group];
+                for (int o = 0; o < index.Length; o++) values[index[o]] = value[o];
+            }
+            for (int h = 0; h < _hyperCount; h++)
+                if (_schedules[h] is { } schedule) values[h] = (float)schedule.Evaluate(t, values[h]);
+            try
+            {
+                ValidateHyperparameters(values);
+            }
+            catch (ArgumentOutOfRangeException e) when (group >= 0 || HasSchedules())
+            {
+                string where = (group >= 0 ? $" in parameter group '{Groups[group].Name}'" : "") + (HasSchedules() ? $" at step {t} (schedules applied)" : "");
+                throw new ArgumentOutOfRangeException(e.ParamName, e.ActualValue, e.Message.Split(" (Parameter")[0] + where);
+            }
+            if (!validateOnly) _newUniforms[k] = ComputeUniforms(t, values);
+        }
+    }
+
+    /// <summary>Before the last pass of a step writes the next step's first gradient point, the uniforms of the next
+    /// step as known now (when they cannot be computed, for example a schedule leaves a range, the current ones are used
+    /// and the next step's check reports the problem).</summary>
+    private void PreviewNextStep(long t)
+    {
+        Span<float> baseValues = stackalloc float[_hyperCount];
+        Span<float> values = stackalloc float[_hyperCount];
+        GetHyperparameters(baseValues);
+        for (int s = 0; s < _segmentCount; s++)
+        {
+            ref var segment = ref _segments[s];
+            segment.Next = segment.Cur;
+            int piece = segment.Piece;
+            if (piece < 0 || piece >= _pieceCount) continue;
+            baseValues.CopyTo(values);
+            int group = _pieces[piece].Group;
+            if (group >= 0)
+            {
+                var index = _groupOverrideIndex[group];
+                var value = _groupOverrideValue[group];
+                for (int o = 0; o < index.Length; o++) values[index[o]] = value[o];
+            }
+            for (int h = 0; h < _hyperCount; h++)
+                if (_schedules[h] is { } schedule) values[h] = (float)schedule.Evaluate(t, values[h]);
+            try
+            {
+                ValidateHyperparameters(values);
+                segment.Next = ComputeUniforms(t, values);
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                // keep Cur
+            }
+        }
+    }
+
+    private bool HasSchedules()
+    {
+        foreach (var s in _schedules) if (s is not null) return true;
+        return false;
+    }
+
+    /// <summary>Turns the groups into pieces covering [0, N); checked before anything is written.</summary>
+    private void BuildPieces()
+    {
+        int n = Groups.Count;
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Array.Sort(order, (a, b) => Groups[a].Offset.CompareTo(Groups[b].Offset));
+        var indices = new int[n][];
+        var values = new float[n][];
+        for (int i = 0; i < n; i++)
+        {
+            var g = Groups[order[i]];
+            if ((long)g.Offset + g.Count > ParameterCount)
+                throw new ArgumentException($"The parameter group '{g.Name}' [{g.Offset}, {(long)g.Offset + g.Count}) extends past the {ParameterCount} parameters.", nameof(Groups));
+            if (i > 0)
+            {
+                var prev = Groups[order[i - 1]];
+                if (g.Offset < prev.Offset + prev.Count)
+                    throw new ArgumentException($"The parameter groups '{prev.Name}' and '{g.Name}' overlap.", nameof(Groups));
+            }
+        }
+        for (int gi = 0; gi < n; gi++)
+        {
+            var g = Groups[gi];
+            indices[gi] = new int[g.Overrides.Count];
+            values[gi] = new float[g.Overrides.Count];
+            int o = 0;
+            foreach (var kv in g.Overrides)
+            {
+                int k = -1;
+                for (int h = 0; h < _hyperCount; h++) if (_info.Hyperparameters[h].Name == kv.Key) k = h;
+                if (k < 0)
+                    throw new ArgumentException($"The parameter group '{g.Name}' overrides '{kv.Key}', which is no hyperparameter of '{_info.Name}'.", nameof(Groups));
+                indices[gi][o] = k;
+                values[gi][o] = kv.Value;
+                o++;
+            }
+        }
+        var pieces = new (long, long, int)[2 * n + 1];
+        int count = 0;
+        long at = 0;
+        foreach (int gi in order)
+        {
+            var g = Groups[gi];
+            if (g.Offset > at) pieces[count++] = (at, g.Offset, -1);
+            pieces[count++] = (g.Offset, (long)g.Offset + g.Count, gi);
+            at = (long)g.Offset + g.Count;
+        }
+        if (at < ParameterCount) pieces[count++] = (at, ParameterCount, -1);
+        _pieces = pieces;
+        _pieceCount = count;
+        _newUniforms = new TUniforms[count];
+        _groupOverrideIndex = indices;
+        _groupOverrideValue = values;
+        if (_segmentScratch.Length < _segmentCount + count + 1) _segmentScratch = new Segment[_segmentCount + count + 1];
+        _piecesVersion = Groups.Version;
+    }
+
+    /// <summary>The new step's uniforms become current; the previous step's current ones become previous, piece by
+    /// piece (the common refinement of the old segments and the new pieces, merged where nothing differs).</summary>
+    private void CommitStepBegin()
+    {
+        var next = _segmentScratch;
+        if (next.Length < _segmentCount + _pieceCount + 1) next = _segmentScratch = new Segment[_segmentCount + _pieceCount + 1];
+        int count = 0;
+        if (!_initialized)
+        {
+            for (int k = 0; k < _pieceCount; k++)
+                next[count++] = new Segment { Start = _pieces[k].Start, End = _pieces[k].End, Piece = k, Prev = _newUniforms[k], Cur = _newUniforms[k], Next = _newUniforms[k] };
+        }
+        else
+        {
+            int s = 0, k = 0;
+            long at = 0;
+            while (at < ParameterCount)
+            {
+                while (_segments[s].End <= at) s++;
+                while (_pieces[k].End <= at) k++;
+                long end = Math.Min(_segments[s].End, _pieces[k].End);
+                // Pipelined (first-same-as-last) schemes finish the previous step with its own uniforms; the others
+                // recover the look-ahead point with the uniforms it was written with (the previous step's preview).
+                var previous = _layout.StartPass >= 0 ? _segments[s].Cur : _segments[s].Next;
+                var segment = new Segment { Start = at, End = end, Piece = k, Prev = previous, Cur = _newUniforms[k], Next = _newUniforms[k] };
+                if (count > 0 && Same(next[count - 1], segment)) next[count - 1].End = end;
+                else next[count++] = segment;
+                at = end;
+            }
+        }
+        _segmentScratch = _segments;
+        _segments = next;
+        _segmentCount = count;
+    }
+
+    private static bool Same(in Segment a, in Segment b) =>
+        a.Piece == b.Piece
+        && MemoryMarshal.AsBytes(new ReadOnlySpan<TUniforms>(in a.Prev)).SequenceEqual(MemoryMarshal.AsBytes(new ReadOnlySpan<TUniforms>(in b.Prev)))
+        && MemoryMarshal.AsBytes(new ReadOnlySpan<TUniforms>(in a.Cur)).SequenceEqual(MemoryMarshal.AsBytes(new ReadOnlySpan<TUniforms>(in b.Cur)));
+
+    private void ResetSegments()
+    {
+        _segments[0] = new Segment { Start = 0, End = ParameterCount, Piece = -1 };
+        _segmentCount = 1;
+    }
+
+    private void Execute(int pass, bool currentIsNext = false)
+    {
+        for (int s = 0; s < _segmentCount; s++)
+        {
+            ref var segment = ref _segments[s];
+            _previous = segment.Prev;
+            _current = currentIsNext ? segment.Next : segment.Cur;
+            _next = segment.Next;
+            long length = segment.End - segment.Start;
+            int threads = length >= KernelSettings.ParallelThreshold ? _maxDegreeOfParallelism : 1;
+            PassScheduler.Run(this, pass, (nint)segment.Start, (nint)segment.End, threads);
+        }
     }
 
     /// <inheritdoc/>
@@ -222,7 +622,9 @@ public abstract unsafe class OptimizerCore<TUniforms> : IOptimizer, IPassRunner 
         {
             _parameters = p;
             _output = o;
-            try { Execute(pass); }
+            // At rest between steps, a non-pipelined scheme's point was written with the next step's values.
+            bool atRest = _layout.StartPass < 0 && _phase == 0;
+            try { Execute(pass, currentIsNext: atRest); }
             finally { _parameters = null; _output = null; }
         }
     }
@@ -232,11 +634,14 @@ public abstract unsafe class OptimizerCore<TUniforms> : IOptimizer, IPassRunner 
     {
         foreach (var a in _arrays) Array.Clear(a);
         StepCount = 0;
+        SkippedSteps = 0;
+        LastGradientNorm = double.NaN;
         _phase = 0;
         _started = false;
         _initialized = false;
         _previous = default;
         _current = default;
+        ResetSegments();
     }
 
     private void CheckLength(int length, string name)
@@ -251,136 +656,87 @@ public abstract unsafe class OptimizerCore<TUniforms> : IOptimizer, IPassRunner 
     public void SaveState(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var header = new MemoryStream();
-        var w = new BinaryWriter(header, Encoding.UTF8, leaveOpen: true);
-        w.Write(Magic);
-        w.Write(StateFormatVersion);
-        w.Write(_info.Name);
-        w.Write((long)ParameterCount);
-        w.Write(StepCount);
-        w.Write(_phase);
-        w.Write(_started);
-        w.Write(_initialized);
-        var hyper = new float[_info.Hyperparameters.Count];
-        GetHyperparameters(hyper);
-        w.Write(hyper.Length);
-        foreach (var h in hyper) w.Write(h);
-        w.Write(sizeof(TUniforms));
-        w.Write(MemoryMarshal.AsBytes(new ReadOnlySpan<TUniforms>(in _previous)));
-        w.Write(MemoryMarshal.AsBytes(new ReadOnlySpan<TUniforms>(in _current)));
-        w.Write(_arrays.Length);
-        w.Flush();
-
-        uint crc = Crc32.Update(0xFFFF_FFFFu, header.GetBuffer().AsSpan(0, (int)header.Length));
-        stream.Write(header.GetBuffer(), 0, (int)header.Length);
-        foreach (var a in _arrays)
+        var state = new StateFormat.Snapshot
         {
-            var bytes = MemoryMarshal.AsBytes(a.AsSpan());
-            if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("State files are little-endian.");
-            crc = Crc32.Update(crc, bytes);
-            stream.Write(bytes);
-        }
-        Span<byte> tail = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(tail, ~crc);
-        stream.Write(tail);
+            Name = _info.Name,
+            ParameterCount = ParameterCount,
+            StepCount = StepCount,
+            Phase = _phase,
+            Started = _started,
+            Initialized = _initialized,
+            SkippedSteps = SkippedSteps,
+            Hyperparameters = new float[_hyperCount],
+            Groups = new StateFormat.Group[Groups.Count],
+            UniformSize = sizeof(TUniforms),
+            Segments = new StateFormat.SegmentState[_segmentCount],
+            ArrayCount = _arrays.Length,
+        };
+        GetHyperparameters(state.Hyperparameters);
+        for (int i = 0; i < Groups.Count; i++)
+            state.Groups[i] = new StateFormat.Group(Groups[i].Offset, Groups[i].Count, Groups[i].Name, System.Linq.Enumerable.ToArray(Groups[i].Overrides));
+        for (int s = 0; s < _segmentCount; s++)
+            state.Segments[s] = new StateFormat.SegmentState(_segments[s].Start, _segments[s].End,
+                MemoryMarshal.AsBytes(new ReadOnlySpan<TUniforms>(in _segments[s].Prev)).ToArray(),
+                MemoryMarshal.AsBytes(new ReadOnlySpan<TUniforms>(in _segments[s].Cur)).ToArray(),
+                MemoryMarshal.AsBytes(new ReadOnlySpan<TUniforms>(in _segments[s].Next)).ToArray());
+        StateFormat.Write(stream, state, i => _arrays[i]);
     }
 
     /// <inheritdoc/>
     public void LoadState(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        var data = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-        if (data.Length < 4) throw Invalid("it is empty or truncated");
-        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(data.Length - 4));
-        var body = data.Slice(0, data.Length - 4);
+        var state = StateFormat.Read(stream, _info, ParameterCount, _arrays.Length, sizeof(TUniforms), _layout.Cycle.Length, out var arrays);
 
-        var r = new BinaryReader(new MemoryStream(buffer.GetBuffer(), 0, body.Length), Encoding.UTF8);
+        // Everything read and checked; check the hyperparameters and groups against this optimizer, then apply.
+        var old = new float[_hyperCount];
+        GetHyperparameters(old);
         try
         {
-            if (r.ReadUInt64() != Magic) throw Invalid("it is not an OdeOpt optimizer state (wrong magic number)");
-            int version = r.ReadInt32();
-            if (version != StateFormatVersion)
-                throw Invalid($"it has format version {version}; this OdeOpt reads version {StateFormatVersion}");
-            if (~Crc32.Update(0xFFFF_FFFFu, body) != stored) throw Invalid("its checksum does not match (the data is corrupted)");
-            string name = r.ReadString();
-            if (name != _info.Name) throw Invalid($"it belongs to the optimizer '{name}', not '{_info.Name}'");
-            long count = r.ReadInt64();
-            if (count != ParameterCount) throw Invalid($"it was saved for {count} parameters, not {ParameterCount}");
-            long stepCount = r.ReadInt64();
-            int phase = r.ReadInt32();
-            bool started = r.ReadBoolean();
-            bool initialized = r.ReadBoolean();
-            int hyperCount = r.ReadInt32();
-            if (hyperCount != _info.Hyperparameters.Count) throw Invalid($"it has {hyperCount} hyperparameters, not {_info.Hyperparameters.Count}");
-            var hyper = new float[hyperCount];
-            for (int i = 0; i < hyperCount; i++) hyper[i] = r.ReadSingle();
-            int uniformSize = r.ReadInt32();
-            if (uniformSize != sizeof(TUniforms)) throw Invalid("its per-step values do not match this optimizer's layout");
-            TUniforms previous = default, current = default;
-            r.Read(MemoryMarshal.AsBytes(new Span<TUniforms>(ref previous)));
-            r.Read(MemoryMarshal.AsBytes(new Span<TUniforms>(ref current)));
-            int arrayCount = r.ReadInt32();
-            if (arrayCount != _arrays.Length) throw Invalid($"it has {arrayCount} state arrays, not {_arrays.Length}");
-            long arrayBytes = (long)arrayCount * ParameterCount * sizeof(float);
-            if (r.BaseStream.Position + arrayBytes != body.Length) throw Invalid("it is truncated or has trailing data");
-            if (stepCount < 0 || phase < 0 || phase >= _layout.Cycle.Length) throw Invalid("its step position is out of range");
-
-            // Everything checked: apply, validating hyperparameters against the declared ranges first.
-            var old = new float[hyperCount];
-            GetHyperparameters(old);
-            SetHyperparameters(hyper);
-            try { ValidateHyperparameters(); }
-            catch (ArgumentException e)
+            ValidateHyperparameters(state.Hyperparameters);
+            foreach (var g in state.Groups)
             {
-                SetHyperparameters(old);
-                throw new InvalidDataException("The optimizer state cannot be loaded: " + e.Message, e);
+                if ((long)g.Offset + g.Count > ParameterCount) throw new InvalidDataException($"its parameter group '{g.Name}' lies outside the parameters");
+                var values = (float[])state.Hyperparameters.Clone();
+                foreach (var (name, value) in g.Overrides)
+                {
+                    int k = -1;
+                    for (int h = 0; h < _hyperCount; h++) if (_info.Hyperparameters[h].Name == name) k = h;
+                    if (k < 0) throw new InvalidDataException($"its parameter group '{g.Name}' overrides '{name}', which is no hyperparameter of '{_info.Name}'");
+                    values[k] = value;
+                }
+                ValidateHyperparameters(values);
             }
-            int offset = (int)r.BaseStream.Position;
-            for (int i = 0; i < arrayCount; i++)
-            {
-                MemoryMarshal.Cast<byte, float>(body.Slice(offset, ParameterCount * sizeof(float))).CopyTo(_arrays[i]);
-                offset += ParameterCount * sizeof(float);
-            }
-            StepCount = stepCount;
-            _phase = phase;
-            _started = started;
-            _initialized = initialized;
-            _previous = previous;
-            _current = current;
         }
-        catch (EndOfStreamException)
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
         {
-            throw Invalid("it is truncated");
+            throw new InvalidDataException($"The stream cannot be loaded into this '{_info.Name}' optimizer: {e.Message} Nothing was changed.", e);
         }
-    }
 
-    private InvalidDataException Invalid(string why) =>
-        new($"The stream cannot be loaded into this '{_info.Name}' optimizer: {why}. Nothing was changed.");
-}
-
-/// <summary>CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320).</summary>
-internal static class Crc32
-{
-    private static readonly uint[] s_table = BuildTable();
-
-    private static uint[] BuildTable()
-    {
-        var table = new uint[256];
-        for (uint i = 0; i < 256; i++)
+        SetHyperparameters(state.Hyperparameters);
+        Groups.Clear();
+        foreach (var g in state.Groups)
         {
-            uint c = i;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
+            var group = Groups.Add(g.Offset, g.Count, g.Name);
+            foreach (var (name, value) in g.Overrides) group[name] = value;
         }
-        return table;
-    }
-
-    public static uint Update(uint crc, ReadOnlySpan<byte> data)
-    {
-        var table = s_table;
-        foreach (byte b in data) crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        return crc;
+        for (int i = 0; i < _arrays.Length; i++) arrays[i].CopyTo(_arrays[i], 0);
+        _segments = new Segment[state.Segments.Length];
+        _segmentScratch = new Segment[state.Segments.Length + 2];
+        for (int s = 0; s < state.Segments.Length; s++)
+        {
+            var saved = state.Segments[s];
+            _segments[s] = new Segment { Start = saved.Start, End = saved.End, Piece = -1 };
+            saved.Prev.CopyTo(MemoryMarshal.AsBytes(new Span<TUniforms>(ref _segments[s].Prev)));
+            saved.Cur.CopyTo(MemoryMarshal.AsBytes(new Span<TUniforms>(ref _segments[s].Cur)));
+            saved.Next.CopyTo(MemoryMarshal.AsBytes(new Span<TUniforms>(ref _segments[s].Next)));
+        }
+        _segmentCount = state.Segments.Length;
+        _piecesVersion = -1;
+        StepCount = state.StepCount;
+        SkippedSteps = state.SkippedSteps;
+        _phase = state.Phase;
+        _started = state.Started;
+        _initialized = state.Initialized;
     }
 }

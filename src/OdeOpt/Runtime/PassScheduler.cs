@@ -21,11 +21,12 @@ internal static class PassScheduler
     public const int BlockSize = 1 << 15;
 
     private static readonly object s_lock = new();
-    private static ManualResetEventSlim[]? s_start;
+    private static ManualResetEventSlim[]? s_signals;
     private static readonly ManualResetEventSlim s_done = new(false);
     private static IPassRunner? s_runner;
     private static int s_pass;
-    private static nint s_length;
+    private static nint s_start;
+    private static nint s_end;
     private static int s_nextBlock;
     private static int s_blockCount;
     private static int s_pending;
@@ -33,13 +34,15 @@ internal static class PassScheduler
 
     public static int WorkerCount => Math.Max(0, Environment.ProcessorCount - 1);
 
-    public static void Run(IPassRunner runner, int pass, nint length, int threads)
+    /// <summary>Runs the pass over [start, end) in blocks of <see cref="BlockSize"/> counted from <paramref name="start"/>.</summary>
+    public static void Run(IPassRunner runner, int pass, nint start, nint end, int threads)
     {
+        nint length = end - start;
         int blocks = (int)((length + BlockSize - 1) / BlockSize);
         threads = Math.Min(Math.Min(threads, blocks), WorkerCount + 1);
         if (threads <= 1 || !Monitor.TryEnter(s_lock))
         {
-            runner.RunPass(pass, 0, length);
+            runner.RunPass(pass, start, end);
             return;
         }
         try
@@ -47,13 +50,14 @@ internal static class PassScheduler
             EnsureWorkers();
             s_runner = runner;
             s_pass = pass;
-            s_length = length;
+            s_start = start;
+            s_end = end;
             s_blockCount = blocks;
             s_error = null;
             Volatile.Write(ref s_nextBlock, 0);
             Volatile.Write(ref s_pending, threads - 1);
             s_done.Reset();
-            for (int w = 0; w < threads - 1; w++) s_start![w].Set();
+            for (int w = 0; w < threads - 1; w++) s_signals![w].Set();
             Work();
             if (Volatile.Read(ref s_pending) != 0) s_done.Wait();
             if (s_error is { } error) throw new InvalidOperationException("A kernel pass failed on a worker thread.", error);
@@ -69,19 +73,19 @@ internal static class PassScheduler
     {
         var runner = s_runner!;
         int pass = s_pass;
-        nint length = s_length;
+        nint first = s_start, last = s_end;
         int block;
         while ((block = Interlocked.Increment(ref s_nextBlock) - 1) < s_blockCount)
         {
-            nint start = (nint)block * BlockSize;
-            nint end = Math.Min(start + BlockSize, length);
+            nint start = first + (nint)block * BlockSize;
+            nint end = Math.Min(start + BlockSize, last);
             runner.RunPass(pass, start, end);
         }
     }
 
     private static void EnsureWorkers()
     {
-        if (s_start is not null) return;
+        if (s_signals is not null) return;
         var events = new ManualResetEventSlim[WorkerCount];
         for (int w = 0; w < events.Length; w++)
         {
@@ -90,7 +94,7 @@ internal static class PassScheduler
             var thread = new Thread(() => WorkerLoop(signal)) { IsBackground = true, Name = "OdeOpt kernel worker " + w };
             thread.Start();
         }
-        s_start = events;
+        s_signals = events;
     }
 
     private static void WorkerLoop(ManualResetEventSlim signal)
