@@ -125,6 +125,14 @@ internal static class DiagnosticDescriptors
         "Invalid state variable name",
         "'{0}' {1}");
 
+    public static readonly DiagnosticDescriptor InvalidStepScalar = Error("ODEOPT026",
+        "Invalid [StepScalar]",
+        "The step scalar '{0}' {1}");
+
+    public static readonly DiagnosticDescriptor InvalidFlag = Error("ODEOPT027",
+        "Flag hyperparameter misused",
+        "{0}");
+
     public static readonly DiagnosticDescriptor OrderNotReached = Error("ODEOPT040",
         "The pair does not have the declared order",
         "The optimizer '{0}' declares Order = {1}, but its tableau pair has order {2}: the condition {3}");

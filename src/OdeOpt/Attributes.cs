@@ -129,6 +129,10 @@ public sealed class InitialAttribute : Attribute
 
 /// <summary>Marks a settable <c>float</c> property as a hyperparameter, bound in bodies by its camelCase name.
 /// Every step checks that it is finite and inside its range before anything is written.</summary>
+/// <remarks>A settable <c>bool</c> property is a <em>flag</em> (for example <c>Nesterov</c>, <c>Amsgrad</c>): a body
+/// binds it as a <c>bool</c> parameter and may use it only as a condition (<c>nesterov ? a : b</c>, with
+/// <c>&amp;&amp;</c>, <c>||</c>, <c>!</c>). A flag takes no range and cannot be the step size. It is stored as 0 or 1
+/// wherever hyperparameters travel as numbers (parameter groups, schedules, saved state).</remarks>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class HyperparameterAttribute : Attribute
 {
@@ -164,4 +168,32 @@ public sealed class GradientAtAttribute : Attribute
 
     /// <summary>The look-ahead point.</summary>
     public string Point { get; }
+}
+
+/// <summary>
+/// Declares a per-step scalar state <c>s</c>, a recurrence updated once per step on the host in double precision:
+/// <c>s_0 = Initial</c> and, when step t begins, <c>s_t = F(s_{t-1}, hyperparameters, h, t)</c>, where F is the body of
+/// the static <c>float</c> method the attribute is placed on. Right-hand sides, [Initial] methods and the
+/// [GradientAt] point read <c>s_t</c> by naming a parameter after it. The value is saved with the optimizer state.
+/// </summary>
+/// <example>NAdam's running product of the momentum schedule, mu_1 mu_2 ... mu_t:
+/// <code>
+/// [StepScalar("muProduct", Initial = 1)]
+/// static float MuProduct(float muProduct, float beta1, float momentumDecay, int t) =>
+///     muProduct * beta1 * (1 - 0.5f * MathF.Pow(0.96f, t * momentumDecay));
+/// </code></example>
+/// <remarks>The update may read its own previous value, hyperparameters (flags as conditions), <c>h</c> and
+/// <c>t</c>; not the gradient, state variables or other step scalars. With parameter groups each group keeps its
+/// own value (the recurrence runs with the group's hyperparameters).</remarks>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class StepScalarAttribute : Attribute
+{
+    /// <param name="name">The scalar's name, as bodies bind it (a C# identifier).</param>
+    public StepScalarAttribute(string name) => Name = name;
+
+    /// <summary>The scalar's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The value before the first step (default 0).</summary>
+    public double Initial { get; set; }
 }

@@ -30,11 +30,15 @@ public sealed class HyperparameterInfo
     /// <summary>Whether this hyperparameter is the step size h.</summary>
     public bool IsStepSize { get; init; }
 
+    /// <summary>Whether this hyperparameter is a flag (a <c>bool</c> property, 0 or 1 where values travel as numbers).</summary>
+    public bool IsFlag { get; init; }
+
     /// <inheritdoc/>
     public override string ToString()
     {
         string lo = double.IsNaN(Min) ? "(-inf" : (MinExclusive ? "(" : "[") + Min.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string hi = double.IsNaN(Max) ? "inf)" : Max.ToString(System.Globalization.CultureInfo.InvariantCulture) + (MaxExclusive ? ")" : "]");
+        if (IsFlag) return $"{Name} = {(DefaultValue != 0 ? "true" : "false")} (flag)";
         return $"{Name} = {DefaultValue.ToString(System.Globalization.CultureInfo.InvariantCulture)} in {lo}, {hi}{(IsStepSize ? " (step size h)" : "")}";
     }
 }

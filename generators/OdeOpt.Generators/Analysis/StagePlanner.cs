@@ -523,7 +523,7 @@ internal sealed class StagePlanner
 
         /// <summary>Tags hyperparameter, h and t references with the step they belong to.</summary>
         private Expr Context(Expr e) => !_prevContext && !_nextContext ? e :
-            X.Substitute(e, r => r.Kind is Binding.Hyper or Binding.StepSize or Binding.StepIndex ? new RefExpr(r.Kind, (_prevContext ? PrevPrefix : NextPrefix) + r.Name) : null);
+            X.Substitute(e, r => r.Kind is Binding.Hyper or Binding.StepSize or Binding.StepIndex or Binding.StepScalar ? new RefExpr(r.Kind, (_prevContext ? PrevPrefix : NextPrefix) + r.Name) : null);
 
         private Expr StepSize => Context(X.Ref(Binding.StepSize, Parser.StepSize));
 
@@ -636,7 +636,7 @@ internal sealed class StagePlanner
             var (scale, rest) = ExtractScale(value);
             string hint = (kind == CoordKind.K ? "e_" : "i_") + Vars[x] + Suffix(stage);
             var restLocal = Bind(hint, rest);
-            _local[(x, new Coord(_step, kind, stage))] = (X.Mul(StepSize, scale), restLocal);
+            _local[(x, new Coord(_step, kind, stage))] = (StepSizeAlgebra.Times(StepSize, scale), restLocal);
         }
 
         private void SolveStageValue(int x, int l)

@@ -82,6 +82,7 @@ internal static class CpuEmitter
             w.Line("//   " + v + "' = " + Literals.Comment(rhs));
         }
         foreach (var init in m.Initials) w.Line("//   " + init.Variable + "(0) = " + Literals.Comment(init.Body.ToString()));
+        foreach (var sc in m.StepScalars) w.Line("// Step scalar " + sc.Name + ": s_0 = " + Literals.Double(sc.Initial) + ", s_t = " + Literals.Comment(sc.Update.ToString()) + " (s = s_{t-1} on the right)");
         if (m.GradientAt is not null) w.Line("// Gradient taken at: " + Literals.Comment(m.GradientAt.Text) + " (the parameter buffer holds that point)");
         w.Line("//");
         w.Line("// Order " + plan.Properties.Order + " (conditions checked up to order " + plan.Properties.MaxCheckedOrder + "); explicit stability interval [-" +
@@ -147,7 +148,7 @@ internal static class CpuEmitter
         {
             w.Line("        new global::OdeOpt.HyperparameterInfo { Name = " + Literals.String(h.PropertyName) + ", ParameterName = " + Literals.String(h.ParameterName) +
                    ", DefaultValue = " + Literals.Double(h.DefaultValue) + ", Min = " + Literals.Double(h.Min ?? double.NaN) + ", Max = " + Literals.Double(h.Max ?? double.NaN) +
-                   ", MinExclusive = " + Bool(h.MinExclusive) + ", MaxExclusive = " + Bool(h.MaxExclusive) + ", IsStepSize = " + Bool(h.IsStepSize) + " },");
+                   ", MinExclusive = " + Bool(h.MinExclusive) + ", MaxExclusive = " + Bool(h.MaxExclusive) + ", IsStepSize = " + Bool(h.IsStepSize) + LanguageExtensionsEmitter.InfoSuffix(h) + " },");
         }
         w.Line("    },");
         w.Line("};");
@@ -179,13 +180,15 @@ internal static class CpuEmitter
         w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
         w.Line("[global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]");
         w.Open("public struct StepUniforms");
+        LanguageExtensionsEmitter.WriteFields(w, m);
         foreach (var u in plan.Uniforms)
             w.Line("public float " + u.Name + "; // " + Literals.Comment(u.Definition.ToString()));
         w.Close();
         w.Line();
 
-        w.Open("protected override StepUniforms ComputeUniforms(long step, global::System.ReadOnlySpan<float> values)");
-        var used = new HashSet<RefExpr>(plan.Uniforms.SelectMany(u => X.Refs(u.Definition)));
+        LanguageExtensionsEmitter.WriteScalarMembers(w, m);
+        w.Open(LanguageExtensionsEmitter.ComputeUniformsSignature(m));
+        var used = new HashSet<RefExpr>(plan.Uniforms.SelectMany(u => X.Refs(u.Definition)).Concat(LanguageExtensionsEmitter.UpdateRefs(m)));
         if (used.Any(r => r.Kind == Binding.StepSize))
         {
             int stepSize = IndexOf(m.Hyperparameters, h => h.IsStepSize);
@@ -198,7 +201,9 @@ internal static class CpuEmitter
             if (!h.IsStepSize && used.Any(r => r.Kind == Binding.Hyper && r.Name == h.ParameterName))
                 w.Line("double @" + h.ParameterName + " = values[" + k + "]; // " + h.PropertyName);
         }
+        LanguageExtensionsEmitter.WriteUpdates(w, m, e => DoubleExpr(e, 0));
         w.Line("StepUniforms _result;");
+        LanguageExtensionsEmitter.WriteStores(w, m);
         foreach (var u in plan.Uniforms)
             w.Line("_result." + u.Name + " = (float)(" + DoubleExpr(u.Definition, 0) + ");");
         w.Line("return _result;");
@@ -249,17 +254,18 @@ internal static class CpuEmitter
         for (int k = 0; k < hs.Count; k++)
         {
             var h = hs[k];
+            if (h.IsFlag) { w.Line(LanguageExtensionsEmitter.Validate(h, k)); continue; }
             w.Line(Core + ".Check.Hyperparameter(values[" + k + "], " + Literals.String(h.PropertyName) + ", " + Literals.Double(h.Min ?? double.NaN) + ", " +
                    Bool(h.MinExclusive) + ", " + Literals.Double(h.Max ?? double.NaN) + ", " + Bool(h.MaxExclusive) + ");");
         }
         w.Close();
         w.Line();
         w.Open("protected override void GetHyperparameters(global::System.Span<float> values)");
-        for (int i = 0; i < hs.Count; i++) w.Line("values[" + i + "] = this." + hs[i].PropertyName + ";");
+        for (int i = 0; i < hs.Count; i++) w.Line(LanguageExtensionsEmitter.Get(hs[i], i));
         w.Close();
         w.Line();
         w.Open("protected override void SetHyperparameters(global::System.ReadOnlySpan<float> values)");
-        for (int i = 0; i < hs.Count; i++) w.Line("this." + hs[i].PropertyName + " = values[" + i + "];");
+        for (int i = 0; i < hs.Count; i++) w.Line(LanguageExtensionsEmitter.Set(hs[i], i));
         w.Close();
         w.Line();
     }

@@ -27,6 +27,8 @@ internal enum Binding
     PrevUniform,
     /// <summary>A hoisted uniform of the next step, used to write its first gradient point (planner output only).</summary>
     NextUniform,
+    /// <summary>A per-step scalar ([StepScalar]): its value at the step being computed (uniform).</summary>
+    StepScalar,
 }
 
 internal enum UnaryOp { Negate, Not }

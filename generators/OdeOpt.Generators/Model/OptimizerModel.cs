@@ -28,7 +28,8 @@ internal sealed record HyperparameterModel(
     bool MinExclusive,
     bool MaxExclusive,
     bool IsStepSize,
-    LocationInfo? Location);
+    LocationInfo? Location,
+    bool IsFlag = false);
 
 internal enum RhsPart { Explicit, Implicit }
 
@@ -36,6 +37,11 @@ internal enum RhsPart { Explicit, Implicit }
 internal sealed record RhsModel(string Variable, RhsPart Part, string MethodName, Expr Body, LocationInfo? Location);
 
 internal sealed record InitialModel(string Variable, string MethodName, Expr Body, LocationInfo? Location);
+
+/// <summary>A per-step scalar recurrence ([StepScalar]): s_0 = Initial, s_t = Update(s_{t-1}, hyperparameters, h, t),
+/// computed on the host in double precision when step t begins. Update reads the previous value as
+/// <c>RefExpr(Binding.StepScalar, Name)</c>.</summary>
+internal sealed record StepScalarModel(string Name, string MethodName, Expr Update, double Initial, LocationInfo? Location);
 
 /// <summary>The affine look-ahead point of [GradientAt]: theta + sum of coefficient * variable.</summary>
 internal sealed record GradientAtModel(string Text, Expr Point, LocationInfo? Location);
@@ -54,7 +60,8 @@ internal sealed record OptimizerModel(
     EquatableArray<InitialModel> Initials,
     GradientAtModel? GradientAt,
     LocationInfo? Location,
-    LocationInfo? OrderLocation)
+    LocationInfo? OrderLocation,
+    EquatableArray<StepScalarModel> StepScalars = default)
 {
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
 }

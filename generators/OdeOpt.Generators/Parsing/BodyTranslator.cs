@@ -90,7 +90,7 @@ internal sealed class BodyTranslator
             var constant = _model.GetConstantValue(node);
             if (constant.HasValue && constant.Value is not bool && constant.Value is not string && constant.Value is IConvertible)
             {
-                try { return X.C(Convert.ToDouble(constant.Value, System.Globalization.CultureInfo.InvariantCulture)); }
+                try { return X.C(ToDouble(constant.Value)); }
                 catch (Exception) { /* not numeric: fall through */ }
             }
         }
@@ -98,7 +98,7 @@ internal sealed class BodyTranslator
         switch (node)
         {
             case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.NumericLiteralExpression):
-                return X.C(Convert.ToDouble(literal.Token.Value, System.Globalization.CultureInfo.InvariantCulture));
+                return X.C(ToDouble(literal.Token.Value!));
 
             case ParenthesizedExpressionSyntax p:
                 return Translate(p.Expression);
@@ -171,6 +171,13 @@ internal sealed class BodyTranslator
         }
         return Report(node, Describe(node), "bodies may use float arithmetic, unary minus, MathF calls, ?: with comparisons, locals and literals");
     }
+
+    /// <summary>A constant as a double. A float keeps the decimal value it was written as (0.96f is 0.96, not
+    /// 0.9599999785...), so that per-step values computed in double see what the author wrote; in the element loop the
+    /// constant is rounded to float again, unchanged.</summary>
+    private static double ToDouble(object value) => value is float f
+        ? double.Parse(f.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture)
+        : Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
 
     private static bool IsCondition(Expr e) => e switch
     {

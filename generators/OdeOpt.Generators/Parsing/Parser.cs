@@ -26,6 +26,7 @@ internal static class Parser
     private const string InitialAttribute = "OdeOpt.InitialAttribute";
     private const string HyperparameterAttribute = "OdeOpt.HyperparameterAttribute";
     private const string StepSizeAttribute = "OdeOpt.StepSizeAttribute";
+    internal const string StepScalarAttribute = "OdeOpt.StepScalarAttribute";
 
     public const string Theta = "theta";
     public const string Gradient = "g";
@@ -149,14 +150,16 @@ internal static class Parser
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHyperparameter, location, property.Name, "carries [StepSize] but not [Hyperparameter]; add [Hyperparameter]"));
                 continue;
             }
-            if (property.Type.SpecialType != SpecialType.System_Single || property.IsStatic || property.SetMethod is null || property.SetMethod.IsInitOnly || property.GetMethod is null || property.IsIndexer)
+            bool isFlag = property.Type.SpecialType == SpecialType.System_Boolean;
+            if (property.Type.SpecialType != SpecialType.System_Single && !isFlag || property.IsStatic || property.SetMethod is null || property.SetMethod.IsInitOnly || property.GetMethod is null || property.IsIndexer)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHyperparameter, location, property.Name,
-                    "must be an instance float property with a getter and a setter (it is " + (property.IsStatic ? "static " : "") + property.Type.ToDisplayString() + (property.SetMethod is null || property.SetMethod.IsInitOnly ? " without a setter" : "") + ")"));
+                    "must be an instance float property (or bool, for a flag) with a getter and a setter (it is " + (property.IsStatic ? "static " : "") + property.Type.ToDisplayString() + (property.SetMethod is null || property.SetMethod.IsInitOnly ? " without a setter" : "") + ")"));
                 continue;
             }
             double? min = NamedDouble(hyper, "Min"), max = NamedDouble(hyper, "Max");
             bool minExclusive = NamedBool(hyper, "MinExclusive"), maxExclusive = NamedBool(hyper, "MaxExclusive");
+            if (isFlag && !LanguageExtensions.CheckFlagDeclaration(property.Name, min, max, minExclusive, maxExclusive, step is not null, location, diagnostics)) continue;
             if (min is double lo && max is double hi && (lo > hi || lo == hi && (minExclusive || maxExclusive)))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHyperparameter, location, property.Name,
@@ -164,7 +167,7 @@ internal static class Parser
                 continue;
             }
             double defaultValue = DefaultValue(property, semanticModel.Compilation, ct);
-            var model = new HyperparameterModel(property.Name, CamelCase(property.Name), defaultValue, min, max, minExclusive, maxExclusive, step is not null, location);
+            var model = new HyperparameterModel(property.Name, CamelCase(property.Name), defaultValue, min, max, minExclusive, maxExclusive, step is not null, location, isFlag);
             if (step is not null)
             {
                 if (stepSize is not null)
@@ -182,7 +185,7 @@ internal static class Parser
             foreach (var attribute in method.GetAttributes())
             {
                 string? attributeName = attribute.AttributeClass?.ToDisplayString();
-                if (attributeName is not (ExplicitAttribute or ImplicitAttribute or InitialAttribute)) continue;
+                if (attributeName is not (ExplicitAttribute or ImplicitAttribute or InitialAttribute or StepScalarAttribute)) continue;
                 string variable = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? "" : "";
                 methods.Add((method, attributeName, variable, AttributeLocation(attribute, ct) ?? LocationInfo.From(method.Locations.FirstOrDefault())));
             }
@@ -191,7 +194,7 @@ internal static class Parser
         var stateVariables = new List<string>();
         foreach (var (_, kind, variable, location) in methods)
         {
-            if (kind == InitialAttribute) continue;
+            if (kind is InitialAttribute or StepScalarAttribute) continue;
             if (!SyntaxFacts.IsValidIdentifier(variable) || SyntaxFacts.GetKeywordKind(variable) != SyntaxKind.None)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidVariableName, location, variable, "is not a valid state variable name: use a C# identifier such as \"m\" or \"velocity\""));
@@ -224,11 +227,17 @@ internal static class Parser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameConflict, h.Location, h.ParameterName, "the hyperparameter " + h.PropertyName, "a reserved name (g, h, t)"));
         }
 
+        var stepScalars = LanguageExtensions.ParseStepScalars(
+            methods.Where(m => m.Kind == StepScalarAttribute).Select(m => (m.Symbol, m.Variable, m.Location)).ToList(),
+            stateVariables, hyperparameters, semanticModel, diagnostics, ct);
+        var scalarNames = stepScalars.Select(sc => sc.Name).ToList();
+
         var rightHandSides = new List<RhsModel>();
         var initials = new List<InitialModel>();
         foreach (var (method, kind, variable, attributeLocation) in methods)
         {
             ct.ThrowIfCancellationRequested();
+            if (kind == StepScalarAttribute) continue;
             var location = LocationInfo.From(method.Locations.FirstOrDefault()) ?? attributeLocation;
             if (kind == InitialAttribute)
             {
@@ -247,7 +256,7 @@ internal static class Parser
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicatePart, attributeLocation, variable, "[Initial]", initials.First(i => i.Variable == variable).MethodName, method.Name));
                     continue;
                 }
-                var body = TranslateMethod(method, isInitial: true, stateVariables, hyperparameters, semanticModel, diagnostics, ct);
+                var body = TranslateMethod(method, isInitial: true, stateVariables, hyperparameters, semanticModel, diagnostics, ct, scalarNames);
                 if (body is not null) initials.Add(new InitialModel(variable, method.Name, body, location));
                 continue;
             }
@@ -259,13 +268,13 @@ internal static class Parser
                 continue;
             }
             if (!stateVariables.Contains(variable)) continue; // already reported
-            var translated = TranslateMethod(method, isInitial: false, stateVariables, hyperparameters, semanticModel, diagnostics, ct);
+            var translated = TranslateMethod(method, isInitial: false, stateVariables, hyperparameters, semanticModel, diagnostics, ct, scalarNames);
             if (translated is not null) rightHandSides.Add(new RhsModel(variable, part, method.Name, translated, location));
         }
 
         // [GradientAt("theta + sigma * m")]
         if (gradientAtData is not null)
-            gradientAt = ParseGradientAt(gradientAtData, stateVariables, hyperparameters, diagnostics, ct);
+            gradientAt = ParseGradientAt(gradientAtData, stateVariables, hyperparameters, diagnostics, ct, scalarNames);
 
         bool hasExplicit = rightHandSides.Any(r => r.Part == RhsPart.Explicit);
         bool hasImplicit = rightHandSides.Any(r => r.Part == RhsPart.Implicit);
@@ -280,11 +289,12 @@ internal static class Parser
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } nsSymbol ? nsSymbol.ToDisplayString() : null;
         string accessibility = type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         return new OptimizerModel(ns, type.Name, accessibility, name, order, explicitTableau, implicitTableau,
-            hyperparameters.ToEquatableArray(), rightHandSides.ToEquatableArray(), initials.ToEquatableArray(), gradientAt, classLocation, orderLocation);
+            hyperparameters.ToEquatableArray(), rightHandSides.ToEquatableArray(), initials.ToEquatableArray(), gradientAt, classLocation, orderLocation,
+            stepScalars.ToEquatableArray());
     }
 
     private static Expr? TranslateMethod(IMethodSymbol method, bool isInitial, List<string> stateVariables, List<HyperparameterModel> hyperparameters,
-        SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+        SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, CancellationToken ct, List<string>? scalars = null)
     {
         var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
         var location = LocationInfo.From(method.Locations.FirstOrDefault());
@@ -305,8 +315,13 @@ internal static class Parser
             if (p == Gradient) bound = X.Ref(Binding.Gradient, p);
             else if (p == StepIndex) { bound = X.Ref(Binding.StepIndex, p); allowedType = null; }
             else if (stateVariables.Contains(p)) bound = X.Ref(Binding.State, p);
-            else if (hyperparameters.FirstOrDefault(h => h.ParameterName == p) is { } hp) bound = hp.IsStepSize ? X.Ref(Binding.StepSize, StepSize) : X.Ref(Binding.Hyper, p);
+            else if (hyperparameters.FirstOrDefault(h => h.ParameterName == p) is { } hp)
+            {
+                bound = hp.IsStepSize ? X.Ref(Binding.StepSize, StepSize) : hp.IsFlag ? LanguageExtensions.FlagCondition(p) : X.Ref(Binding.Hyper, p);
+                if (hp.IsFlag) allowedType = "bool";
+            }
             else if (p == StepSize) bound = X.Ref(Binding.StepSize, p);
+            else if (scalars is not null && scalars.Contains(p)) bound = X.Ref(Binding.StepScalar, p);
             if (bound is null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnboundParameter, parameterLocation, p, method.Name,
@@ -322,8 +337,10 @@ internal static class Parser
                 ok = false;
                 continue;
             }
+            if (!LanguageExtensions.CheckFlagParameter(parameter, p, allowedType, method.Name, parameterLocation, diagnostics)) { ok = false; continue; }
             bool typeOk = allowedType is null
                 ? parameter.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Single or SpecialType.System_Double
+                : allowedType == "bool" ? parameter.Type.SpecialType == SpecialType.System_Boolean
                 : parameter.Type.SpecialType == SpecialType.System_Single;
             if (!typeOk || parameter.RefKind != Microsoft.CodeAnalysis.RefKind.None && parameter.RefKind != Microsoft.CodeAnalysis.RefKind.In)
             {
@@ -340,7 +357,7 @@ internal static class Parser
         return new BodyTranslator(model, bindings, diagnostics).TranslateMethod(syntax);
     }
 
-    private static GradientAtModel? ParseGradientAt(AttributeData attribute, List<string> stateVariables, List<HyperparameterModel> hyperparameters, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+    private static GradientAtModel? ParseGradientAt(AttributeData attribute, List<string> stateVariables, List<HyperparameterModel> hyperparameters, List<DiagnosticInfo> diagnostics, CancellationToken ct, List<string> scalars)
     {
         string text = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? "" : "";
         var location = AttributeLocation(attribute, ct);
@@ -353,7 +370,8 @@ internal static class Parser
         }
         var bindings = new Dictionary<string, Expr>();
         foreach (var v in stateVariables) bindings[v] = X.Ref(Binding.State, v);
-        foreach (var h in hyperparameters) bindings[h.ParameterName] = h.IsStepSize ? X.Ref(Binding.StepSize, StepSize) : X.Ref(Binding.Hyper, h.ParameterName);
+        foreach (var h in hyperparameters) bindings[h.ParameterName] = h.IsStepSize ? X.Ref(Binding.StepSize, StepSize) : h.IsFlag ? LanguageExtensions.FlagCondition(h.ParameterName) : X.Ref(Binding.Hyper, h.ParameterName);
+        foreach (var scalar in scalars) bindings[scalar] = X.Ref(Binding.StepScalar, scalar);
         bindings[StepSize] = X.Ref(Binding.StepSize, StepSize);
         bindings[Gradient] = X.Ref(Binding.Gradient, Gradient);
         foreach (var identifier in expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
@@ -379,6 +397,7 @@ internal static class Parser
             {
                 var model = compilation.GetSemanticModel(initializer.SyntaxTree);
                 var value = model.GetConstantValue(initializer.Value, ct);
+                if (value.HasValue && value.Value is bool flag) return flag ? 1 : 0;
                 if (value.HasValue && value.Value is IConvertible && value.Value is not bool and not string)
                     return Convert.ToDouble(value.Value, CultureInfo.InvariantCulture);
             }

@@ -21,4 +21,12 @@ public static class Check
         throw new ArgumentOutOfRangeException(name, value,
             $"The hyperparameter {name} must be finite and in {lo}, {hi}; it is {value.ToString("R", CultureInfo.InvariantCulture)}. Nothing was changed.");
     }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless a flag's numeric value is 0 or 1.</summary>
+    public static void Flag(float value, string name)
+    {
+        if (value == 0f || value == 1f) return;
+        throw new ArgumentOutOfRangeException(name, value,
+            $"The flag {name} must be 0 (false) or 1 (true); it is {value.ToString("R", CultureInfo.InvariantCulture)}. Nothing was changed.");
+    }
 }

@@ -78,6 +78,7 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
     private int _pieceCount;
     private int _piecesVersion = -1;
     private TUniforms[] _newUniforms = new TUniforms[1];
+    private float[] _pieceValues = new float[1];
     private float[] _hyperScratch;
     private int[][] _groupOverrideIndex = Array.Empty<int[]>();
     private float[][] _groupOverrideValue = Array.Empty<float[]>();
@@ -178,6 +179,14 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
 
     /// <summary>The hoisted per-step values of step <paramref name="t"/> (1-based) for the given hyperparameter values.</summary>
     protected abstract TUniforms ComputeUniforms(long t, ReadOnlySpan<float> values);
+
+    /// <summary>True when the uniforms hold per-step scalar recurrences ([StepScalar]), so that step t's uniforms depend on
+    /// step t-1's of the same parameters.</summary>
+    protected virtual bool HasStepScalars => false;
+
+    /// <summary>The uniforms of step <paramref name="t"/> given <paramref name="previous"/>, the uniforms of step t-1 of
+    /// the same parameters (ignored at t = 1). Without step scalars, the two-argument form.</summary>
+    protected virtual TUniforms ComputeUniforms(long t, ReadOnlySpan<float> values, in TUniforms previous) => ComputeUniforms(t, values);
 
     /// <summary>Runs pass <paramref name="pass"/> over elements [start, end) with <see cref="Previous"/> and <see cref="Current"/>.</summary>
     protected abstract void RunPass(int pass, nint start, nint end);
@@ -438,7 +447,10 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
                 string where = (group >= 0 ? $" in parameter group '{Groups[group].Name}'" : "") + (HasSchedules() ? $" at step {t} (schedules applied)" : "");
                 throw new ArgumentOutOfRangeException(e.ParamName, e.ActualValue, e.Message.Split(" (Parameter")[0] + where);
             }
-            if (!validateOnly) _newUniforms[k] = ComputeUniforms(t, values);
+            if (validateOnly) continue;
+            // With step scalars the uniforms depend on the previous step's of the same parameters: computed at commit.
+            if (HasStepScalars) values.CopyTo(_pieceValues.AsSpan(k * _hyperCount, _hyperCount));
+            else _newUniforms[k] = ComputeUniforms(t, values);
         }
     }
 
@@ -469,7 +481,7 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
             try
             {
                 ValidateHyperparameters(values);
-                segment.Next = ComputeUniforms(t, values);
+                segment.Next = ComputeUniforms(t, values, in segment.Cur);
             }
             catch (ArgumentOutOfRangeException)
             {
@@ -536,6 +548,7 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
         _pieces = pieces;
         _pieceCount = count;
         _newUniforms = new TUniforms[count];
+        _pieceValues = new float[Math.Max(1, count * _hyperCount)];
         _groupOverrideIndex = indices;
         _groupOverrideValue = values;
         if (_segmentScratch.Length < _segmentCount + count + 1) _segmentScratch = new Segment[_segmentCount + count + 1];
@@ -549,10 +562,15 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
         var next = _segmentScratch;
         if (next.Length < _segmentCount + _pieceCount + 1) next = _segmentScratch = new Segment[_segmentCount + _pieceCount + 1];
         int count = 0;
+        bool scalars = HasStepScalars;
+        long t = StepCount + 1;
         if (!_initialized)
         {
             for (int k = 0; k < _pieceCount; k++)
-                next[count++] = new Segment { Start = _pieces[k].Start, End = _pieces[k].End, Piece = k, Prev = _newUniforms[k], Cur = _newUniforms[k], Next = _newUniforms[k] };
+            {
+                var first = scalars ? ComputeUniforms(t, _pieceValues.AsSpan(k * _hyperCount, _hyperCount), default) : _newUniforms[k];
+                next[count++] = new Segment { Start = _pieces[k].Start, End = _pieces[k].End, Piece = k, Prev = first, Cur = first, Next = first };
+            }
         }
         else
         {
@@ -566,7 +584,9 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
                 // Pipelined (first-same-as-last) schemes finish the previous step with its own uniforms; the others
                 // recover the look-ahead point with the uniforms it was written with (the previous step's preview).
                 var previous = _layout.StartPass >= 0 ? _segments[s].Cur : _segments[s].Next;
-                var segment = new Segment { Start = at, End = end, Piece = k, Prev = previous, Cur = _newUniforms[k], Next = _newUniforms[k] };
+                // Step scalars continue the recurrence of these very parameters (each group keeps its own).
+                var current = scalars ? ComputeUniforms(t, _pieceValues.AsSpan(k * _hyperCount, _hyperCount), in _segments[s].Cur) : _newUniforms[k];
+                var segment = new Segment { Start = at, End = end, Piece = k, Prev = previous, Cur = current, Next = current };
                 if (count > 0 && Same(next[count - 1], segment)) next[count - 1].End = end;
                 else next[count++] = segment;
                 at = end;
