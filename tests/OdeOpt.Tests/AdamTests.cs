@@ -91,10 +91,11 @@ public class AdamTests
         Assert.Equal(1, info.GradientEvaluationsPerStep);
         Assert.Equal(new[] { 1 }, info.GradientStages);
         Assert.False(info.FirstSameAsLast);
-        Assert.Equal(new[] { "theta", "m", "v" }, info.StateVariables);
-        Assert.Equal(2, info.PersistentArrays);
-        Assert.Equal(28, info.BytesPerParameterPerStep); // reads p, g, m, v; writes p, m, v
-        Assert.Equal(4, info.Hyperparameters.Count);
+        Assert.Equal(new[] { "theta", "m", "v", "vmax" }, info.StateVariables);
+        Assert.Equal(3, info.PersistentArrays);
+        Assert.Equal(36, info.BytesPerParameterPerStep); // reads p, g, m, v, vmax; writes p, m, v, vmax
+        Assert.Equal(7, info.Hyperparameters.Count);
+        Assert.True(info.Hyperparameters[5].IsFlag);
         Assert.Equal(1e-3, info.Hyperparameters[0].DefaultValue, 6);
         Assert.True(info.Hyperparameters[0].IsStepSize);
         Assert.True(new Adam(3) is ISingleGradientOptimizer);

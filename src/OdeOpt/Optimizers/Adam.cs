@@ -3,24 +3,27 @@ using System;
 namespace OdeOpt.Optimizers;
 
 /// <summary>
-/// Adam (Kingma &amp; Ba, 2015), exactly as <c>torch.optim.Adam</c> documents it, written as the IMEX Euler
-/// discretization of the bias-corrected Adam ODE (Bhattacharjee, Popov, Sarshar, Sandu, arXiv 2403.13704).
+/// Adam (Kingma &amp; Ba, ICLR 2015) with AMSGrad (Reddi, Kale, Kumar, ICLR 2018), L2 weight decay and maximization,
+/// exactly as <c>torch.optim.Adam</c> documents it, written as the IMEX Euler discretization of the bias-corrected Adam
+/// ODE (Bhattacharjee, Popov, Sarshar, Sandu, arXiv 2403.13704).
 /// </summary>
 /// <remarks>
-/// <para>The ODE, with the step size h = learning rate and t the step index:</para>
+/// <para>The ODE, with the step size h = learning rate, t the step index and d = (maximize ? -g : g) + lambda theta:</para>
 /// <code>
-/// m'     = (1 - beta1) / h (g - m)                       explicit
-/// v'     = (1 - beta2) / h (g^2 - v)                     explicit
-/// theta' = -(m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)    implicit
+/// m'     = (1 - beta1) / h (d - m)                                   explicit
+/// v'     = (1 - beta2) / h (d^2 - v)                                 explicit
+/// vmax'  = amsgrad ? (max(vmax, beta2 v + (1 - beta2) d^2) - vmax) / h : 0     explicit
+/// theta' = -(m / (1 - beta1^t)) / (sqrt((amsgrad ? vmax : v) / (1 - beta2^t)) + eps)      implicit
 /// </code>
-/// <para>IMEX Euler (forward Euler for m and v, backward Euler for theta) gives one step</para>
+/// <para>IMEX Euler (forward Euler for m, v, vmax; backward Euler for theta) gives one step</para>
 /// <code>
-/// m_t     = beta1 m_{t-1} + (1 - beta1) g_t
-/// v_t     = beta2 v_{t-1} + (1 - beta2) g_t^2
-/// theta_t = theta_{t-1} - lr (m_t / (1 - beta1^t)) / (sqrt(v_t / (1 - beta2^t)) + eps)
+/// m_t     = beta1 m_{t-1} + (1 - beta1) d_t
+/// v_t     = beta2 v_{t-1} + (1 - beta2) d_t^2
+/// vmax_t  = max(vmax_{t-1}, v_t)                                     (amsgrad)
+/// theta_t = theta_{t-1} - lr (m_t / (1 - beta1^t)) / (sqrt((amsgrad ? vmax_t : v_t) / (1 - beta2^t)) + eps)
 /// </code>
-/// <para>which is Adam with m_0 = v_0 = 0 and eps added after the bias-corrected square root. One gradient per
-/// step; two state arrays; 28 bytes of memory traffic per parameter per step.</para>
+/// <para>which is torch's Adam with m_0 = v_0 = vmax_0 = 0 and eps added after the bias-corrected square root.
+/// One gradient per step; three state arrays (vmax is kept, at 0, while AMSGrad is off). Order 1.</para>
 /// </remarks>
 [Optimizer("adam", Order = 1)]
 [ExplicitTableau("0 0; 1 0", B = "1 0")]
@@ -39,11 +42,34 @@ public partial class Adam
     /// <summary>Added to the bias-corrected square root of the second moment (default 1e-8).</summary>
     [Hyperparameter(Min = 0)] public float Epsilon { get; set; } = 1e-8f;
 
-    [Explicit("m")] private static float M(float g, float m, float beta1, float h) => (1 - beta1) / h * (g - m);
+    /// <summary>The L2 weight decay lambda added to the gradient (default 0). For decoupled decay use <see cref="AdamW"/>.</summary>
+    [Hyperparameter(Min = 0)] public float WeightDecay { get; set; }
 
-    [Explicit("v")] private static float V(float g, float v, float beta2, float h) => (1 - beta2) / h * (g * g - v);
+    /// <summary>Use AMSGrad: normalize by the running maximum of the second moment (default false).</summary>
+    [Hyperparameter] public bool Amsgrad { get; set; }
+
+    /// <summary>Maximize the objective: the gradient is negated (default false).</summary>
+    [Hyperparameter] public bool Maximize { get; set; }
+
+    [Explicit("m")]
+    private static float M(float g, float theta, float m, float beta1, float weightDecay, bool maximize, float h) =>
+        (1 - beta1) / h * ((maximize ? -g : g) + weightDecay * theta - m);
+
+    [Explicit("v")]
+    private static float V(float g, float theta, float v, float beta2, float weightDecay, bool maximize, float h)
+    {
+        float d = (maximize ? -g : g) + weightDecay * theta;
+        return (1 - beta2) / h * (d * d - v);
+    }
+
+    [Explicit("vmax")]
+    private static float VMax(float g, float theta, float v, float vmax, float beta2, float weightDecay, bool amsgrad, bool maximize, float h)
+    {
+        float d = (maximize ? -g : g) + weightDecay * theta;
+        return amsgrad ? (MathF.Max(vmax, beta2 * v + (1 - beta2) * d * d) - vmax) / h : 0;
+    }
 
     [Implicit("theta")]
-    private static float Theta(float m, float v, float beta1, float beta2, float epsilon, int t) =>
-        -(m / (1 - MathF.Pow(beta1, t))) / (MathF.Sqrt(v / (1 - MathF.Pow(beta2, t))) + epsilon);
+    private static float Theta(float m, float v, float vmax, float beta1, float beta2, float epsilon, bool amsgrad, int t) =>
+        -(m / (1 - MathF.Pow(beta1, t))) / (MathF.Sqrt((amsgrad ? vmax : v) / (1 - MathF.Pow(beta2, t))) + epsilon);
 }
