@@ -61,6 +61,46 @@ public class AdamTests
         Assert.True(Problems.MaxRelativeError(Problems.ToFloat(x0), reference) > 0.1);
     }
 
+    /// <summary>torch.optim.Adam's documented algorithm with weight decay, AMSGrad and maximize (float64).</summary>
+    internal static double[][] FullReference(double[] x0, int steps, Action<double[], double[]> gradient,
+        double lr, double b1, double b2, double eps, double wd, bool amsgrad, bool maximize, bool decoupled = false)
+    {
+        int n = x0.Length;
+        var m = new double[n];
+        var v = new double[n];
+        var vmax = new double[n];
+        return TorchHarness.Reference(x0, steps, gradient, (x, g, t) =>
+        {
+            for (int i = 0; i < n; i++)
+            {
+                double d = maximize ? -g[i] : g[i];
+                if (decoupled) x[i] -= lr * wd * x[i];
+                else d += wd * x[i];
+                m[i] = b1 * m[i] + (1 - b1) * d;
+                v[i] = b2 * v[i] + (1 - b2) * d * d;
+                vmax[i] = Math.Max(vmax[i], v[i]);
+                double vhat = (amsgrad ? vmax[i] : v[i]) / (1 - Math.Pow(b2, t));
+                x[i] -= lr * (m[i] / (1 - Math.Pow(b1, t))) / (Math.Sqrt(vhat) + eps);
+            }
+        });
+    }
+
+    [Theory]
+    [InlineData(0.01f, 0.9f, 0.999f, 1e-8f, 0.1f, false, false)]
+    [InlineData(0.01f, 0.9f, 0.999f, 1e-8f, 0f, true, false)]
+    [InlineData(0.02f, 0.8f, 0.99f, 1e-6f, 0.05f, true, true)]
+    public void Weight_decay_amsgrad_and_maximize_match_the_documented_algorithm_for_200_steps(float lr, float b1, float b2, float eps, float wd, bool amsgrad, bool maximize)
+    {
+        const int steps = 200;
+        Action<double[], double[]> gradient = maximize ? TorchHarness.NegatedRosenbrock : TorchHarness.Rosenbrock;
+        var opt = new Adam(TorchHarness.N) { LearningRate = lr, Beta1 = b1, Beta2 = b2, Epsilon = eps, WeightDecay = wd, Amsgrad = amsgrad, Maximize = maximize };
+        var reference = FullReference(TorchHarness.Start, steps, gradient, lr, b1, b2, eps, wd, amsgrad, maximize);
+        double error = TorchHarness.MaxError(TorchHarness.Run(opt, TorchHarness.Start, steps, gradient), reference);
+        _out.WriteLine($"lr={lr} betas=({b1}, {b2}) eps={eps} weight_decay={wd} amsgrad={amsgrad} maximize={maximize}: largest error {error:E3} over {steps} steps");
+        Assert.True(error <= 1e-5, $"error {error:E3}");
+        Assert.True(TorchHarness.Travel(TorchHarness.Start, reference) > 0.1);
+    }
+
     [Fact]
     public void Matches_real_PyTorch_trajectories()
     {
