@@ -3,7 +3,7 @@ using CustomOptimizer;
 using OdeOpt;
 using OdeOpt.Optimizers;
 
-// A user-declared optimizer (ImexMidpointAdam.cs) against the built-in Adam on a small least-squares regression,
+// A user-declared optimizer (Ars222Adam.cs) against the built-in Adam on a small least-squares regression,
 // at equal numbers of gradient evaluations.
 
 const int features = 20, samples = 200, evaluations = 400;
@@ -62,7 +62,7 @@ void Train(IOptimizer optimizer)
 }
 
 Console.WriteLine("OdeOpt custom optimizer sample: least squares, 20 features, 200 samples, 400 gradient evaluations each.");
-Train(new ImexMidpointAdam(features) { LearningRate = 0.05f });
+Train(new Ars222Adam(features) { LearningRate = 0.05f });
 Train(new Adam(features) { LearningRate = 0.05f });
 Console.WriteLine();
 Console.WriteLine($"Registered optimizers: {string.Join(", ", OptimizerRegistry.Names)}");

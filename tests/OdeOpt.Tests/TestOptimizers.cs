@@ -39,6 +39,40 @@ public partial class UnbiasedAdamTrapezoidal
     [Initial("v")] static float V0(float g) => g * g;
 }
 
+/// <summary>The unbiased Adam ODE under the IMEX midpoint pair.</summary>
+[Optimizer("test-unbiased-adam-midpoint")]
+[ImexScheme(ImexSchemes.Midpoint)]
+public partial class UnbiasedAdamMidpoint
+{
+    [Hyperparameter(Min = 0), StepSize] public float H { get; set; } = 0.1f;
+    [Hyperparameter(Min = 0)] public float A1 { get; set; } = 1f;
+    [Hyperparameter(Min = 0)] public float A2 { get; set; } = 2f;
+    [Hyperparameter(Min = 0)] public float Eps { get; set; } = 1e-8f;
+
+    [Explicit("m")] static float M(float g, float m, float a1) => a1 * (g - m);
+    [Explicit("v")] static float V(float g, float v, float a2) => a2 * (g * g - v);
+    [Implicit("theta")] static float Theta(float m, float v, float eps) => -m / (MathF.Sqrt(v) + eps);
+    [Initial("m")] static float M0(float g) => g;
+    [Initial("v")] static float V0(float g) => g * g;
+}
+
+/// <summary>The unbiased Adam ODE under ARS(2,3,3).</summary>
+[Optimizer("test-unbiased-adam-ars233")]
+[ImexScheme(ImexSchemes.Ars233)]
+public partial class UnbiasedAdamArs233
+{
+    [Hyperparameter(Min = 0), StepSize] public float H { get; set; } = 0.1f;
+    [Hyperparameter(Min = 0)] public float A1 { get; set; } = 1f;
+    [Hyperparameter(Min = 0)] public float A2 { get; set; } = 2f;
+    [Hyperparameter(Min = 0)] public float Eps { get; set; } = 1e-8f;
+
+    [Explicit("m")] static float M(float g, float m, float a1) => a1 * (g - m);
+    [Explicit("v")] static float V(float g, float v, float a2) => a2 * (g * g - v);
+    [Implicit("theta")] static float Theta(float m, float v, float eps) => -m / (MathF.Sqrt(v) + eps);
+    [Initial("m")] static float M0(float g) => g;
+    [Initial("v")] static float V0(float g) => g * g;
+}
+
 /// <summary>Classical RK4 on the gradient flow theta' = -g: four gradients per step.</summary>
 [Optimizer("test-rk4-gradient-flow", Order = 4)]
 [ExplicitTableau("0 0 0 0; 1/2 0 0 0; 0 1/2 0 0; 0 0 1 0", B = "1/6 1/3 1/3 1/6")]

@@ -4,17 +4,17 @@ using OdeOpt;
 namespace CustomOptimizer;
 
 /// <summary>
-/// Adam under the IMEX midpoint pair: explicit midpoint for the moments, implicit midpoint for theta.
-/// Not built into OdeOpt: declared here, in user code, and compiled by the same generator.
+/// Adam under the ARS(2,2,2) pair of Ascher, Ruuth, Spiteri (1997): a three-stage IMEX scheme whose implicit part is
+/// L-stable. Not built into OdeOpt: declared here, in user code, and compiled by the same generator.
 /// </summary>
 /// <remarks>
-/// Explicit A = [0 0; 1/2 0], b = (0, 1); implicit A = [0 0; 0 1/2], b = (0, 1). Stage 2 sits at the half step,
-/// so both stages need a gradient: two gradient evaluations per step, second order.
+/// gamma = 1 - 1/sqrt(2), delta = 1 - 1/(2 gamma). Explicit A = [0 0 0; gamma 0 0; delta 1-delta 0], b = (delta, 1-delta, 0);
+/// implicit A = [0 0 0; 0 gamma 0; 0 1-gamma gamma], b = (0, 1-gamma, gamma). The generator derives that stages 1 and 2
+/// need a gradient: two gradient evaluations per step, second order.
 /// </remarks>
-[Optimizer("imex-midpoint-adam", Order = 2)]
-[ExplicitTableau("0 0; 1/2 0", B = "0 1")]
-[ImplicitTableau("0 0; 0 1/2", B = "0 1")]
-public partial class ImexMidpointAdam
+[Optimizer("ars222-adam", Order = 2)]
+[ImexScheme(ImexSchemes.Ars222)]
+public partial class Ars222Adam
 {
     [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 1e-3f;
     [Hyperparameter(Min = 0, Max = 1, MaxExclusive = true)] public float Beta1 { get; set; } = 0.9f;
