@@ -1,0 +1,74 @@
+using System;
+using System.Linq;
+using System.Text.RegularExpressions;
+using OdeOpt.Optimizers;
+using Xunit;
+
+namespace OdeOpt.Tests;
+
+/// <summary>The built-in catalog: every optimizer is registered under a kebab-case name, and its Info states the scheme's
+/// stages, gradients per step and order.</summary>
+public class CatalogTests
+{
+    // name, type, stages, gradients per step, first same as last, order
+    public static TheoryData<string, Type, int, int, bool, int> BuiltIns => new()
+    {
+        { "sgd", typeof(Sgd), 1, 1, false, 1 },
+        { "adam", typeof(Adam), 2, 1, false, 1 },
+        { "adamw", typeof(AdamW), 2, 1, false, 1 },
+        { "adamax", typeof(Adamax), 2, 1, false, 1 },
+        { "nadam", typeof(NAdam), 1, 1, false, 1 },
+        { "radam", typeof(RAdam), 2, 1, false, 1 },
+        { "rmsprop", typeof(RmsProp), 1, 1, false, 1 },
+        { "adagrad", typeof(Adagrad), 1, 1, false, 1 },
+        { "adadelta", typeof(Adadelta), 1, 1, false, 1 },
+        { "heavy-ball", typeof(HeavyBall), 2, 1, false, 1 },
+        { "nesterov-momentum", typeof(NesterovMomentum), 2, 1, false, 1 },
+        { "super-accelerated-momentum", typeof(SuperAcceleratedMomentum), 2, 1, false, 1 },
+        { "super-accelerated-rmsprop", typeof(SuperAcceleratedRmsProp), 2, 1, false, 1 },
+        { "gradient-flow-euler", typeof(GradientFlowEuler), 1, 1, false, 1 },
+        { "gradient-flow-heun", typeof(GradientFlowHeun), 2, 2, false, 2 },
+        { "gradient-flow-rk4", typeof(GradientFlowRk4), 4, 4, false, 4 },
+        { "gradient-flow-tvd-rk3", typeof(GradientFlowTvdRk3), 3, 3, false, 3 },
+        { "newton-euler", typeof(NewtonEuler), 1, 1, false, 1 },
+        { "symplectic-euler-momentum", typeof(SymplecticEulerMomentum), 2, 1, false, 1 },
+        { "backward-euler-damped-momentum", typeof(BackwardEulerDampedMomentum), 2, 1, false, 1 },
+        { "velocity-verlet", typeof(VelocityVerlet), 3, 1, true, 2 },
+        { "newmark-average-acceleration", typeof(NewmarkAverageAcceleration), 4, 2, false, 2 },
+        { "adam-ode-euler", typeof(AdamOdeEuler), 2, 1, false, 1 },
+        { "imex-trapezoidal-adam", typeof(ImexTrapezoidalAdam), 2, 1, true, 2 },
+        { "imex-midpoint-adam", typeof(ImexMidpointAdam), 2, 2, false, 2 },
+        { "imex-ars233-adam", typeof(ImexArs233Adam), 3, 3, false, 3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(BuiltIns))]
+    public void Info_is_correct(string name, Type type, int stages, int gradients, bool firstSameAsLast, int order)
+    {
+        var info = OptimizerRegistry.GetInfo(name);
+        Assert.Equal(type, info.OptimizerType);
+        Assert.Equal(stages, info.Stages);
+        Assert.Equal(gradients, info.GradientEvaluationsPerStep);
+        Assert.Equal(firstSameAsLast, info.FirstSameAsLast);
+        Assert.Equal(order, info.Order);
+        Assert.Equal("theta", info.StateVariables[0]);
+        Assert.Equal(gradients == 1, typeof(ISingleGradientOptimizer).IsAssignableFrom(type));
+        var created = OptimizerRegistry.Create(name, 3);
+        Assert.IsType(type, created);
+        Assert.Same(info, created.Info);
+    }
+
+    [Fact]
+    public void Every_built_in_is_registered_under_a_kebab_case_name()
+    {
+        var builtIns = OptimizerRegistry.All.Where(i => i.OptimizerType.Assembly == typeof(Adam).Assembly).ToList();
+        var expected = BuiltIns.Select(row => (string)row[0]).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+        Assert.Equal(expected, builtIns.Select(i => i.Name).OrderBy(n => n, StringComparer.Ordinal).ToArray());
+        foreach (var info in builtIns)
+        {
+            Assert.Matches(new Regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$"), info.Name);
+            Assert.Contains(info.Name, OptimizerRegistry.Names);
+            Assert.Equal("OdeOpt.Optimizers", info.OptimizerType.Namespace);
+        }
+    }
+}
