@@ -124,3 +124,18 @@ public partial class TorchMomentum
     [Explicit("b")] static float B(float g, float b, float momentum, float h, int t) => (t == 1 ? g - b : (momentum - 1) * b + g) / h;
     [Implicit("theta")] static float Theta(float b) => -b;
 }
+
+/// <summary>Exercises the language extensions: a step scalar s_t = rho s_{t-1} + t (reading a hyperparameter and t) and a
+/// flag. theta' = -(flip ? -1 : 1) s g with forward Euler: theta_t = theta_{t-1} - h (flip ? -1 : 1) s_t g.</summary>
+[Optimizer("test-step-scalar")]
+[ExplicitTableau("0", B = "1")]
+public partial class StepScalarProbe
+{
+    [Hyperparameter(Min = 0), StepSize] public float H { get; set; } = 0.01f;
+    [Hyperparameter(Min = 0, Max = 1)] public float Rho { get; set; } = 0.5f;
+    [Hyperparameter] public bool Flip { get; set; }
+
+    [StepScalar("s", Initial = 2)] static float S(float s, float rho, int t) => rho * s + t;
+
+    [Explicit("theta")] static float Theta(float g, float s, bool flip) => -(flip ? -1 : 1) * s * g;
+}
