@@ -132,8 +132,8 @@ public class AdamTests
         Assert.Equal(new[] { 1 }, info.GradientStages);
         Assert.False(info.FirstSameAsLast);
         Assert.Equal(new[] { "theta", "m", "v", "vmax" }, info.StateVariables);
-        Assert.Equal(3, info.PersistentArrays);
-        Assert.Equal(36, info.BytesPerParameterPerStep); // reads p, g, m, v, vmax; writes p, m, v, vmax
+        Assert.Equal(3, info.PersistentArrays); // vmax is allocated; with AMSGrad off the step neither reads nor writes it
+        Assert.Equal(28, info.BytesPerParameterPerStep); // default flags: reads p, g, m, v; writes p, m, v
         Assert.Equal(7, info.Hyperparameters.Count);
         Assert.True(info.Hyperparameters[5].IsFlag);
         Assert.Equal(1e-3, info.Hyperparameters[0].DefaultValue, 6);

@@ -38,6 +38,7 @@ internal static class Analyzer
             var properties = AnalyzeTableaux(scheme, diagnostics);
             if (HasErrors(diagnostics)) return new AnalysisResult(null, diagnostics.ToEquatableArray());
             var plan = new StagePlanner(scheme, properties, diagnostics, cancellationToken).Plan();
+            if (plan is not null) plan = KernelSpecializer.Apply(plan);
             return new AnalysisResult(HasErrors(diagnostics) ? null : plan, diagnostics.ToEquatableArray());
         }
         catch (OperationCanceledException)

@@ -307,17 +307,19 @@ internal static class CpuEmitter
     {
         var k = plan.Kernels[index];
         var slots = SlotsOf(k);
-        string refParams = string.Join(", ", slots.Select(s => "ref float " + RefName(s)));
         string refArgs = string.Join(", ", slots.Select(s => "ref " + RefName(s)));
         string sep = slots.Count > 0 ? ", " : "";
+        bool gradient = k.Loads.Any(l => l.Slot == Slots.Gradient);
+        string gradientArgs = gradient ? "GradientScale, GradientLimit, " : "";
+        bool variants = k.Variants.Count > 0;
 
         w.Line("/// <summary>" + Literals.Comment(k.Description).Replace("<", "&lt;").Replace(">", "&gt;") + ".</summary>");
         w.Open("private void " + k.Name + "(nint start, nint end)");
         foreach (var s in slots) w.Line("ref float " + RefName(s) + " = ref " + RefSource(s) + ";");
+        if (variants) w.Line("int variant = " + VariantKey(k) + ";");
         w.Line("nint i = start;");
-        bool gradient = k.Loads.Any(l => l.Slot == Slots.Gradient);
-        string gradientArgs = gradient ? "GradientScale, GradientLimit, " : "";
-        string call(string simd) => k.Name + "Loop<" + Core + "." + simd + ">(" + refArgs + sep + gradientArgs + "i, end, in Previous, in Current, in Next)";
+        string call(string simd) => (variants ? k.Name + "Variant<" + Core + "." + simd + ">(variant, " : k.Name + "Loop<" + Core + "." + simd + ">(") +
+                                    refArgs + sep + gradientArgs + "i, end, in Previous, in Current, in Next)";
         w.Line("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = " + call("Simd512") + ";");
         w.Line("else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = " + call("Simd256") + ";");
         w.Line("else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = " + call("Simd128") + ";");
@@ -325,8 +327,43 @@ internal static class CpuEmitter
         w.Close();
         w.Line();
 
+        if (!variants)
+        {
+            WriteLoop(w, k.Name + "Loop", slots, gradient, k.Loads, k.Statements, k.Stores);
+            return;
+        }
+        // One loop per assignment of the flags the pass reads, chosen per call from the step's uniforms.
+        string parameters = string.Join(", ", slots.Select(s => "ref float " + RefName(s))) + sep + (gradient ? "float gradientScale, float gradientLimit, " : "") +
+                            "nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next";
+        string forward = refArgs + sep + (gradient ? "gradientScale, gradientLimit, " : "") + "i, end, in _prev, in _u, in _next";
+        w.Open("private static nint " + k.Name + "Variant<V>(int variant, " + parameters + ") where V : struct, " + Core + ".ISimd<V>");
+        w.Open("switch (variant)");
+        foreach (var v in k.Variants) w.Line("case " + v.Key + ": return " + VariantName(k, v) + "<V>(" + forward + ");");
+        w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(variant));");
+        w.Close();
+        w.Close();
+        w.Line();
+        foreach (var v in k.Variants)
+        {
+            w.Line("// " + k.Name + " with " + string.Join(", ", k.Flags.Select((f, b) => f.Flag + (f.Kind == Binding.PrevUniform ? " (previous step)" : f.Kind == Binding.NextUniform ? " (next step)" : "") + " = " + ((v.Key >> b & 1) == 1 ? "true" : "false"))) +
+                   ": reads " + string.Join(", ", v.Loads.Select(l => SlotName(l.Slot))) + "; writes " + string.Join(", ", v.Stores.Select(st => SlotName(st.Slot))) + ".");
+            WriteLoop(w, VariantName(k, v), slots, gradient, v.Loads, v.Statements, v.Stores);
+        }
+    }
+
+    private static string VariantName(KernelPlan k, KernelVariant v) => k.Name + "V" + v.Key + "Loop";
+
+    private static string VariantKey(KernelPlan k) => string.Join(" | ", k.Flags.Select((f, b) =>
+        "((" + (f.Kind == Binding.PrevUniform ? "Previous" : f.Kind == Binding.NextUniform ? "Next" : "Current") + "." + f.Uniform + " != 0f) ? " + (1 << b) + " : 0)"));
+
+    private static void WriteLoop(SourceWriter w, string name, List<int> slots, bool gradientParameters, IEnumerable<KernelLoad> loads,
+        IEnumerable<KernelStatement> statements, IEnumerable<KernelStore> stores)
+    {
+        string refParams = string.Join(", ", slots.Select(s => "ref float " + RefName(s)));
+        string sep = slots.Count > 0 ? ", " : "";
+        bool gradient = loads.Any(l => l.Slot == Slots.Gradient);
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        w.Line("private static nint " + k.Name + "Loop<V>(" + refParams + sep + (gradient ? "float gradientScale, float gradientLimit, " : "") + "nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)");
+        w.Line("private static nint " + name + "<V>(" + refParams + sep + (gradientParameters ? "float gradientScale, float gradientLimit, " : "") + "nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)");
         w.Line("    where V : struct, " + Core + ".ISimd<V>");
         w.Line("{");
         var body = new SourceWriter();
@@ -334,15 +371,15 @@ internal static class CpuEmitter
         var uniforms = new SortedSet<string>(StringComparer.Ordinal);
         var prevUniforms = new SortedSet<string>(StringComparer.Ordinal);
         var nextUniforms = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var l in k.Loads)
+        foreach (var l in loads)
         {
             // The gradient enters through norm clipping (a scale) and value clipping (a clamp); both are exact no-ops when off.
             if (l.Slot == Slots.Gradient) body.Line("V " + l.Local + " = V.Min(V.Max(V.Load(ref " + RefName(l.Slot) + ", i) * _gradientScale, _gradientLow), _gradientHigh);");
             else body.Line("V " + l.Local + " = V.Load(ref " + RefName(l.Slot) + ", i);");
         }
-        foreach (var st in k.Statements)
+        foreach (var st in statements)
             body.Line("V " + st.Local + " = " + VectorExpr(st.Value, 0, constants, uniforms, prevUniforms, nextUniforms) + ";");
-        foreach (var s in k.Stores) body.Line("V.Store(" + s.Local + ", ref " + RefName(s.Slot) + ", i);");
+        foreach (var s in stores) body.Line("V.Store(" + s.Local + ", ref " + RefName(s.Slot) + ", i);");
 
         var inner = new SourceWriter();
         if (gradient)

@@ -23,10 +23,28 @@ internal sealed record KernelStore(int Slot, string Local);
 /// <param name="Name">Method-name suffix.</param>
 /// <param name="Description">What the pass computes, for the generated comment.</param>
 /// <param name="BeginsStep">Whether the pass begins a new step (t advances; uniforms are recomputed).</param>
+/// <param name="Flags">The flag uniforms the pass reads in its loop, when it has per-flag variants (see
+/// <see cref="OdeOpt.Generators.Analysis.KernelSpecializer"/>); empty otherwise.</param>
+/// <param name="Variants">One specialized body per assignment of <paramref name="Flags"/> (key bit i = value of flag i); the
+/// unspecialized body above stays valid for any values.</param>
 internal sealed record KernelPlan(
     string Name,
     string Description,
     bool BeginsStep,
+    EquatableArray<KernelLoad> Loads,
+    EquatableArray<KernelStatement> Statements,
+    EquatableArray<KernelStore> Stores,
+    EquatableArray<FlagTest> Flags = default,
+    EquatableArray<KernelVariant> Variants = default);
+
+/// <summary>A flag as a pass reads it: the uniform holding its value (0 or 1), of the step the pass reads it for
+/// (<see cref="Binding.Uniform"/>, <see cref="Binding.PrevUniform"/> or <see cref="Binding.NextUniform"/>).</summary>
+internal sealed record FlagTest(Binding Kind, string Uniform, string Flag);
+
+/// <summary>A pass body specialized for one assignment of its flags: conditions on them folded, values they leave
+/// unchanged neither loaded nor stored.</summary>
+internal sealed record KernelVariant(
+    int Key,
     EquatableArray<KernelLoad> Loads,
     EquatableArray<KernelStatement> Statements,
     EquatableArray<KernelStore> Stores);
