@@ -97,8 +97,9 @@ public sealed class OptimizerInfo
     /// <summary>Persistent arrays of ParameterCount floats kept between calls (the parameter buffer not counted).</summary>
     public int PersistentArrays { get; init; }
 
-    /// <summary>Bytes read and written per parameter in one steady step, from the generated plan (gradient and
-    /// parameter buffer included).</summary>
+    /// <summary>Bytes read and written per parameter in one steady step (gradient and parameter buffer included), from the
+    /// generated plan, with the default hyperparameters: per-step conditions such as flags pick specialized loops, so an
+    /// option that is off (AMSGrad, momentum) costs no traffic.</summary>
     public int BytesPerParameterPerStep { get; init; }
 
     /// <inheritdoc/>

@@ -59,6 +59,7 @@ public class SgdTests
         Assert.Equal(1, info.Order);
         Assert.Equal(1, info.GradientEvaluationsPerStep);
         Assert.Equal(new[] { "theta", "b" }, info.StateVariables);
+        Assert.Equal(12, info.BytesPerParameterPerStep); // without momentum the buffer is neither read nor written
         Assert.Equal(1e-3, info.Hyperparameters[0].DefaultValue, 6);
         Assert.True(new Sgd(2) is ISingleGradientOptimizer);
     }

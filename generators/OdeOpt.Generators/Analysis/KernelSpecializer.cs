@@ -8,49 +8,48 @@ namespace OdeOpt.Generators.Analysis;
 /// <summary>
 /// Two rewrites of the planned passes that change no result:
 /// <list type="number">
-/// <item><b>Flag variants.</b> A flag (a bool hyperparameter) reaches the element loop as a per-step uniform compared with
-/// 0. For a pass that reads up to <see cref="MaxFlags"/> flags, one body per assignment of them is derived: conditions
-/// folded, and a state array the assignment leaves unchanged (AMSGrad's running maximum while AMSGrad is off) neither
-/// loaded nor stored. The runtime picks the variant from the step's uniforms, so an option that is off costs no memory
-/// traffic. The unspecialized body is kept (it is what every variant computes).</item>
+/// <item><b>Per-step conditions.</b> A comparison between per-step values only (a flag against 0, <c>t == 1</c>,
+/// <c>momentum &gt; 0</c>, RAdam's <c>rho_t &gt; 5</c>) has one value for all elements of a step. For a pass that makes up to
+/// <see cref="MaxConditions"/> of them, one body per assignment is derived: the conditions folded, and a state array the
+/// assignment leaves unchanged (AMSGrad's running maximum while AMSGrad is off, SGD's buffer without momentum) neither
+/// loaded nor stored. The generated pass evaluates the conditions once per call and runs the matching body, so an option
+/// that is off costs no memory traffic and no per-element select. The unspecialized body is kept (every variant computes
+/// what it computes).</item>
 /// <item><b>Common subexpressions</b> (numeric ones, of at least three nodes) are computed once per element and bound to a
 /// local, as a careful hand-written kernel would.</item>
 /// </list>
-/// Bytes per parameter per step are recomputed for the flags' default values.
+/// Bytes per parameter per step are recomputed for a steady step (t = 10^6) with default hyperparameters.
 /// </summary>
 internal static class KernelSpecializer
 {
-    /// <summary>Passes reading more flags than this keep one body (2^MaxFlags variants at most).</summary>
-    public const int MaxFlags = 4;
+    /// <summary>Passes testing more conditions than this keep one body (2^MaxConditions variants at most).</summary>
+    public const int MaxConditions = 4;
+
+    /// <summary>The step index at which the default variant is chosen for <see cref="OptimizerPlan.BytesPerParameter"/>.</summary>
+    private const double SteadyStep = 1e6;
 
     private static readonly Expr True = new BinaryExpr(BinaryOp.Equal, X.Zero, X.Zero);
     private static readonly Expr False = new BinaryExpr(BinaryOp.NotEqual, X.Zero, X.Zero);
 
     public static OptimizerPlan Apply(OptimizerPlan plan)
     {
-        var flagNames = new HashSet<string>(plan.Model.Hyperparameters.Where(h => h.IsFlag).Select(h => h.ParameterName));
-        var flagOf = new Dictionary<string, string>();
-        foreach (var u in plan.Uniforms)
-            if (u.Definition is RefExpr { Kind: Binding.Hyper } r && flagNames.Contains(r.Name)) flagOf[u.Name] = r.Name;
-
+        var definitions = plan.Uniforms.ToDictionary(u => u.Name, u => u.Definition);
         var kernels = new List<KernelPlan>();
         foreach (var kernel in plan.Kernels)
         {
             var baseKernel = Cse(kernel.Loads, kernel.Statements, kernel.Stores);
-            var tests = kernel.Statements.SelectMany(s => X.Refs(s.Value))
-                .Where(r => r.Kind is Binding.Uniform or Binding.PrevUniform or Binding.NextUniform && flagOf.ContainsKey(r.Name))
-                .Distinct().OrderBy(r => r.Kind).ThenBy(r => r.Name, StringComparer.Ordinal)
-                .Select(r => new FlagTest(r.Kind, r.Name, flagOf[r.Name])).ToList();
-            if (tests.Count == 0 || tests.Count > MaxFlags)
+            var conditions = new List<Expr>();
+            foreach (var st in kernel.Statements) CollectConditions(st.Value, conditions);
+            if (conditions.Count == 0 || conditions.Count > MaxConditions)
             {
                 kernels.Add(kernel with { Loads = baseKernel.Loads, Statements = baseKernel.Statements, Stores = baseKernel.Stores });
                 continue;
             }
             var variants = new List<KernelVariant>();
-            for (int key = 0; key < 1 << tests.Count; key++)
+            for (int key = 0; key < 1 << conditions.Count; key++)
             {
-                var assignment = new Dictionary<(Binding, string), bool>();
-                for (int i = 0; i < tests.Count; i++) assignment[(tests[i].Kind, tests[i].Uniform)] = (key >> i & 1) == 1;
+                var assignment = new Dictionary<Expr, bool>();
+                for (int i = 0; i < conditions.Count; i++) assignment[conditions[i]] = (key >> i & 1) == 1;
                 var specialized = Specialize(kernel, assignment);
                 var body = Cse(specialized.Loads, specialized.Statements, specialized.Stores);
                 variants.Add(new KernelVariant(key, body.Loads, body.Statements, body.Stores));
@@ -58,46 +57,124 @@ internal static class KernelSpecializer
             kernels.Add(kernel with
             {
                 Loads = baseKernel.Loads, Statements = baseKernel.Statements, Stores = baseKernel.Stores,
-                Flags = tests.ToEquatableArray(), Variants = variants.ToEquatableArray(),
+                Conditions = conditions.Select(c => new StepCondition(c, Describe(c, definitions))).ToEquatableArray(),
+                Variants = variants.ToEquatableArray(),
             });
         }
 
-        int bytes = plan.Cycle.Sum(c => 4 * Traffic(kernels[c], plan.Model));
+        int bytes = plan.Cycle.Sum(c => 4 * Traffic(kernels[c], plan.Model, definitions));
         return plan with { Kernels = kernels.ToEquatableArray(), BytesPerParameter = bytes };
     }
 
-    /// <summary>Loads plus stores of the variant for the flags' default values (of the body without variants).</summary>
-    private static int Traffic(KernelPlan kernel, OptimizerModel model)
+    /// <summary>Comparisons whose operands are per-step values and constants, in order of appearance.</summary>
+    private static void CollectConditions(Expr e, List<Expr> found)
     {
-        if (kernel.Variants.Count == 0) return kernel.Loads.Count + kernel.Stores.Count;
-        var variant = kernel.Variants[DefaultKey(kernel, model)];
-        return variant.Loads.Count + variant.Stores.Count;
+        switch (e)
+        {
+            case BinaryExpr b when ExprText.IsComparison(b.Op):
+                if (X.IsUniform(b) && !found.Contains(b)) found.Add(b);
+                else { CollectConditions(b.Left, found); CollectConditions(b.Right, found); }
+                break;
+            case BinaryExpr b: CollectConditions(b.Left, found); CollectConditions(b.Right, found); break;
+            case UnaryExpr u: CollectConditions(u.Operand, found); break;
+            case CallExpr c: foreach (var a in c.Args) CollectConditions(a, found); break;
+            case ConditionalExpr q: CollectConditions(q.Condition, found); CollectConditions(q.WhenTrue, found); CollectConditions(q.WhenFalse, found); break;
+        }
     }
 
-    public static int DefaultKey(KernelPlan kernel, OptimizerModel model)
+    private static string Describe(Expr condition, Dictionary<string, Expr> definitions) =>
+        X.Substitute(condition, r => r.Kind is Binding.Uniform or Binding.PrevUniform or Binding.NextUniform && definitions.TryGetValue(r.Name, out var d)
+            ? (r.Kind == Binding.Uniform ? d : X.Substitute(d, q => new RefExpr(q.Kind, (r.Kind == Binding.PrevUniform ? "prev." : "next.") + q.Name)))
+            : null).ToString();
+
+    /// <summary>Loads plus stores in a steady step with default hyperparameters (the largest variant's when that cannot be
+    /// decided, for example a condition on a step scalar).</summary>
+    private static int Traffic(KernelPlan kernel, OptimizerModel model, Dictionary<string, Expr> definitions)
     {
-        int key = 0;
-        for (int i = 0; i < kernel.Flags.Count; i++)
+        if (kernel.Variants.Count == 0) return kernel.Loads.Count + kernel.Stores.Count;
+        int? key = DefaultKey(kernel, model, definitions);
+        if (key is int k) return kernel.Variants[k].Loads.Count + kernel.Variants[k].Stores.Count;
+        return kernel.Variants.Max(v => v.Loads.Count + v.Stores.Count);
+    }
+
+    private static int? DefaultKey(KernelPlan kernel, OptimizerModel model, Dictionary<string, Expr> definitions)
+    {
+        double? Value(RefExpr r) => r.Kind switch
         {
-            var flag = model.Hyperparameters.FirstOrDefault(h => h.ParameterName == kernel.Flags[i].Flag);
-            if (flag is not null && flag.DefaultValue != 0) key |= 1 << i;
+            Binding.Uniform or Binding.PrevUniform or Binding.NextUniform => definitions.TryGetValue(r.Name, out var d) ? Evaluate(d, Value) : null,
+            Binding.Hyper => model.Hyperparameters.FirstOrDefault(h => h.ParameterName == r.Name)?.DefaultValue,
+            Binding.StepSize => model.Hyperparameters.FirstOrDefault(h => h.IsStepSize)?.DefaultValue ?? 1,
+            Binding.StepIndex => SteadyStep,
+            _ => null,
+        };
+        int key = 0;
+        for (int i = 0; i < kernel.Conditions.Count; i++)
+        {
+            if (kernel.Conditions[i].Condition is not BinaryExpr b) return null;
+            double? l = Evaluate(b.Left, Value), r = Evaluate(b.Right, Value);
+            if (l is null || r is null) return null;
+            bool? holds = AsBool(new BinaryExpr(b.Op, X.C(l.Value), X.C(r.Value)));
+            if (holds is null) return null;
+            if (holds.Value) key |= 1 << i;
         }
         return key;
+    }
+
+    /// <summary>A per-step value in double precision, as the generated ComputeUniforms computes it; null when it reads
+    /// something not known at compile time.</summary>
+    private static double? Evaluate(Expr e, Func<RefExpr, double?> value)
+    {
+        switch (e)
+        {
+            case ConstExpr c: return c.Value;
+            case RefExpr r: return value(r);
+            case UnaryExpr { Op: UnaryOp.Negate } n: return -Evaluate(n.Operand, value);
+            case BinaryExpr b when !ExprText.IsComparison(b.Op) && !ExprText.IsLogical(b.Op):
+            {
+                double? l = Evaluate(b.Left, value), r = Evaluate(b.Right, value);
+                if (l is null || r is null) return null;
+                return b.Op switch { BinaryOp.Add => l + r, BinaryOp.Subtract => l - r, BinaryOp.Multiply => l * r, _ => l / r };
+            }
+            case CallExpr c:
+            {
+                var args = c.Args.Select(a => Evaluate(a, value)).ToArray();
+                if (args.Any(a => a is null)) return null;
+                double x = args[0]!.Value;
+                return c.Function switch
+                {
+                    MathFunction.Sqrt => Math.Sqrt(x),
+                    MathFunction.Abs => Math.Abs(x),
+                    MathFunction.Exp => Math.Exp(x),
+                    MathFunction.Log => Math.Log(x),
+                    MathFunction.Sign => Math.Sign(x),
+                    MathFunction.Max => Math.Max(x, args[1]!.Value),
+                    MathFunction.Min => Math.Min(x, args[1]!.Value),
+                    MathFunction.Pow => Math.Pow(x, args[1]!.Value),
+                    _ => x * args[1]!.Value + args[2]!.Value,
+                };
+            }
+            case ConditionalExpr q when q.Condition is BinaryExpr cb && ExprText.IsComparison(cb.Op):
+            {
+                double? l = Evaluate(cb.Left, value), r = Evaluate(cb.Right, value);
+                if (l is null || r is null) return null;
+                bool? holds = AsBool(new BinaryExpr(cb.Op, X.C(l.Value), X.C(r.Value)));
+                return holds is null ? null : Evaluate(holds.Value ? q.WhenTrue : q.WhenFalse, value);
+            }
+        }
+        return null;
     }
 
     // ------------------------------------------------------------------ specialization
 
     private static (EquatableArray<KernelLoad> Loads, EquatableArray<KernelStatement> Statements, EquatableArray<KernelStore> Stores) Specialize(
-        KernelPlan kernel, Dictionary<(Binding, string), bool> assignment)
+        KernelPlan kernel, Dictionary<Expr, bool> assignment)
     {
         var alias = new Dictionary<string, Expr>();
         var statements = new List<KernelStatement>();
         foreach (var st in kernel.Statements)
         {
-            var value = Fold(X.Substitute(st.Value, r =>
-                r.Kind == Binding.Local && alias.TryGetValue(r.Name, out var a) ? a
-                : assignment.TryGetValue((r.Kind, r.Name), out bool v) ? (v ? X.One : X.Zero)
-                : null));
+            var decided = ReplaceConditions(st.Value, assignment);
+            var value = Fold(X.Substitute(decided, r => r.Kind == Binding.Local && alias.TryGetValue(r.Name, out var a) ? a : null));
             if (value is RefExpr { Kind: Binding.Local } or ConstExpr) { alias[st.Local] = value; continue; }
             statements.Add(new KernelStatement(st.Local, value));
         }
@@ -129,6 +206,20 @@ internal static class KernelSpecializer
         }
         kept.Reverse();
         return (loads.Where(l => live.Contains(l.Local)).ToEquatableArray(), kept.ToEquatableArray(), stores.ToEquatableArray());
+    }
+
+    /// <summary>Replaces each decided condition by a constant true or false.</summary>
+    private static Expr ReplaceConditions(Expr e, Dictionary<Expr, bool> assignment)
+    {
+        if (assignment.TryGetValue(e, out bool v)) return v ? True : False;
+        return e switch
+        {
+            UnaryExpr u => new UnaryExpr(u.Op, ReplaceConditions(u.Operand, assignment)),
+            BinaryExpr b => new BinaryExpr(b.Op, ReplaceConditions(b.Left, assignment), ReplaceConditions(b.Right, assignment)),
+            CallExpr c => new CallExpr(c.Function, c.Args.Select(a => ReplaceConditions(a, assignment)).ToEquatableArray()),
+            ConditionalExpr q => new ConditionalExpr(ReplaceConditions(q.Condition, assignment), ReplaceConditions(q.WhenTrue, assignment), ReplaceConditions(q.WhenFalse, assignment)),
+            _ => e,
+        };
     }
 
     private static bool? AsBool(Expr e)

@@ -345,7 +345,7 @@ internal static class CpuEmitter
         w.Line();
         foreach (var v in k.Variants)
         {
-            w.Line("// " + k.Name + " with " + string.Join(", ", k.Flags.Select((f, b) => f.Flag + (f.Kind == Binding.PrevUniform ? " (previous step)" : f.Kind == Binding.NextUniform ? " (next step)" : "") + " = " + ((v.Key >> b & 1) == 1 ? "true" : "false"))) +
+            w.Line("// " + k.Name + " when " + string.Join(", ", k.Conditions.Select((c, b) => Literals.Comment(c.Text) + " is " + ((v.Key >> b & 1) == 1 ? "true" : "false"))) +
                    ": reads " + string.Join(", ", v.Loads.Select(l => SlotName(l.Slot))) + "; writes " + string.Join(", ", v.Stores.Select(st => SlotName(st.Slot))) + ".");
             WriteLoop(w, VariantName(k, v), slots, gradient, v.Loads, v.Statements, v.Stores);
         }
@@ -353,8 +353,22 @@ internal static class CpuEmitter
 
     private static string VariantName(KernelPlan k, KernelVariant v) => k.Name + "V" + v.Key + "Loop";
 
-    private static string VariantKey(KernelPlan k) => string.Join(" | ", k.Flags.Select((f, b) =>
-        "((" + (f.Kind == Binding.PrevUniform ? "Previous" : f.Kind == Binding.NextUniform ? "Next" : "Current") + "." + f.Uniform + " != 0f) ? " + (1 << b) + " : 0)"));
+    private static string VariantKey(KernelPlan k) => string.Join(" | ", k.Conditions.Select((c, b) => "(" + ScalarExpr(c.Condition) + " ? " + (1 << b) + " : 0)"));
+
+    /// <summary>A per-step condition as scalar C# over the segment's uniforms (evaluated once per pass call).</summary>
+    private static string ScalarExpr(Expr e) => e switch
+    {
+        ConstExpr c => Literals.Float(c.Value),
+        RefExpr { Kind: Binding.Uniform } r => "Current." + r.Name,
+        RefExpr { Kind: Binding.PrevUniform } r => "Previous." + r.Name,
+        RefExpr { Kind: Binding.NextUniform } r => "Next." + r.Name,
+        UnaryExpr { Op: UnaryOp.Negate } u => "(-" + ScalarExpr(u.Operand) + ")",
+        UnaryExpr u => "(!" + ScalarExpr(u.Operand) + ")",
+        BinaryExpr b => "(" + ScalarExpr(b.Left) + " " + ExprText.Symbol(b.Op) + " " + ScalarExpr(b.Right) + ")",
+        CallExpr c => (c.Function == MathFunction.Sign ? Core + ".ScalarMath.Sign" : "global::System.MathF." + c.Function) + "(" + string.Join(", ", c.Args.Select(ScalarExpr)) + ")",
+        ConditionalExpr q => "(" + ScalarExpr(q.Condition) + " ? " + ScalarExpr(q.WhenTrue) + " : " + ScalarExpr(q.WhenFalse) + ")",
+        _ => throw new InvalidOperationException("unexpected node in a per-step condition: " + e),
+    };
 
     private static void WriteLoop(SourceWriter w, string name, List<int> slots, bool gradientParameters, IEnumerable<KernelLoad> loads,
         IEnumerable<KernelStatement> statements, IEnumerable<KernelStore> stores)

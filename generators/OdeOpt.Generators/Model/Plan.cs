@@ -23,10 +23,11 @@ internal sealed record KernelStore(int Slot, string Local);
 /// <param name="Name">Method-name suffix.</param>
 /// <param name="Description">What the pass computes, for the generated comment.</param>
 /// <param name="BeginsStep">Whether the pass begins a new step (t advances; uniforms are recomputed).</param>
-/// <param name="Flags">The flag uniforms the pass reads in its loop, when it has per-flag variants (see
+/// <param name="Conditions">The per-step conditions the pass tests in its loop (flags, <c>t == 1</c>, <c>momentum &gt; 0</c>,
+/// ...), when it has one specialized body per assignment of them (see
 /// <see cref="OdeOpt.Generators.Analysis.KernelSpecializer"/>); empty otherwise.</param>
-/// <param name="Variants">One specialized body per assignment of <paramref name="Flags"/> (key bit i = value of flag i); the
-/// unspecialized body above stays valid for any values.</param>
+/// <param name="Variants">One specialized body per assignment of <paramref name="Conditions"/> (key bit i = value of condition i);
+/// the unspecialized body above stays valid for any values.</param>
 internal sealed record KernelPlan(
     string Name,
     string Description,
@@ -34,15 +35,17 @@ internal sealed record KernelPlan(
     EquatableArray<KernelLoad> Loads,
     EquatableArray<KernelStatement> Statements,
     EquatableArray<KernelStore> Stores,
-    EquatableArray<FlagTest> Flags = default,
+    EquatableArray<StepCondition> Conditions = default,
     EquatableArray<KernelVariant> Variants = default);
 
-/// <summary>A flag as a pass reads it: the uniform holding its value (0 or 1), of the step the pass reads it for
-/// (<see cref="Binding.Uniform"/>, <see cref="Binding.PrevUniform"/> or <see cref="Binding.NextUniform"/>).</summary>
-internal sealed record FlagTest(Binding Kind, string Uniform, string Flag);
+/// <summary>A comparison the element loop makes between per-step values only (a flag against 0, <c>t == 1</c>,
+/// <c>rho_t &gt; 5</c>): the same for every element of a step. Its operands are uniforms of the step the pass reads them
+/// for (<see cref="Binding.Uniform"/>, <see cref="Binding.PrevUniform"/>, <see cref="Binding.NextUniform"/>) and
+/// constants. <paramref name="Text"/> describes it with the uniforms' definitions.</summary>
+internal sealed record StepCondition(Expr Condition, string Text);
 
-/// <summary>A pass body specialized for one assignment of its flags: conditions on them folded, values they leave
-/// unchanged neither loaded nor stored.</summary>
+/// <summary>A pass body specialized for one assignment of its per-step conditions: the conditions folded, values the
+/// assignment leaves unchanged neither loaded nor stored.</summary>
 internal sealed record KernelVariant(
     int Key,
     EquatableArray<KernelLoad> Loads,

@@ -14,9 +14,10 @@ namespace OdeOpt.Optimizers;
 /// u_t = mu = 0 ? d_t : nesterov ? d_t + mu b_t : b_t
 /// theta_t = theta_{t-1} - lr u_t
 /// </code>
-/// <para>As a time integrator: forward Euler (h = lr) on theta' = -u, b' = (b_t - b) / h. With the defaults (no momentum)
-/// this is forward Euler on the gradient flow theta' = -grad L: stable on an L-smooth convex loss for lr &lt;= 2 / L.
-/// One gradient per step; one state array (the momentum buffer). Order 1.</para>
+/// <para>As a time integrator: forward Euler (h = lr) on theta' = -u, b' = (b_t - b) / h (b' = 0 without momentum). With the
+/// defaults (no momentum) this is forward Euler on the gradient flow theta' = -grad L: stable on an L-smooth convex loss for
+/// lr &lt;= 2 / L. One gradient per step; one state array (the momentum buffer), which a step without momentum neither
+/// reads nor writes (12 bytes per parameter, as plain gradient descent). Order 1.</para>
 /// <para><c>maximize</c> negates the gradient before the weight decay is added, as torch's implementation does (its
 /// documentation's pseudocode applies maximize at the update instead; the two differ only when both are set). torch
 /// rejects Nesterov without momentum or with dampening; here that combination is computed as written.</para>
@@ -48,7 +49,7 @@ public partial class Sgd
     {
         float d = (maximize ? -g : g) + weightDecay * theta;
         float next = t == 1 ? d : momentum * b + (1 - dampening) * d;
-        return (next - b) / h;
+        return momentum == 0 ? 0 : (next - b) / h;
     }
 
     [Explicit("theta")]
