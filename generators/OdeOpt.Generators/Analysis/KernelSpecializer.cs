@@ -23,7 +23,7 @@ namespace OdeOpt.Generators.Analysis;
 internal static class KernelSpecializer
 {
     /// <summary>Passes testing more conditions than this keep one body (2^MaxConditions variants at most).</summary>
-    public const int MaxConditions = 4;
+    public const int MaxConditions = 5;
 
     /// <summary>The step index at which the default variant is chosen for <see cref="OptimizerPlan.BytesPerParameter"/>.</summary>
     private const double SteadyStep = 1e6;
@@ -72,7 +72,11 @@ internal static class KernelSpecializer
         switch (e)
         {
             case BinaryExpr b when ExprText.IsComparison(b.Op):
-                if (X.IsUniform(b) && !found.Contains(b)) found.Add(b);
+                if (X.IsUniform(b))
+                {
+                    var atom = Canonical(b);
+                    if (!found.Contains(atom)) found.Add(atom);
+                }
                 else { CollectConditions(b.Left, found); CollectConditions(b.Right, found); }
                 break;
             case BinaryExpr b: CollectConditions(b.Left, found); CollectConditions(b.Right, found); break;
@@ -81,6 +85,9 @@ internal static class KernelSpecializer
             case ConditionalExpr q: CollectConditions(q.Condition, found); CollectConditions(q.WhenTrue, found); CollectConditions(q.WhenFalse, found); break;
         }
     }
+
+    /// <summary>x != y is decided with x == y (one condition, not two).</summary>
+    private static Expr Canonical(BinaryExpr b) => b.Op == BinaryOp.NotEqual ? new BinaryExpr(BinaryOp.Equal, b.Left, b.Right) : b;
 
     private static string Describe(Expr condition, Dictionary<string, Expr> definitions) =>
         X.Substitute(condition, r => r.Kind is Binding.Uniform or Binding.PrevUniform or Binding.NextUniform && definitions.TryGetValue(r.Name, out var d)
@@ -212,6 +219,7 @@ internal static class KernelSpecializer
     private static Expr ReplaceConditions(Expr e, Dictionary<Expr, bool> assignment)
     {
         if (assignment.TryGetValue(e, out bool v)) return v ? True : False;
+        if (e is BinaryExpr { Op: BinaryOp.NotEqual } ne && assignment.TryGetValue(Canonical(ne), out bool eq)) return eq ? False : True;
         return e switch
         {
             UnaryExpr u => new UnaryExpr(u.Op, ReplaceConditions(u.Operand, assignment)),

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -180,7 +179,4 @@ internal static class LanguageExtensions
         var model = tree == semanticModel.SyntaxTree ? semanticModel : semanticModel.Compilation.GetSemanticModel(tree);
         return new BodyTranslator(model, bindings, diagnostics).TranslateMethod(syntax);
     }
-
-    /// <summary>A number for a generated C# double literal (invariant culture).</summary>
-    public static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

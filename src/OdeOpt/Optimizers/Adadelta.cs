@@ -39,14 +39,14 @@ public partial class Adadelta
     [Explicit("v")]
     private static float V(float g, float theta, float v, float rho, float weightDecay, bool maximize, float h)
     {
-        float d = (maximize ? -g : g) + weightDecay * theta;
+        float d = (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
         return (1 - rho) / h * (d * d - v);
     }
 
     [Explicit("u")]
     private static float U(float g, float theta, float v, float u, float rho, float epsilon, float weightDecay, bool maximize, float h)
     {
-        float d = (maximize ? -g : g) + weightDecay * theta;
+        float d = (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
         float dx = MathF.Sqrt(u + epsilon) / MathF.Sqrt(rho * v + (1 - rho) * d * d + epsilon) * d;
         return (1 - rho) / h * (dx * dx - u);
     }
@@ -54,7 +54,7 @@ public partial class Adadelta
     [Explicit("theta")]
     private static float Theta(float g, float theta, float v, float u, float rho, float epsilon, float weightDecay, bool maximize)
     {
-        float d = (maximize ? -g : g) + weightDecay * theta;
+        float d = (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
         return -MathF.Sqrt(u + epsilon) / MathF.Sqrt(rho * v + (1 - rho) * d * d + epsilon) * d;
     }
 }

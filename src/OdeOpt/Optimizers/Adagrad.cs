@@ -46,14 +46,14 @@ public partial class Adagrad
     [Explicit("sum")]
     private static float Sum(float g, float theta, float weightDecay, bool maximize, float h)
     {
-        float d = (maximize ? -g : g) + weightDecay * theta;
+        float d = (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
         return d * d / h;
     }
 
     [Explicit("theta")]
     private static float Theta(float g, float theta, float sum, float learningRateDecay, float weightDecay, float epsilon, bool maximize, int t)
     {
-        float d = (maximize ? -g : g) + weightDecay * theta;
+        float d = (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
         return -d / (MathF.Sqrt(sum + d * d) + epsilon) / (1 + (t - 1) * learningRateDecay);
     }
 }

@@ -53,19 +53,19 @@ public partial class Adam
 
     [Explicit("m")]
     private static float M(float g, float theta, float m, float beta1, float weightDecay, bool maximize, float h) =>
-        (1 - beta1) / h * ((maximize ? -g : g) + weightDecay * theta - m);
+        (1 - beta1) / h * ((maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0) - m);
 
     [Explicit("v")]
     private static float V(float g, float theta, float v, float beta2, float weightDecay, bool maximize, float h)
     {
-        float d = (maximize ? -g : g) + weightDecay * theta;
+        float d = (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
         return (1 - beta2) / h * (d * d - v);
     }
 
     [Explicit("vmax")]
     private static float VMax(float g, float theta, float v, float vmax, float beta2, float weightDecay, bool amsgrad, bool maximize, float h)
     {
-        float d = (maximize ? -g : g) + weightDecay * theta;
+        float d = (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
         return amsgrad ? (MathF.Max(vmax, beta2 * v + (1 - beta2) * d * d) - vmax) / h : 0;
     }
 

@@ -53,7 +53,7 @@ public partial class AdamW
         amsgrad ? (MathF.Max(vmax, beta2 * v + (1 - beta2) * g * g) - vmax) / h : 0;
 
     [Explicit("theta")]
-    private static float Decay(float theta, float weightDecay) => -weightDecay * theta;
+    private static float Decay(float theta, float weightDecay) => weightDecay != 0 ? -weightDecay * theta : 0;
 
     [Implicit("theta")]
     private static float Theta(float m, float v, float vmax, float beta1, float beta2, float epsilon, bool amsgrad, int t) =>

@@ -41,11 +41,11 @@ public partial class Adamax
 
     [Explicit("m")]
     private static float M(float g, float theta, float m, float beta1, float weightDecay, bool maximize, float h) =>
-        (1 - beta1) / h * ((maximize ? -g : g) + weightDecay * theta - m);
+        (1 - beta1) / h * ((maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0) - m);
 
     [Explicit("u")]
     private static float U(float g, float theta, float u, float beta2, float epsilon, float weightDecay, bool maximize, float h) =>
-        (MathF.Max(beta2 * u, MathF.Abs((maximize ? -g : g) + weightDecay * theta) + epsilon) - u) / h;
+        (MathF.Max(beta2 * u, MathF.Abs((maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0)) + epsilon) - u) / h;
 
     [Implicit("theta")]
     private static float Theta(float m, float u, float beta1, int t) => -m / ((1 - MathF.Pow(beta1, t)) * u);

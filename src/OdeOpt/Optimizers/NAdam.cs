@@ -60,7 +60,7 @@ public partial class NAdam
     private static float M(float g, float theta, float m, float beta1, float weightDecay, bool decoupledWeightDecay, bool maximize, float h)
     {
         float d = maximize ? -g : g;
-        float gt = decoupledWeightDecay ? d : d + weightDecay * theta;
+        float gt = decoupledWeightDecay || weightDecay == 0 ? d : d + weightDecay * theta;
         return (1 - beta1) / h * (gt - m);
     }
 
@@ -68,7 +68,7 @@ public partial class NAdam
     private static float V(float g, float theta, float v, float beta2, float weightDecay, bool decoupledWeightDecay, bool maximize, float h)
     {
         float d = maximize ? -g : g;
-        float gt = decoupledWeightDecay ? d : d + weightDecay * theta;
+        float gt = decoupledWeightDecay || weightDecay == 0 ? d : d + weightDecay * theta;
         return (1 - beta2) / h * (gt * gt - v);
     }
 
@@ -77,13 +77,13 @@ public partial class NAdam
         bool decoupledWeightDecay, bool maximize, float muProduct, int t)
     {
         float d = maximize ? -g : g;
-        float gt = decoupledWeightDecay ? d : d + weightDecay * theta;
+        float gt = decoupledWeightDecay || weightDecay == 0 ? d : d + weightDecay * theta;
         float mt = beta1 * m + (1 - beta1) * gt;
         float vt = beta2 * v + (1 - beta2) * gt * gt;
         float mu = beta1 * (1 - 0.5f * MathF.Pow(0.96f, t * momentumDecay));
         float muNext = beta1 * (1 - 0.5f * MathF.Pow(0.96f, (t + 1) * momentumDecay));
         float denominator = MathF.Sqrt(vt / (1 - MathF.Pow(beta2, t))) + epsilon;
         float step = ((1 - mu) / (1 - muProduct) * gt + muNext / (1 - muProduct * muNext) * mt) / denominator;
-        return -(decoupledWeightDecay ? weightDecay * theta : 0) - step;
+        return -(decoupledWeightDecay && weightDecay != 0 ? weightDecay * theta : 0) - step;
     }
 }

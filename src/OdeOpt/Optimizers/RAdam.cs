@@ -47,17 +47,17 @@ public partial class RAdam
 
     [Explicit("m")]
     private static float M(float g, float theta, float m, float beta1, float weightDecay, bool decoupledWeightDecay, bool maximize, float h) =>
-        (1 - beta1) / h * ((maximize ? -g : g) + (decoupledWeightDecay ? 0 : weightDecay) * theta - m);
+        (1 - beta1) / h * ((maximize ? -g : g) + (decoupledWeightDecay || weightDecay == 0 ? 0 : weightDecay * theta) - m);
 
     [Explicit("v")]
     private static float V(float g, float theta, float v, float beta2, float weightDecay, bool decoupledWeightDecay, bool maximize, float h)
     {
-        float d = (maximize ? -g : g) + (decoupledWeightDecay ? 0 : weightDecay) * theta;
+        float d = (maximize ? -g : g) + (decoupledWeightDecay || weightDecay == 0 ? 0 : weightDecay * theta);
         return (1 - beta2) / h * (d * d - v);
     }
 
     [Explicit("theta")]
-    private static float Decay(float theta, float weightDecay, bool decoupledWeightDecay) => -(decoupledWeightDecay ? weightDecay : 0) * theta;
+    private static float Decay(float theta, float weightDecay, bool decoupledWeightDecay) => decoupledWeightDecay && weightDecay != 0 ? -weightDecay * theta : 0;
 
     [Implicit("theta")]
     private static float Theta(float m, float v, float beta1, float beta2, float epsilon, int t)

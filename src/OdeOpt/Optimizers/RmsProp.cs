@@ -47,19 +47,19 @@ public partial class RmsProp
     [Explicit("v")]
     private static float V(float g, float theta, float v, float alpha, float weightDecay, bool maximize, float h)
     {
-        float d = (maximize ? -g : g) + weightDecay * theta;
+        float d = (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
         return (1 - alpha) / h * (d * d - v);
     }
 
     [Explicit("a")]
     private static float A(float g, float theta, float a, float alpha, float weightDecay, bool centered, bool maximize, float h) =>
-        centered ? (1 - alpha) / h * ((maximize ? -g : g) + weightDecay * theta - a) : 0;
+        centered ? (1 - alpha) / h * ((maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0) - a) : 0;
 
     [Explicit("b")]
     private static float B(float g, float theta, float v, float a, float b, float alpha, float epsilon, float weightDecay, float momentum,
         bool centered, bool maximize, float h)
     {
-        float d = (maximize ? -g : g) + weightDecay * theta;
+        float d = (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
         float vt = alpha * v + (1 - alpha) * d * d;
         float at = alpha * a + (1 - alpha) * d;
         float w = centered ? vt - at * at : vt;
@@ -70,7 +70,7 @@ public partial class RmsProp
     private static float Theta(float g, float theta, float v, float a, float b, float alpha, float epsilon, float weightDecay, float momentum,
         bool centered, bool maximize)
     {
-        float d = (maximize ? -g : g) + weightDecay * theta;
+        float d = (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
         float vt = alpha * v + (1 - alpha) * d * d;
         float at = alpha * a + (1 - alpha) * d;
         float w = centered ? vt - at * at : vt;

@@ -47,7 +47,7 @@ public partial class Sgd
     [Explicit("b")]
     private static float Buffer(float g, float theta, float b, float momentum, float dampening, float weightDecay, bool maximize, float h, int t)
     {
-        float d = (maximize ? -g : g) + weightDecay * theta;
+        float d = (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
         float next = t == 1 ? d : momentum * b + (1 - dampening) * d;
         return momentum == 0 ? 0 : (next - b) / h;
     }
@@ -55,7 +55,7 @@ public partial class Sgd
     [Explicit("theta")]
     private static float Theta(float g, float theta, float b, float momentum, float dampening, float weightDecay, bool nesterov, bool maximize, int t)
     {
-        float d = (maximize ? -g : g) + weightDecay * theta;
+        float d = (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
         float next = t == 1 ? d : momentum * b + (1 - dampening) * d;
         return -(momentum == 0 ? d : nesterov ? d + momentum * next : next);
     }
