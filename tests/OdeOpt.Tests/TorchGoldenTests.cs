@@ -34,7 +34,7 @@ public class TorchGoldenTests
             opt.Step(p, grad);
             worst = Math.Max(worst, Problems.MaxRelativeError(p, steps[s]));
         }
-        _out.WriteLine($"{optimizer} {options}: largest relative error over {steps.Length} steps {worst:E3}");
+        _out.WriteLine($"{optimizer} {System.Text.RegularExpressions.Regex.Replace(options, @"\s+", "")}: largest relative error over {steps.Length} steps {worst:E3}");
         Assert.True(worst <= 1e-5, $"{optimizer} {options}: error {worst:E3}");
     }
 }
