@@ -142,6 +142,22 @@ public class AdamTests
     }
 
     [Fact]
+    public void A_zero_learning_rate_keeps_theta_and_still_updates_the_moments()
+    {
+        // The moment equations are written m' = (1 - beta1)/h (g - m); h cancels, so h = 0 (a warm-up from 0) is no NaN.
+        var opt = new Adam(3) { LearningRate = 0 };
+        var p = new float[] { 1, -2, 3 };
+        for (int s = 0; s < 3; s++) opt.Step(p, (x, g) => { for (int i = 0; i < 3; i++) g[i] = x[i]; });
+        Assert.Equal(new float[] { 1, -2, 3 }, p);
+        opt.LearningRate = 0.1f;
+        opt.Step(p, (x, g) => { for (int i = 0; i < 3; i++) g[i] = x[i]; });
+        Assert.All(p, v => Assert.True(float.IsFinite(v)));
+        // Step 4 with m_4 = (1 - 0.9^4) theta, v_4 = (1 - 0.999^4) theta^2: the bias-corrected step is lr sign(theta).
+        Assert.Equal(1 - 0.1, p[0], 4);
+        Assert.Equal(-2 + 0.1, p[1], 4);
+    }
+
+    [Fact]
     public void Closure_step_equals_single_gradient_step()
     {
         const int n = 10;
