@@ -428,16 +428,7 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
         GetHyperparameters(baseValues);
         for (int k = 0; k < _pieceCount; k++)
         {
-            baseValues.CopyTo(values);
-            int group = _pieces[k].Group;
-            if (group >= 0)
-            {
-                var index = _groupOverrideIndex[group];
-                var value = _groupOverrideValue[group];
-                for (int o = 0; o < index.Length; o++) values[index[o]] = value[o];
-            }
-            for (int h = 0; h < _hyperCount; h++)
-                if (_schedules[h] is { } schedule) values[h] = (float)schedule.Evaluate(t, values[h]);
+            int group = ValuesOfPiece(k, t, baseValues, values);
             try
             {
                 ValidateHyperparameters(values);
@@ -454,6 +445,23 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
         }
     }
 
+    /// <summary>The hyperparameter values of piece <paramref name="piece"/> at step <paramref name="t"/>: the
+    /// optimizer's values, the piece's group overrides, then the schedules. Returns the piece's group (-1: none).</summary>
+    private int ValuesOfPiece(int piece, long t, ReadOnlySpan<float> baseValues, Span<float> values)
+    {
+        baseValues.CopyTo(values);
+        int group = _pieces[piece].Group;
+        if (group >= 0)
+        {
+            var index = _groupOverrideIndex[group];
+            var value = _groupOverrideValue[group];
+            for (int o = 0; o < index.Length; o++) values[index[o]] = value[o];
+        }
+        for (int h = 0; h < _hyperCount; h++)
+            if (_schedules[h] is { } schedule) values[h] = (float)schedule.Evaluate(t, values[h]);
+        return group;
+    }
+
     /// <summary>Before the last pass of a step writes the next step's first gradient point, the uniforms of the next
     /// step as known now (when they cannot be computed, for example a schedule leaves a range, the current ones are used
     /// and the next step's check reports the problem).</summary>
@@ -468,16 +476,7 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
             segment.Next = segment.Cur;
             int piece = segment.Piece;
             if (piece < 0 || piece >= _pieceCount) continue;
-            baseValues.CopyTo(values);
-            int group = _pieces[piece].Group;
-            if (group >= 0)
-            {
-                var index = _groupOverrideIndex[group];
-                var value = _groupOverrideValue[group];
-                for (int o = 0; o < index.Length; o++) values[index[o]] = value[o];
-            }
-            for (int h = 0; h < _hyperCount; h++)
-                if (_schedules[h] is { } schedule) values[h] = (float)schedule.Evaluate(t, values[h]);
+            ValuesOfPiece(piece, t, baseValues, values);
             try
             {
                 ValidateHyperparameters(values);
