@@ -29,7 +29,7 @@ public struct GpuPassArguments
 public static class GpuKernelSettings
 {
     private static int s_groupSize = 256;
-    private static int s_groupsPerMultiprocessor;
+    private static int s_groupsPerMultiprocessor = 2;
 
     /// <summary>Threads per group (default 256; clamped to the accelerator's maximum).</summary>
     public static int GroupSize
@@ -42,8 +42,9 @@ public static class GpuKernelSettings
         }
     }
 
-    /// <summary>Groups per multiprocessor of the grid-stride launch; 0 (the default) fills every multiprocessor
-    /// once (its maximum resident threads / <see cref="GroupSize"/>).</summary>
+    /// <summary>Groups per multiprocessor of the grid-stride launch (default 2); 0 fills every multiprocessor once
+    /// (its maximum resident threads / <see cref="GroupSize"/>). On an H100, 2 groups of 256 threads per multiprocessor
+    /// moved 2-4% more bytes per second than a full one from 16M parameters on (docs/benchmarks.md).</summary>
     public static int GroupsPerMultiprocessor
     {
         get => s_groupsPerMultiprocessor;
@@ -390,7 +391,8 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     private void Launch(int pass, ArrayView<float> parameters, ArrayView<float> gradient, ArrayView<float> output, bool currentIsNext = false)
     {
         var views = CreateViews(parameters, gradient, output);
-        bool vector = GpuKernelSettings.VectorAccess && Aligned(parameters) && Aligned(gradient) && Aligned(output) && _arrayViews.All(Aligned);
+        bool vector = GpuKernelSettings.VectorAccess && Aligned(parameters) && Aligned(gradient) && Aligned(output);
+        foreach (var a in _arrayViews) vector &= Aligned(a);
         int vectorCount = vector ? ParameterCount / 4 : 0;
         var arguments = new GpuPassArguments
         {
@@ -402,8 +404,8 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         _launchers[pass](_stream, Configuration(vectorCount + (ParameterCount - 4 * vectorCount)), views, _previous, currentIsNext ? _next : _current, _next, arguments);
     }
 
-    /// <summary>A grid-stride launch: groups of <see cref="GpuKernelSettings.GroupSize"/> threads, enough groups to fill
-    /// the accelerator once (or fewer when there is less work).</summary>
+    /// <summary>A grid-stride launch: groups of <see cref="GpuKernelSettings.GroupSize"/> threads,
+    /// <see cref="GpuKernelSettings.GroupsPerMultiprocessor"/> groups per multiprocessor (fewer when there is less work).</summary>
     private KernelConfig Configuration(long items)
     {
         var acc = Accelerator;
