@@ -43,8 +43,13 @@ public class GeneratorGpuPathTests
 
     private static readonly string[] PlatformAssemblies = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
 
+    private static readonly Lazy<List<MetadataReference>> s_withGpu = new(() => ReadReferences(gpu: true));
+    private static readonly Lazy<List<MetadataReference>> s_withoutGpu = new(() => ReadReferences(gpu: false));
+
     /// <summary>The runtime's assemblies, OdeOpt, and (with <paramref name="gpu"/>) ILGPU and OdeOpt.Gpu.</summary>
-    private static List<MetadataReference> References(bool gpu)
+    private static List<MetadataReference> References(bool gpu) => new((gpu ? s_withGpu : s_withoutGpu).Value);
+
+    private static List<MetadataReference> ReadReferences(bool gpu)
     {
         bool Wanted(string path)
         {

@@ -213,8 +213,9 @@ internal static class IlgpuEmitter
         // float4 groups: one 16-byte load and store per buffer, the statements once per lane.
         w.Open("for (int _i = _first; _i < _args.VectorCount; _i += _stride)");
         foreach (var s in k.Loads.Select(l => l.Slot).Distinct()) w.Line(Float4 + " _in_" + SlotName(s) + " = " + Vector(s) + "[_i];");
-        if (k.Stores.Count > 0)
-            w.Line(Float4 + " " + string.Join(", ", k.Stores.Select(s => "_out_" + SlotName(s.Slot) + " = default")) + ";");
+        var storeSlots = k.Stores.Select(s => s.Slot).Distinct().ToList();
+        if (storeSlots.Count > 0)
+            w.Line(Float4 + " " + string.Join(", ", storeSlots.Select(s => "_out_" + SlotName(s) + " = default")) + ";");
         foreach (var lane in Lanes)
         {
             w.Open("// lane " + lane);
@@ -223,7 +224,7 @@ internal static class IlgpuEmitter
             foreach (var s in k.Stores) w.Line("_out_" + SlotName(s.Slot) + "." + lane + " = " + s.Local + ";");
             w.Close();
         }
-        foreach (var s in k.Stores) w.Line(Vector(s.Slot) + "[_i] = _out_" + SlotName(s.Slot) + ";");
+        foreach (var s in storeSlots) w.Line(Vector(s) + "[_i] = _out_" + SlotName(s) + ";");
         w.Close();
 
         // The elements after the last float4 group (all of them when a buffer is not 16-byte aligned).
