@@ -44,14 +44,19 @@ public sealed class GpuCollection : ICollectionFixture<GpuFixture>
 
 public static class Support
 {
-    /// <summary>Every optimizer with a GPU form the tests know: the built-ins (GPU forms from OdeOpt's plan metadata) and
-    /// the ones declared in this project (same compilation).</summary>
-    public static readonly string[] Names =
+    /// <summary>Every built-in optimizer (its GPU form comes from OdeOpt's plan metadata, compiled into OdeOpt.Gpu),
+    /// whatever the catalog holds when the tests run.</summary>
+    public static readonly string[] BuiltIns = OptimizerRegistry.All
+        .Where(i => i.OptimizerType.Assembly == typeof(OdeOpt.Optimizers.Adam).Assembly)
+        .Select(i => i.Name).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+
+    /// <summary>Every optimizer the tests run: the built-ins and the ones declared in this project (GPU forms from the
+    /// same compilation).</summary>
+    public static readonly string[] Names = BuiltIns.Concat(new[]
     {
-        "adam", "imex-trapezoidal-adam", "sgd",
         "gpu-test-torch-momentum", "gpu-test-rk4", "gpu-test-imex-midpoint-adam", "gpu-test-look-ahead-momentum",
         "gpu-test-unbiased-adam-trapezoidal", "gpu-test-clipped-sign-momentum",
-    };
+    }).ToArray();
 
     public static IEnumerable<object[]> AllNames() => Names.Select(n => new object[] { n });
 
