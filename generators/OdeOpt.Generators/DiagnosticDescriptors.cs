@@ -149,6 +149,10 @@ internal static class DiagnosticDescriptors
         "C is not the row sums of A",
         "The {0} tableau's C[{1}] = {2}, but row {1} of A sums to {3}; OdeOpt's right-hand sides are autonomous, so C must be the row sums of A (or be left out)");
 
+    public static readonly DiagnosticDescriptor UnreadablePlanMetadata = Warning("ODEOPT060",
+        "No GPU form for a referenced optimizer",
+        "No GPU form is generated for the optimizer '{0}' from the assembly '{1}': {2}. Rebuild '{1}' with this version of OdeOpt.");
+
     public static readonly DiagnosticDescriptor InternalError = Error("ODEOPT099",
         "Internal generator error",
         "The OdeOpt generator failed on '{0}': {1}. This is a bug in OdeOpt; please report it with the declaration.");

@@ -37,6 +37,23 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(plans, static (spc, plan) => EmitSource(spc, plan!));
 
+        // The GPU path (docs/gpu.md): every plan is also recorded in metadata; where ILGPU and OdeOpt.Gpu are
+        // referenced, GPU forms are emitted for this compilation's optimizers and for referenced ones that have none.
+        var gpuPlans = plans
+            .Select(static (plan, _) => GpuPlan.From(plan!))
+            .WithTrackingName(TrackingNames.GpuPlans);
+        context.RegisterSourceOutput(gpuPlans, static (spc, plan) => EmitPlanMetadata(spc, plan));
+        var gpuTarget = context.CompilationProvider
+            .Select(static (compilation, ct) => GpuTargetReader.Read(compilation, ct))
+            .WithTrackingName(TrackingNames.GpuTarget);
+        var gpuEnabled = gpuTarget.Select(static (target, _) => target.Enabled);
+        context.RegisterSourceOutput(gpuPlans.Combine(gpuEnabled), static (spc, pair) => { if (pair.Right) EmitGpuForm(spc, pair.Left); });
+        var referencedPlans = gpuTarget
+            .SelectMany(static (target, _) => target.ReferencedPlans)
+            .WithTrackingName(TrackingNames.ReferencedGpuPlans);
+        context.RegisterSourceOutput(referencedPlans, static (spc, plan) => EmitGpuForm(spc, plan));
+        context.RegisterSourceOutput(gpuTarget.Select(static (target, _) => target.Diagnostics), static (spc, list) => Report(spc, list));
+
         // Diagnostics travel in their own outputs, so that the source output depends only on the plans.
         context.RegisterSourceOutput(declarations.Select(static (d, _) => d.Diagnostics), static (spc, list) => Report(spc, list));
         context.RegisterSourceOutput(analyses.Select(static (a, _) => a?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty), static (spc, list) => Report(spc, list));
@@ -64,6 +81,36 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
             return;
         }
         context.AddSource(plan.Model.FullName + ".OdeOpt.g.cs", source);
+    }
+
+    private static void EmitPlanMetadata(SourceProductionContext context, GpuPlan plan)
+    {
+        string source;
+        try
+        {
+            source = PlanMetadataWriter.EmitAttribute(plan);
+        }
+        catch (Exception ex)
+        {
+            context.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null, plan.ClassName, ex.GetType().Name + ": " + ex.Message).ToDiagnostic());
+            return;
+        }
+        context.AddSource(plan.FullName + ".OdeOpt.Plan.g.cs", source);
+    }
+
+    private static void EmitGpuForm(SourceProductionContext context, GpuPlan plan)
+    {
+        string source;
+        try
+        {
+            source = IlgpuEmitter.Emit(plan);
+        }
+        catch (Exception ex)
+        {
+            context.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null, IlgpuEmitter.GpuClassName(plan), ex.GetType().Name + ": " + ex.Message).ToDiagnostic());
+            return;
+        }
+        context.AddSource(plan.FullName + ".OdeOpt.Gpu.g.cs", source);
     }
 
     private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)

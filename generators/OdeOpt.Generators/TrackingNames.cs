@@ -8,4 +8,7 @@ internal static class TrackingNames
     public const string Sources = nameof(Sources);
     public const string Diagnostics = nameof(Diagnostics);
     public const string Names = nameof(Names);
+    public const string GpuPlans = nameof(GpuPlans);
+    public const string GpuTarget = nameof(GpuTarget);
+    public const string ReferencedGpuPlans = nameof(ReferencedGpuPlans);
 }

@@ -211,7 +211,7 @@ internal static class CpuEmitter
         w.Line();
     }
 
-    private static int Precedence(Expr e) => e switch
+    internal static int Precedence(Expr e) => e switch
     {
         BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract } => 4,
         BinaryExpr { Op: BinaryOp.Multiply or BinaryOp.Divide } => 5,
@@ -226,7 +226,7 @@ internal static class CpuEmitter
     };
 
     /// <summary>A uniform definition as a double-precision C# expression.</summary>
-    private static string DoubleExpr(Expr e, int context)
+    internal static string DoubleExpr(Expr e, int context)
     {
         string text = e switch
         {

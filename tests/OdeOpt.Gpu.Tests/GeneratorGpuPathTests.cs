@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.Loader;
+using ILGPU.Runtime;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using OdeOpt.Generators;
+using Xunit;
+
+namespace OdeOpt.Gpu.Tests;
+
+/// <summary>Where GPU forms come from, end to end: an optimizer declared in a library built without ILGPU gets its GPU
+/// form in a project that references OdeOpt.Gpu, from the library's plan metadata; the built-ins are not emitted twice;
+/// nothing GPU-related is emitted without ILGPU; unreadable plan metadata is a warning, never an exception.</summary>
+[Collection(GpuCollection.Name)]
+public class GeneratorGpuPathTests
+{
+    private readonly GpuFixture _fixture;
+
+    public GeneratorGpuPathTests(GpuFixture fixture) => _fixture = fixture;
+
+    private const string LibrarySource = """
+        using System;
+        using OdeOpt;
+
+        namespace Lib;
+
+        /// <summary>Momentum with a bias-free look at the gradient sign, declared in a library without ILGPU.</summary>
+        [Optimizer("lib-momentum")]
+        [ImexScheme(ImexSchemes.Euler)]
+        public partial class LibMomentum
+        {
+            [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 0.05f;
+            [Hyperparameter(Min = 0, Max = 1)] public float Mu { get; set; } = 0.8f;
+
+            [Explicit("b")] static float B(float g, float b, float mu, float h) => ((mu - 1) * b + g + 0.1f * MathF.Sign(g)) / h;
+            [Implicit("theta")] static float Theta(float b) => -b;
+        }
+        """;
+
+    private static readonly string[] PlatformAssemblies = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
+
+    private static readonly Lazy<List<MetadataReference>> s_withGpu = new(() => ReadReferences(gpu: true));
+    private static readonly Lazy<List<MetadataReference>> s_withoutGpu = new(() => ReadReferences(gpu: false));
+
+    /// <summary>The runtime's assemblies, OdeOpt, and (with <paramref name="gpu"/>) ILGPU and OdeOpt.Gpu.</summary>
+    private static List<MetadataReference> References(bool gpu) => new((gpu ? s_withGpu : s_withoutGpu).Value);
+
+    private static List<MetadataReference> ReadReferences(bool gpu)
+    {
+        bool Wanted(string path)
+        {
+            string name = Path.GetFileNameWithoutExtension(path);
+            if (name.StartsWith("OdeOpt.Gpu.Tests", StringComparison.Ordinal) || name.StartsWith("xunit", StringComparison.Ordinal)) return false;
+            bool gpuAssembly = name.StartsWith("ILGPU", StringComparison.Ordinal) || name == "OdeOpt.Gpu";
+            return gpu || !gpuAssembly;
+        }
+        return PlatformAssemblies.Where(Wanted).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToList();
+    }
+
+    private static (Compilation Output, GeneratorRunResult Result) Generate(string assemblyName, string source, IEnumerable<MetadataReference> references)
+    {
+        var compilation = CSharpCompilation.Create(assemblyName,
+            new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest)) },
+            references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(new OptimizerGenerator());
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        var result = driver.GetRunResult().Results.Single();
+        Assert.Null(result.Exception);
+        return (output, result);
+    }
+
+    private static byte[] Emit(Compilation compilation)
+    {
+        var errors = compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToArray();
+        Assert.True(errors.Length == 0, string.Join("\n", errors.Select(e => e.ToString())));
+        using var ms = new MemoryStream();
+        var emitted = compilation.Emit(ms);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        return ms.ToArray();
+    }
+
+    private static string[] HintNames(GeneratorRunResult result) => result.GeneratedSources.Select(s => s.HintName).ToArray();
+
+    [Fact]
+    public void A_library_optimizer_gets_its_GPU_form_from_plan_metadata_and_it_steps_like_the_CPU_form()
+    {
+        // The library: no ILGPU, so CPU form and plan metadata only.
+        var (library, libraryResult) = Generate("Lib", LibrarySource, References(gpu: false));
+        Assert.Equal(new[] { "Lib.LibMomentum.OdeOpt.Plan.g.cs", "Lib.LibMomentum.OdeOpt.g.cs" }, HintNames(libraryResult).OrderBy(n => n, StringComparer.Ordinal));
+        byte[] libraryImage = Emit(library);
+
+        // The application references the library, OdeOpt.Gpu and ILGPU: the library's optimizer gets LibMomentumGpu,
+        // the built-ins none (OdeOpt.Gpu holds theirs).
+        var appReferences = References(gpu: true);
+        appReferences.Add(MetadataReference.CreateFromImage(libraryImage));
+        const string appSource = "namespace App { public static class Use { public static object Make(ILGPU.Runtime.Accelerator a) => new Lib.LibMomentumGpu(a, 10); } }";
+        var (app, appResult) = Generate("App", appSource, appReferences);
+        Assert.Equal(new[] { "Lib.LibMomentum.OdeOpt.Gpu.g.cs" }, HintNames(appResult));
+        Assert.Empty(appResult.Diagnostics);
+        byte[] appImage = Emit(app);
+
+        // Load both and step the generated GPU form against the library's CPU form on the CPU accelerator.
+        var context = new AssemblyLoadContext("generated", isCollectible: true);
+        try
+        {
+            var lib = context.LoadFromStream(new MemoryStream(libraryImage));
+            var appAssembly = context.LoadFromStream(new MemoryStream(appImage));
+            const int n = 101;
+            var cpu = (IOptimizer)Activator.CreateInstance(lib.GetType("Lib.LibMomentum")!, n)!;
+            using var gpu = (ISingleGradientGpuOptimizer)Activator.CreateInstance(appAssembly.GetType("Lib.LibMomentumGpu")!, _fixture.Accelerator, n)!;
+            var p = Support.Start(n);
+            using var buffer = _fixture.Accelerator.Allocate1D<float>(n);
+            using var gradient = _fixture.Accelerator.Allocate1D<float>(n);
+            buffer.View.CopyFromCPU(p);
+            var function = Support.OnHost(n);
+            for (int s = 0; s < 20; s++)
+            {
+                cpu.Step(p, Support.Gradient);
+                function(buffer.View, gradient.View);
+                gpu.Step(buffer.View, gradient.View);
+            }
+            Assert.True(Support.RelativeDifference(Support.ToHost(buffer.View), p) <= 1e-6);
+            Assert.Equal(Support.State(cpu), Support.State(gpu));
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    [Fact]
+    public void Without_ILGPU_nothing_GPU_related_is_emitted()
+    {
+        var (output, result) = Generate("NoGpu", LibrarySource, References(gpu: false));
+        Assert.Equal(2, result.GeneratedSources.Length); // the CPU form and its plan metadata
+        Assert.DoesNotContain(result.GeneratedSources, s => s.SourceText.ToString().Contains("global::ILGPU", StringComparison.Ordinal));
+        Assert.DoesNotContain(output.ReferencedAssemblyNames, a => a.Name.StartsWith("ILGPU", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("odeopt-plan 99\\nname \\\"broken\\\"\\n", "format version 99")]
+    [InlineData("odeopt-plan 1\\nname \\\"broken\\\"\\nkernel Pass1 begins \\\"x\\\"\\nlet y (Frobnicate $Local:x)\\n", "cannot be read")]
+    [InlineData("not a plan", "not an OdeOpt plan")]
+    public void Unreadable_plan_metadata_is_warning_ODEOPT060_and_no_GPU_form(string plan, string reason)
+    {
+        string source = "[assembly: OdeOpt.Runtime.OptimizerPlan(typeof(Broken.Opt), \"" + plan + "\")] namespace Broken { public class Opt { } }";
+        var compilation = CSharpCompilation.Create("Broken", new[] { CSharpSyntaxTree.ParseText(source) }, References(gpu: false),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        var references = References(gpu: true);
+        references.Add(MetadataReference.CreateFromImage(Emit(compilation)));
+        var (_, result) = Generate("App", "namespace App { }", references);
+        Assert.Empty(result.GeneratedSources);
+        var warning = Assert.Single(result.Diagnostics);
+        Assert.Equal("ODEOPT060", warning.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
+        Assert.Contains("Broken.Opt", warning.GetMessage());
+        Assert.Contains(reason, warning.GetMessage());
+    }
+}

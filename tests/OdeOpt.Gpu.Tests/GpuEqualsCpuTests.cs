@@ -1,0 +1,148 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using ILGPU;
+using ILGPU.Runtime;
+using Xunit;
+
+namespace OdeOpt.Gpu.Tests;
+
+/// <summary>The GPU form of every optimizer computes what its CPU form computes, and their states are interchangeable.</summary>
+[Collection(GpuCollection.Name)]
+public class GpuEqualsCpuTests
+{
+    private const int N = 1031; // not a multiple of 4: the float4 loop and the scalar tail both run
+    private const double Tolerance = 1e-6;
+    private readonly Accelerator _acc;
+
+    public GpuEqualsCpuTests(GpuFixture fixture) => _acc = fixture.Accelerator;
+
+    public static IEnumerable<object[]> Cases() =>
+        Support.Names.SelectMany(n => new[] { new object[] { n, true }, new object[] { n, false } });
+
+    /// <summary>One step on the GPU form: with the caller's gradient when the scheme takes one, else through the closure.</summary>
+    private static void Step(IGpuOptimizer gpu, ArrayView<float> parameters, ArrayView<float> gradient, GpuGradientFunction function, bool callerGradient)
+    {
+        if (callerGradient && gpu is ISingleGradientGpuOptimizer single)
+        {
+            function(parameters, gradient);
+            single.Step(parameters, gradient);
+        }
+        else
+        {
+            gpu.Step(parameters, function);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void The_GPU_form_equals_the_CPU_form_over_50_steps(string name, bool aligned)
+    {
+        var cpu = OptimizerRegistry.Create(name, N);
+        using var gpu = GpuOptimizerRegistry.Create(name, _acc, N);
+        Assert.Equal(cpu.Info.Name, gpu.Info.Name);
+        var p = Support.Start(N);
+        // Unaligned: the parameters start one float into the buffer, so every pass takes the scalar loop.
+        using var buffer = _acc.Allocate1D<float>(N + 1);
+        using var gradient = _acc.Allocate1D<float>(N);
+        ArrayView<float> pv = ((ArrayView<float>)buffer.View).SubView(aligned ? 0 : 1, N);
+        pv.CopyFromCPU(p);
+        var function = Support.OnHost(N);
+
+        for (int step = 1; step <= 50; step++)
+        {
+            cpu.Step(p, Support.Gradient);
+            Step(gpu, pv, gradient.View, function, callerGradient: aligned);
+            double difference = Support.RelativeDifference(Support.ToHost(pv), p);
+            Assert.True(difference <= Tolerance, $"{name}: step {step}: GPU and CPU parameters differ by {difference:E3} (relative)");
+        }
+        Assert.Equal(cpu.StepCount, gpu.StepCount);
+
+        var cpuIterate = new float[N];
+        cpu.GetIterate(p, cpuIterate);
+        using var iterate = _acc.Allocate1D<float>(N);
+        gpu.GetIterate(pv, iterate.View);
+        double d = Support.RelativeDifference(Support.ToHost(iterate.View), cpuIterate);
+        Assert.True(d <= Tolerance, $"{name}: iterates differ by {d:E3}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Support.AllNames), MemberType = typeof(Support))]
+    public void A_CPU_state_loads_on_the_GPU_and_continues_like_the_CPU(string name)
+    {
+        var cpu = OptimizerRegistry.Create(name, N);
+        var p = Support.Start(N);
+        var h = cpu.Info.Hyperparameters[0];
+        ((ITrainingOptimizer)cpu).SetHyperparameter(h.Name, (float)h.DefaultValue * 0.5f);
+        for (int s = 0; s < 7; s++) cpu.Step(p, Support.Gradient);
+        var saved = Support.State(cpu);
+
+        using var gpu = GpuOptimizerRegistry.Create(name, _acc, N);
+        gpu.LoadState(new MemoryStream(saved));
+        Assert.Equal((float)h.DefaultValue * 0.5f, gpu.GetHyperparameter(h.Name));
+        Assert.Equal(cpu.StepCount, gpu.StepCount);
+        Assert.Equal(saved, Support.State(gpu)); // the GPU form writes back exactly what it read
+
+        using var buffer = _acc.Allocate1D<float>(N);
+        buffer.View.CopyFromCPU(p);
+        var function = Support.OnHost(N);
+        for (int s = 0; s < 10; s++)
+        {
+            cpu.Step(p, Support.Gradient);
+            gpu.Step(buffer.View, function);
+        }
+        double d = Support.RelativeDifference(Support.ToHost(buffer.View), p);
+        Assert.True(d <= Tolerance, $"{name}: after CPU save, GPU load and 10 more steps the parameters differ by {d:E3}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Support.AllNames), MemberType = typeof(Support))]
+    public void A_GPU_state_loads_on_the_CPU_and_continues_like_the_GPU(string name)
+    {
+        using var gpu = GpuOptimizerRegistry.Create(name, _acc, N);
+        var h = gpu.Info.Hyperparameters[0];
+        gpu.SetHyperparameter(h.Name, (float)h.DefaultValue * 0.5f);
+        using var buffer = _acc.Allocate1D<float>(N);
+        buffer.View.CopyFromCPU(Support.Start(N));
+        var function = Support.OnHost(N);
+        for (int s = 0; s < 7; s++) gpu.Step(buffer.View, function);
+        var saved = Support.State(gpu);
+
+        var cpu = OptimizerRegistry.Create(name, N);
+        cpu.LoadState(new MemoryStream(saved));
+        Assert.Equal((float)h.DefaultValue * 0.5f, ((ITrainingOptimizer)cpu).GetHyperparameter(h.Name));
+        Assert.Equal(saved, Support.State(cpu));
+        var p = Support.ToHost(buffer.View);
+        for (int s = 0; s < 10; s++)
+        {
+            cpu.Step(p, Support.Gradient);
+            gpu.Step(buffer.View, function);
+        }
+        double d = Support.RelativeDifference(Support.ToHost(buffer.View), p);
+        Assert.True(d <= Tolerance, $"{name}: after GPU save, CPU load and 10 more steps the parameters differ by {d:E3}");
+    }
+
+    [Fact]
+    public void Schedules_and_value_clipping_act_as_on_the_CPU()
+    {
+        const string name = "adam";
+        var cpu = (ITrainingOptimizer)OptimizerRegistry.Create(name, N);
+        using var gpu = GpuOptimizerRegistry.Create(name, _acc, N);
+        foreach (var o in new object[] { cpu, gpu })
+        {
+            if (o is ITrainingOptimizer c) { c.SetSchedule("LearningRate", Schedule.Exponential(0.9)); c.GradientClipValue = 0.25; }
+            if (o is IGpuOptimizer g) { g.SetSchedule("LearningRate", Schedule.Exponential(0.9)); g.GradientClipValue = 0.25; }
+        }
+        var p = Support.Start(N);
+        using var buffer = _acc.Allocate1D<float>(N);
+        buffer.View.CopyFromCPU(p);
+        var function = Support.OnHost(N);
+        for (int s = 0; s < 20; s++)
+        {
+            cpu.Step(p, Support.Gradient);
+            gpu.Step(buffer.View, function);
+        }
+        double d = Support.RelativeDifference(Support.ToHost(buffer.View), p);
+        Assert.True(d <= Tolerance, $"scheduled, clipped Adam differs by {d:E3}");
+    }
+}
