@@ -203,8 +203,8 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     // ------------------------------------------------------------------ members the generator implements
 
     /// <summary>The hoisted per-step values of step <paramref name="step"/> (1-based) for the given hyperparameter values:
-    /// the same computation as the CPU form's.</summary>
-    protected abstract TUniforms ComputeUniforms(long step, ReadOnlySpan<float> values);
+    /// the same computation as the CPU form's. <paramref name="previous"/> is the previous step's (read by step scalars).</summary>
+    protected abstract TUniforms ComputeUniforms(long step, ReadOnlySpan<float> values, in TUniforms previous);
 
     /// <summary>The views struct of a pass: the caller's buffers (empty where the pass does not use them) and the state arrays.</summary>
     protected abstract TViews CreateViews(ArrayView<float> parameters, ArrayView<float> gradient, ArrayView<float> output);
@@ -342,7 +342,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         {
             Span<float> values = stackalloc float[_hyperparameters.Length];
             EffectiveHyperparameters(StepCount + 1, values);
-            var fresh = ComputeUniforms(StepCount + 1, values);
+            var fresh = _initialized ? ComputeUniforms(StepCount + 1, values, in _current) : ComputeUniforms(StepCount + 1, values, default);
             if (!_initialized)
             {
                 _previous = fresh;
@@ -380,7 +380,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         try
         {
             EffectiveHyperparameters(t, values);
-            _next = ComputeUniforms(t, values);
+            _next = ComputeUniforms(t, values, in _current);
         }
         catch (ArgumentOutOfRangeException)
         {

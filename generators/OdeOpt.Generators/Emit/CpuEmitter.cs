@@ -187,7 +187,13 @@ internal static class CpuEmitter
         w.Line();
 
         LanguageExtensionsEmitter.WriteScalarMembers(w, m);
-        w.Open(LanguageExtensionsEmitter.ComputeUniformsSignature(m));
+        w.Line(LanguageExtensionsEmitter.ComputeUniformsSignature(m) + " => ComputeStepUniforms(step, values, " + (m.StepScalars.Count == 0 ? "default" : "in previous") + ");");
+        w.Line();
+        w.Line("/// <summary>The per-step values of step <paramref name=\"step\"/> (1-based) for hyperparameter <paramref name=\"values\"/> in");
+        w.Line("/// declaration order (<paramref name=\"previous\"/>: the previous step's, read by step scalars only). Shared by the");
+        w.Line("/// CPU and GPU forms, so both step with bit-identical values.</summary>");
+        w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+        w.Open("public static StepUniforms ComputeStepUniforms(long step, global::System.ReadOnlySpan<float> values, in StepUniforms previous)");
         var used = new HashSet<RefExpr>(plan.Uniforms.SelectMany(u => X.Refs(u.Definition)).Concat(LanguageExtensionsEmitter.UpdateRefs(m)));
         if (used.Any(r => r.Kind == Binding.StepSize))
         {

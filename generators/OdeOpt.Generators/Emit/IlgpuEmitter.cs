@@ -132,30 +132,13 @@ internal static class IlgpuEmitter
         w.Line();
     }
 
-    /// <summary>The same computation as the CPU form's ComputeUniforms (same expressions, same double precision), so
-    /// that both forms step with bit-identical per-step values.</summary>
+    /// <summary>The CPU form's own computation of the per-step values, so that both forms step with bit-identical
+    /// values (step scalars included).</summary>
     private static void WriteComputeUniforms(SourceWriter w, GpuPlan plan, string uniforms)
     {
-        w.Open("protected override " + uniforms + " ComputeUniforms(long step, global::System.ReadOnlySpan<float> values)");
-        var used = new HashSet<RefExpr>(plan.Uniforms.SelectMany(u => X.Refs(u.Definition)));
-        if (used.Any(r => r.Kind == Binding.StepSize))
-        {
-            int stepSize = -1;
-            for (int k = 0; k < plan.Hyperparameters.Count; k++) if (plan.Hyperparameters[k].IsStepSize) { stepSize = k; break; }
-            w.Line("double h = " + (stepSize < 0 ? "1d" : "values[" + stepSize + "]") + ";");
-        }
-        if (used.Any(r => r.Kind == Binding.StepIndex)) w.Line("double t = step;");
-        for (int k = 0; k < plan.Hyperparameters.Count; k++)
-        {
-            var h = plan.Hyperparameters[k];
-            if (!h.IsStepSize && used.Any(r => r.Kind == Binding.Hyper && r.Name == h.ParameterName))
-                w.Line("double @" + h.ParameterName + " = values[" + k + "]; // " + h.PropertyName);
-        }
-        w.Line(uniforms + " _result;");
-        foreach (var u in plan.Uniforms)
-            w.Line("_result." + u.Name + " = (float)(" + CpuEmitter.DoubleExpr(u.Definition, 0) + ");");
-        w.Line("return _result;");
-        w.Close();
+        string cpu = uniforms.Substring(0, uniforms.Length - ".StepUniforms".Length);
+        w.Line("protected override " + uniforms + " ComputeUniforms(long step, global::System.ReadOnlySpan<float> values, in " + uniforms + " previous) =>");
+        w.Line("    " + cpu + ".ComputeStepUniforms(step, values, in previous);");
         w.Line();
     }
 

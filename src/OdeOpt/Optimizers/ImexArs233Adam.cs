@@ -18,6 +18,9 @@ namespace OdeOpt.Optimizers;
 /// All three explicit stages feed later stages or the weights and each reads the gradient at its own point: three
 /// gradients per step. Order 3 (the coupling conditions hold to 1e-12 on the 30-digit coefficients); measured order 3 on
 /// the unbiased Adam ODE (tests). The implicit part is A-stable.</para>
+/// <para>The explicit weight gamma - 1 of stage 3 is negative, so the stage value of v can dip below zero when the
+/// gradient shrinks quickly (v is not a step of the original recurrence there); the square root reads max(v, 0), which is
+/// the ODE itself wherever v &gt;= 0 and keeps theta finite.</para>
 /// </remarks>
 [Optimizer("imex-ars233-adam", Order = 3)]
 [ImexScheme(ImexSchemes.Ars233)]
@@ -41,5 +44,5 @@ public partial class ImexArs233Adam
 
     [Implicit("theta")]
     private static float Theta(float m, float v, float beta1, float beta2, float epsilon, int t) =>
-        -(m / (1 - MathF.Pow(beta1, t))) / (MathF.Sqrt(v / (1 - MathF.Pow(beta2, t))) + epsilon);
+        -(m / (1 - MathF.Pow(beta1, t))) / (MathF.Sqrt(MathF.Max(v, 0) / (1 - MathF.Pow(beta2, t))) + epsilon);
 }
