@@ -42,7 +42,7 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(analyses.Select(static (a, _) => a?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty), static (spc, list) => Report(spc, list));
 
         var names = declarations
-            .Select(static (d, _) => d.Model is null ? null : new NameEntry(d.Model.Name, d.Model.FullName, d.Model.Location))
+            .Select(static (d, _) => d.Model is null ? null : new NameEntry(d.Model.Name, d.Model.FullName, d.Model.NameLocation ?? d.Model.Location))
             .Where(static n => n is not null)
             .Collect()
             .WithTrackingName(TrackingNames.Names);

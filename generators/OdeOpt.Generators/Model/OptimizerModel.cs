@@ -41,6 +41,9 @@ internal sealed record InitialModel(string Variable, string MethodName, Expr Bod
 internal sealed record GradientAtModel(string Text, Expr Point, LocationInfo? Location);
 
 /// <summary>Everything the generator needs from one [Optimizer] declaration. Plain values only.</summary>
+/// <param name="Location">The class name, for findings about the declaration as a whole.</param>
+/// <param name="OrderLocation">The Order argument of [Optimizer], when given.</param>
+/// <param name="NameLocation">The name argument of [Optimizer], for a duplicate name.</param>
 internal sealed record OptimizerModel(
     string? Namespace,
     string ClassName,
@@ -54,7 +57,8 @@ internal sealed record OptimizerModel(
     EquatableArray<InitialModel> Initials,
     GradientAtModel? GradientAt,
     LocationInfo? Location,
-    LocationInfo? OrderLocation)
+    LocationInfo? OrderLocation,
+    LocationInfo? NameLocation)
 {
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
 }
