@@ -38,8 +38,14 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(plans, static (spc, plan) => EmitSource(spc, plan!));
 
         // Diagnostics travel in their own outputs, so that the source output depends only on the plans.
-        context.RegisterSourceOutput(declarations.Select(static (d, _) => d.Diagnostics), static (spc, list) => Report(spc, list));
-        context.RegisterSourceOutput(analyses.Select(static (a, _) => a?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty), static (spc, list) => Report(spc, list));
+        var parseDiagnostics = declarations
+            .Select(static (d, _) => d.Diagnostics)
+            .WithTrackingName(TrackingNames.Diagnostics);
+        var analysisDiagnostics = analyses
+            .Select(static (a, _) => a?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty)
+            .WithTrackingName(TrackingNames.Diagnostics);
+        context.RegisterSourceOutput(parseDiagnostics, static (spc, list) => Report(spc, list));
+        context.RegisterSourceOutput(analysisDiagnostics, static (spc, list) => Report(spc, list));
 
         var names = declarations
             .Select(static (d, _) => d.Model is null ? null : new NameEntry(d.Model.Name, d.Model.FullName, d.Model.NameLocation ?? d.Model.Location))
