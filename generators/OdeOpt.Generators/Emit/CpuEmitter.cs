@@ -169,23 +169,33 @@ internal static class CpuEmitter
         w.Close();
         w.Line();
 
-        w.Open("protected override StepUniforms ComputeUniforms(long step)");
+        // The hyperparameters are locals named by their camelCase names; the method's own names avoid them.
+        var taken = new HashSet<string>(m.Hyperparameters.Select(h => h.ParameterName)) { "h", "t" };
+        string step = Fresh("step", taken), result = Fresh("_result", taken);
+        w.Open("protected override StepUniforms ComputeUniforms(long " + step + ")");
         var used = new HashSet<RefExpr>(plan.Uniforms.SelectMany(u => X.Refs(u.Definition)));
         if (used.Any(r => r.Kind == Binding.StepSize))
         {
             var stepSize = m.Hyperparameters.FirstOrDefault(h => h.IsStepSize);
             w.Line("double h = " + (stepSize is null ? "1d" : "this." + stepSize.PropertyName) + ";");
         }
-        if (used.Any(r => r.Kind == Binding.StepIndex)) w.Line("double t = step;");
+        if (used.Any(r => r.Kind == Binding.StepIndex)) w.Line("double t = " + step + ";");
         foreach (var h in m.Hyperparameters)
             if (!h.IsStepSize && used.Any(r => r.Kind == Binding.Hyper && r.Name == h.ParameterName))
                 w.Line("double @" + h.ParameterName + " = this." + h.PropertyName + ";");
-        w.Line("StepUniforms _result;");
+        w.Line("StepUniforms " + result + ";");
         foreach (var u in plan.Uniforms)
-            w.Line("_result." + u.Name + " = (float)(" + DoubleExpr(u.Definition, 0) + ");");
-        w.Line("return _result;");
+            w.Line(result + "." + u.Name + " = (float)(" + DoubleExpr(u.Definition, 0) + ");");
+        w.Line("return " + result + ";");
         w.Close();
         w.Line();
+    }
+
+    private static string Fresh(string name, HashSet<string> taken)
+    {
+        string candidate = name;
+        for (int i = 2; !taken.Add(candidate); i++) candidate = name + i;
+        return candidate;
     }
 
     private static int Precedence(Expr e) => e switch
@@ -296,6 +306,7 @@ internal static class CpuEmitter
         w.Close();
         w.Line();
 
+        // i, end and V are KernelNames.Reserved: the planner names no kernel local after them.
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         w.Line("private static nint " + k.Name + "Loop<V>(" + refParams + sep + "nint i, nint end, in StepUniforms _prev, in StepUniforms _u)");
         w.Line("    where V : struct, " + Core + ".ISimd<V>");
