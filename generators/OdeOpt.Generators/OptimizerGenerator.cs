@@ -22,7 +22,8 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
         var declarations = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 Parser.OptimizerAttribute,
-                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                // Records too, so that [Optimizer] on a record class is reported rather than ignored.
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 transform: static (ctx, ct) => Parser.Parse(ctx, ct))
             .WithTrackingName(TrackingNames.Declarations);
 

@@ -552,6 +552,43 @@ public class DiagnosticTests
         """);
 
     [Fact]
+    public void ODEOPT022_RecordClass_PointsAtTheKeyword() => AssertReported("ODEOPT022", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial [|record|] O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT022_FileLocalClass_PointsAtTheModifier() => AssertReported("ODEOPT022", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        [|file|] partial class O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT022_PrimaryConstructor_PointsAtItsParameters() => AssertReported("ODEOPT022", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O[|(int size)|]
+        {
+            public int Size => size;
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
     public void ODEOPT023_StateVariableNamedLikeAHyperparameter() => AssertReported("ODEOPT023", """
         using OdeOpt;
 

@@ -54,13 +54,23 @@ internal static class Parser
 
     private static OptimizerModel? ParseCore(GeneratorAttributeSyntaxContext context, List<DiagnosticInfo> diagnostics, CancellationToken ct)
     {
-        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax syntax) return null;
+        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax syntax) return null;
+        // [Optimizer] on two parts of one partial class is the compiler's CS0579; read the class once, from the first.
+        if (!CarriesFirstOptimizerAttribute(type, syntax)) return null;
         var classLocation = LocationInfo.From(syntax.Identifier);
         var semanticModel = context.SemanticModel;
 
         // The class itself.
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, classLocation, type.Name));
+        if (syntax is RecordDeclarationSyntax record)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, LocationInfo.From(record.Keyword), type.Name, "must be a class, not a record"));
+        var fileModifier = syntax.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.FileKeyword));
+        if (!fileModifier.IsKind(SyntaxKind.None))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, LocationInfo.From(fileModifier), type.Name, "must not be file-local: the generated part is in another file"));
+        if (syntax.ParameterList is { } primaryConstructor)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, LocationInfo.From(primaryConstructor), type.Name,
+                "must not have a primary constructor: the generator adds the constructor (int parameterCount)"));
         if (type.ContainingType is not null)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, classLocation, type.Name, "must be a top-level class, not nested in '" + type.ContainingType.Name + "'"));
         if (type.IsGenericType)
@@ -426,6 +436,13 @@ internal static class Parser
 
     private static LocationInfo? AttributeLocation(AttributeData attribute, CancellationToken ct) =>
         attribute.ApplicationSyntaxReference is { } reference ? LocationInfo.From(reference.GetSyntax(ct)) : null;
+
+    /// <summary>Whether <paramref name="part"/> is the declaration that carries the class's first [Optimizer].</summary>
+    private static bool CarriesFirstOptimizerAttribute(INamedTypeSymbol type, SyntaxNode part)
+    {
+        var first = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == OptimizerAttribute)?.ApplicationSyntaxReference;
+        return first is null || first.SyntaxTree == part.SyntaxTree && part.Span.Contains(first.Span);
+    }
 
     /// <summary>The expression of the constructor argument at <paramref name="position"/>, so that a finding about
     /// an argument points at it rather than at the whole attribute.</summary>
