@@ -47,7 +47,8 @@ internal static class Parser
         }
         catch (Exception ex)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(context.TargetNode), context.TargetSymbol.Name, ex.GetType().Name + ": " + ex.Message));
+            var at = context.TargetNode is BaseTypeDeclarationSyntax declaration ? LocationInfo.From(declaration.Identifier) : LocationInfo.From(context.TargetNode);
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, at, context.TargetSymbol.Name, ex.GetType().Name + ": " + ex.Message));
             return new ParseResult(null, diagnostics.ToEquatableArray());
         }
     }
