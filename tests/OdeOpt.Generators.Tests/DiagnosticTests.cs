@@ -1,6 +1,9 @@
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Xunit;
 
@@ -694,7 +697,26 @@ public class DiagnosticTests
         Assert.True(missing.Count == 0, "no test for " + string.Join(", ", missing));
     }
 
+    [Fact]
+    public void EveryDiagnosticIsDocumented()
+    {
+        string docs = File.ReadAllText(RepositoryFile("docs/diagnostics.md")).Replace("\r\n", "\n");
+        foreach (var d in DiagnosticDescriptors.All)
+        {
+            string title = d.Title.ToString(CultureInfo.InvariantCulture);
+            Assert.Contains("| [" + d.Id + "](#" + d.Id.ToLowerInvariant() + ") | " + title + " | " + d.DefaultSeverity + " |", docs);
+            Assert.Contains("\n## " + d.Id + "\n\n**" + title + "** — " + d.DefaultSeverity + "\n", docs);
+        }
+        var ids = DiagnosticDescriptors.All.Select(d => d.Id).ToHashSet();
+        var documented = Regex.Matches(docs, @"^## (ODEOPT\d+)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        Assert.Empty(documented.Where(id => !ids.Contains(id)));
+        Assert.Equal(documented.Count, documented.Distinct().Count());
+    }
+
     // ------------------------------------------------------------------ helper
+
+    private static string RepositoryFile(string relative, [CallerFilePath] string callerFile = "") =>
+        Path.Combine(Path.GetDirectoryName(callerFile)!, "..", "..", relative);
 
     /// <summary>Runs the generator on <paramref name="markedSource"/> and checks that it reports exactly one
     /// diagnostic: <paramref name="id"/>, an error, at the span marked [|...|].</summary>
