@@ -711,6 +711,37 @@ public class DiagnosticTests
         var documented = Regex.Matches(docs, @"^## (ODEOPT\d+)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
         Assert.Empty(documented.Where(id => !ids.Contains(id)));
         Assert.Equal(documented.Count, documented.Distinct().Count());
+        // Every id but the internal error has an example, which DocumentedExampleReportsItsId compiles.
+        Assert.Equal(ids.Where(id => id != DiagnosticDescriptors.InternalError.Id).OrderBy(id => id), DocumentedExamples().Keys.OrderBy(id => id));
+    }
+
+    public static TheoryData<string> DocumentedIds()
+    {
+        var data = new TheoryData<string>();
+        foreach (var id in DocumentedExamples().Keys) data.Add(id);
+        return data;
+    }
+
+    /// <summary>The example in each section of docs/diagnostics.md reports that section's id, and only it.</summary>
+    [Theory]
+    [MemberData(nameof(DocumentedIds))]
+    public void DocumentedExampleReportsItsId(string id)
+    {
+        var run = GeneratorHarness.Run("using System;\nusing OdeOpt;\n\n" + DocumentedExamples()[id]);
+        Assert.True(run.GeneratorDiagnostics.Length > 0 && run.GeneratorDiagnostics.All(d => d.Id == id),
+            "the example of " + id + " in docs/diagnostics.md reports:" + run.Describe());
+    }
+
+    private static System.Collections.Generic.Dictionary<string, string> DocumentedExamples()
+    {
+        string docs = File.ReadAllText(RepositoryFile("docs/diagnostics.md")).Replace("\r\n", "\n");
+        var examples = new System.Collections.Generic.Dictionary<string, string>();
+        foreach (Match section in Regex.Matches(docs, @"^## (ODEOPT\d+)\n(.*?)(?=^## |\z)", RegexOptions.Multiline | RegexOptions.Singleline))
+        {
+            var code = Regex.Match(section.Groups[2].Value, @"```csharp\n(.*?)```", RegexOptions.Singleline);
+            if (code.Success) examples[section.Groups[1].Value] = code.Groups[1].Value;
+        }
+        return examples;
     }
 
     // ------------------------------------------------------------------ helper
