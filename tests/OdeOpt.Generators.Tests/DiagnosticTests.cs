@@ -709,7 +709,7 @@ public class DiagnosticTests
         }
         var ids = DiagnosticDescriptors.All.Select(d => d.Id).ToHashSet();
         var documented = Regex.Matches(docs, @"^## (ODEOPT\d+)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
-        Assert.Empty(documented.Where(id => !ids.Contains(id)));
+        Assert.DoesNotContain(documented, id => !ids.Contains(id));
         Assert.Equal(documented.Count, documented.Distinct().Count());
         // Every id but the internal error has an example, which DocumentedExampleReportsItsId compiles.
         Assert.Equal(ids.Where(id => id != DiagnosticDescriptors.InternalError.Id).OrderBy(id => id), DocumentedExamples().Keys.OrderBy(id => id));
