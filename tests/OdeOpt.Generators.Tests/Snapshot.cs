@@ -44,10 +44,10 @@ public static class Snapshot
         Directory.CreateDirectory(directory);
         File.WriteAllText(receivedPath, actual);
         string reason = expected is null
-            ? "there is no approved snapshot " + verifiedPath
-            : "the generated code differs from the approved snapshot " + verifiedPath + FirstDifference(expected, actual);
+            ? "there is no approved snapshot " + verifiedPath + "."
+            : "the generated code differs from the approved snapshot " + verifiedPath + "." + FirstDifference(expected, actual);
         throw new XunitException(
-            "Snapshot '" + name + "': " + reason + "." + Environment.NewLine +
+            "Snapshot '" + name + "': " + reason + Environment.NewLine +
             "The actual text was written to " + receivedPath + "." + Environment.NewLine +
             "Review it (diff the two files); if it is right, rename it over the verified file, or rerun the tests with " +
             AcceptVariable + "=1 to accept every changed snapshot.");
