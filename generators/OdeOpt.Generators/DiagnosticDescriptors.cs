@@ -63,7 +63,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnsupportedConstruct = Error("ODEOPT010",
         "Unsupported construct in a right-hand-side body",
-        "'{0}' is not supported in a right-hand-side body: {1}");
+        "{0} is not supported in a right-hand-side body: {1}");
 
     public static readonly DiagnosticDescriptor NoThetaRhs = Error("ODEOPT011",
         "No right-hand side for theta",

@@ -22,7 +22,8 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
         var declarations = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 Parser.OptimizerAttribute,
-                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                // Records too, so that [Optimizer] on a record class is reported rather than ignored.
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 transform: static (ctx, ct) => Parser.Parse(ctx, ct))
             .WithTrackingName(TrackingNames.Declarations);
 
@@ -55,11 +56,17 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(gpuTarget.Select(static (target, _) => target.Diagnostics), static (spc, list) => Report(spc, list));
 
         // Diagnostics travel in their own outputs, so that the source output depends only on the plans.
-        context.RegisterSourceOutput(declarations.Select(static (d, _) => d.Diagnostics), static (spc, list) => Report(spc, list));
-        context.RegisterSourceOutput(analyses.Select(static (a, _) => a?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty), static (spc, list) => Report(spc, list));
+        var parseDiagnostics = declarations
+            .Select(static (d, _) => d.Diagnostics)
+            .WithTrackingName(TrackingNames.Diagnostics);
+        var analysisDiagnostics = analyses
+            .Select(static (a, _) => a?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty)
+            .WithTrackingName(TrackingNames.Diagnostics);
+        context.RegisterSourceOutput(parseDiagnostics, static (spc, list) => Report(spc, list));
+        context.RegisterSourceOutput(analysisDiagnostics, static (spc, list) => Report(spc, list));
 
         var names = declarations
-            .Select(static (d, _) => d.Model is null ? null : new NameEntry(d.Model.Name, d.Model.FullName, d.Model.Location))
+            .Select(static (d, _) => d.Model is null ? null : new NameEntry(d.Model.Name, d.Model.FullName, d.Model.NameLocation ?? d.Model.Location))
             .Where(static n => n is not null)
             .Collect()
             .WithTrackingName(TrackingNames.Names);

@@ -106,8 +106,7 @@ internal static class Analyzer
             if (rhs.Part == RhsPart.Explicit) explicitParts[rhs.Variable] = rhs.Body;
             else
             {
-                if (X.Any(rhs.Body, r => r.Kind == Binding.Gradient))
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ImplicitUsesGradient, rhs.Location, rhs.Variable));
+                // The parser has rejected implicit parts that read g (ODEOPT007).
                 implicitParts[rhs.Variable] = rhs.Body;
                 implicitLocations[rhs.Variable] = rhs.Location;
             }

@@ -465,7 +465,7 @@ internal sealed class StagePlanner
         private readonly Dictionary<int, string> _slotLocals = new();
         private readonly List<KernelLoad> _loads = new();
         private readonly List<KernelStore> _stores = new();
-        private readonly HashSet<string> _names = new();
+        private readonly HashSet<string> _names = new(KernelNames.Reserved);
         private readonly List<string> _description = new();
         private readonly List<(Functional Vector, Expr Value)>[] _basis;
         private readonly Dictionary<(int Var, Coord Coord), (Expr Coefficient, Expr Value)> _local = new();

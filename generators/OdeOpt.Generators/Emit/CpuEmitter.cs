@@ -189,32 +189,42 @@ internal static class CpuEmitter
         LanguageExtensionsEmitter.WriteScalarMembers(w, m);
         w.Line(LanguageExtensionsEmitter.ComputeUniformsSignature(m) + " => ComputeStepUniforms(step, values, " + (m.StepScalars.Count == 0 ? "default" : "in previous") + ");");
         w.Line();
-        w.Line("/// <summary>The per-step values of step <paramref name=\"step\"/> (1-based) for hyperparameter <paramref name=\"values\"/> in");
-        w.Line("/// declaration order (<paramref name=\"previous\"/>: the previous step's, read by step scalars only). Shared by the");
+        // The hyperparameters and step scalars are locals named by their camelCase names; the method's own names avoid them.
+        var taken = new HashSet<string>(m.Hyperparameters.Select(h => h.ParameterName).Concat(m.StepScalars.Select(sc => sc.Name))) { "h", "t" };
+        string step = Fresh("step", taken), values = Fresh("values", taken), previous = Fresh("previous", taken), result = Fresh("_result", taken);
+        w.Line("/// <summary>The per-step values of step <paramref name=\"" + step + "\"/> (1-based) for hyperparameter <paramref name=\"" + values + "\"/> in");
+        w.Line("/// declaration order (<paramref name=\"" + previous + "\"/>: the previous step's, read by step scalars only). Shared by the");
         w.Line("/// CPU and GPU forms, so both step with bit-identical values.</summary>");
         w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
-        w.Open("public static StepUniforms ComputeStepUniforms(long step, global::System.ReadOnlySpan<float> values, in StepUniforms previous)");
+        w.Open("public static StepUniforms ComputeStepUniforms(long " + step + ", global::System.ReadOnlySpan<float> " + values + ", in StepUniforms " + previous + ")");
         var used = new HashSet<RefExpr>(plan.Uniforms.SelectMany(u => X.Refs(u.Definition)).Concat(LanguageExtensionsEmitter.UpdateRefs(m)));
         if (used.Any(r => r.Kind == Binding.StepSize))
         {
             int stepSize = IndexOf(m.Hyperparameters, h => h.IsStepSize);
-            w.Line("double h = " + (stepSize < 0 ? "1d" : "values[" + stepSize + "]") + ";");
+            w.Line("double h = " + (stepSize < 0 ? "1d" : values + "[" + stepSize + "]") + ";");
         }
-        if (used.Any(r => r.Kind == Binding.StepIndex)) w.Line("double t = step;");
+        if (used.Any(r => r.Kind == Binding.StepIndex)) w.Line("double t = " + step + ";");
         for (int k = 0; k < m.Hyperparameters.Count; k++)
         {
             var h = m.Hyperparameters[k];
             if (!h.IsStepSize && used.Any(r => r.Kind == Binding.Hyper && r.Name == h.ParameterName))
-                w.Line("double @" + h.ParameterName + " = values[" + k + "]; // " + h.PropertyName);
+                w.Line("double @" + h.ParameterName + " = " + values + "[" + k + "]; // " + h.PropertyName);
         }
-        LanguageExtensionsEmitter.WriteUpdates(w, m, e => DoubleExpr(e, 0));
-        w.Line("StepUniforms _result;");
-        LanguageExtensionsEmitter.WriteStores(w, m);
+        LanguageExtensionsEmitter.WriteUpdates(w, m, e => DoubleExpr(e, 0), step, previous);
+        w.Line("StepUniforms " + result + ";");
+        LanguageExtensionsEmitter.WriteStores(w, m, result);
         foreach (var u in plan.Uniforms)
-            w.Line("_result." + u.Name + " = (float)(" + DoubleExpr(u.Definition, 0) + ");");
-        w.Line("return _result;");
+            w.Line(result + "." + u.Name + " = (float)(" + DoubleExpr(u.Definition, 0) + ");");
+        w.Line("return " + result + ";");
         w.Close();
         w.Line();
+    }
+
+    private static string Fresh(string name, HashSet<string> taken)
+    {
+        string candidate = name;
+        for (int i = 2; !taken.Add(candidate); i++) candidate = name + i;
+        return candidate;
     }
 
     internal static int Precedence(Expr e) => e switch
@@ -382,6 +392,7 @@ internal static class CpuEmitter
         string refParams = string.Join(", ", slots.Select(s => "ref float " + RefName(s)));
         string sep = slots.Count > 0 ? ", " : "";
         bool gradient = loads.Any(l => l.Slot == Slots.Gradient);
+        // i, end and V are KernelNames.Reserved: the planner names no kernel local after them.
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         w.Line("private static nint " + name + "<V>(" + refParams + sep + (gradientParameters ? "float gradientScale, float gradientLimit, " : "") + "nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)");
         w.Line("    where V : struct, " + Core + ".ISimd<V>");

@@ -50,18 +50,18 @@ internal static class LanguageExtensionsEmitter
         : "protected override StepUniforms ComputeUniforms(long step, global::System.ReadOnlySpan<float> values, in StepUniforms previous)";
 
     /// <summary>s_t = F(s_{t-1}, ...), in double, before the uniforms that read it.</summary>
-    public static void WriteUpdates(SourceWriter w, OptimizerModel m, System.Func<Expr, string> doubleExpr)
+    public static void WriteUpdates(SourceWriter w, OptimizerModel m, System.Func<Expr, string> doubleExpr, string step, string previous)
     {
         foreach (var s in m.StepScalars)
         {
-            w.Line("double @" + s.Name + " = step <= 1 ? " + Literals.Double(s.Initial) + " : previous." + Field(s) + "; // s_{t-1}");
+            w.Line("double @" + s.Name + " = " + step + " <= 1 ? " + Literals.Double(s.Initial) + " : " + previous + "." + Field(s) + "; // s_{t-1}");
             w.Line("@" + s.Name + " = " + doubleExpr(s.Update) + "; // s_t");
         }
     }
 
-    public static void WriteStores(SourceWriter w, OptimizerModel m)
+    public static void WriteStores(SourceWriter w, OptimizerModel m, string result)
     {
-        foreach (var s in m.StepScalars) w.Line("_result." + Field(s) + " = @" + s.Name + ";");
+        foreach (var s in m.StepScalars) w.Line(result + "." + Field(s) + " = @" + s.Name + ";");
     }
 
     // ------------------------------------------------------------------ flags

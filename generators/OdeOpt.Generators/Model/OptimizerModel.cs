@@ -47,6 +47,9 @@ internal sealed record StepScalarModel(string Name, string MethodName, Expr Upda
 internal sealed record GradientAtModel(string Text, Expr Point, LocationInfo? Location);
 
 /// <summary>Everything the generator needs from one [Optimizer] declaration. Plain values only.</summary>
+/// <param name="Location">The class name, for findings about the declaration as a whole.</param>
+/// <param name="OrderLocation">The Order argument of [Optimizer], when given.</param>
+/// <param name="NameLocation">The name argument of [Optimizer], for a duplicate name.</param>
 internal sealed record OptimizerModel(
     string? Namespace,
     string ClassName,
@@ -61,6 +64,7 @@ internal sealed record OptimizerModel(
     GradientAtModel? GradientAt,
     LocationInfo? Location,
     LocationInfo? OrderLocation,
+    LocationInfo? NameLocation,
     EquatableArray<StepScalarModel> StepScalars = default)
 {
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;

@@ -13,6 +13,16 @@ internal static class Slots
     public const int Output = -3;
 }
 
+/// <summary>Names the emitted element loop declares itself (the index, the bound and the SIMD type parameter);
+/// the planner never gives a kernel local one of them.</summary>
+internal static class KernelNames
+{
+    public const string Index = "i";
+    public const string End = "end";
+    public const string Simd = "V";
+    public static readonly string[] Reserved = { Index, End, Simd };
+}
+
 internal sealed record KernelLoad(string Local, int Slot);
 
 internal sealed record KernelStatement(string Local, Expr Value);

@@ -48,35 +48,52 @@ internal static class Parser
         }
         catch (Exception ex)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(context.TargetNode), context.TargetSymbol.Name, ex.GetType().Name + ": " + ex.Message));
+            var at = context.TargetNode is BaseTypeDeclarationSyntax declaration ? LocationInfo.From(declaration.Identifier) : LocationInfo.From(context.TargetNode);
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, at, context.TargetSymbol.Name, ex.GetType().Name + ": " + ex.Message));
             return new ParseResult(null, diagnostics.ToEquatableArray());
         }
     }
 
     private static OptimizerModel? ParseCore(GeneratorAttributeSyntaxContext context, List<DiagnosticInfo> diagnostics, CancellationToken ct)
     {
-        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax syntax) return null;
+        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax syntax) return null;
+        // [Optimizer] on two parts of one partial class is the compiler's CS0579; read the class once, from the first.
+        if (!CarriesFirstOptimizerAttribute(type, syntax)) return null;
         var classLocation = LocationInfo.From(syntax.Identifier);
         var semanticModel = context.SemanticModel;
 
         // The class itself.
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, classLocation, type.Name));
+        if (syntax is RecordDeclarationSyntax record)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, LocationInfo.From(record.Keyword), type.Name, "must be a class, not a record"));
+        var fileModifier = syntax.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.FileKeyword));
+        if (!fileModifier.IsKind(SyntaxKind.None))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, LocationInfo.From(fileModifier), type.Name, "must not be file-local: the generated part is in another file"));
+        if (syntax.ParameterList is { } primaryConstructor)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, LocationInfo.From(primaryConstructor), type.Name,
+                "must not have a primary constructor: the generator adds the constructor (int parameterCount)"));
         if (type.ContainingType is not null)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, classLocation, type.Name, "must be a top-level class, not nested in '" + type.ContainingType.Name + "'"));
         if (type.IsGenericType)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, classLocation, type.Name, "must not be generic"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, LocationInfo.From(syntax.TypeParameterList) ?? classLocation, type.Name, "must not be generic"));
         if (type.IsStatic || type.IsAbstract)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, classLocation, type.Name, "must be neither static nor abstract: the generator makes it an instantiable optimizer"));
+        {
+            var modifier = syntax.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.StaticKeyword) || m.IsKind(SyntaxKind.AbstractKeyword));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, (modifier.IsKind(SyntaxKind.None) ? null : LocationInfo.From(modifier)) ?? classLocation,
+                type.Name, "must be neither static nor abstract: the generator makes it an instantiable optimizer"));
+        }
         if (type.BaseType is { SpecialType: not SpecialType.System_Object })
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, classLocation, type.Name, "must not declare a base class: the generated part derives it from OdeOpt.Runtime.OptimizerCore"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, BaseClassLocation(type, semanticModel.Compilation, ct) ?? classLocation, type.Name,
+                "must not declare a base class: the generated part derives it from OdeOpt.Runtime.OptimizerCore"));
 
         // [Optimizer(name, Order = p)]
         var optimizerAttribute = context.Attributes[0];
         string name = optimizerAttribute.ConstructorArguments.Length == 1 && optimizerAttribute.ConstructorArguments[0].Value is string n ? n : "";
         var optimizerLocation = AttributeLocation(optimizerAttribute, ct) ?? classLocation;
+        var nameLocation = ArgumentLocation(optimizerAttribute, 0, ct) ?? optimizerLocation;
         if (string.IsNullOrWhiteSpace(name))
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, optimizerLocation, type.Name, "needs a non-empty name in [Optimizer(\"name\")]"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, nameLocation, type.Name, "needs a non-empty name in [Optimizer(\"name\")]"));
         int? order = null;
         LocationInfo? orderLocation = null;
         foreach (var named in optimizerAttribute.NamedArguments)
@@ -106,7 +123,8 @@ internal static class Parser
                     string kind = isExplicit ? "explicit tableau" : "implicit tableau";
                     string a = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? "" : "";
                     string? b = Named(attribute, "B"), c = Named(attribute, "C");
-                    var tableau = TableauParser.Build(kind, a, b, c, location, diagnostics);
+                    var tableau = TableauParser.Build(kind, a, b, c, location, diagnostics,
+                        ArgumentLocation(attribute, 0, ct), NamedArgumentValueLocation(attribute, "B", ct), NamedArgumentValueLocation(attribute, "C", ct));
                     if (isExplicit) { explicitTableau = tableau; explicitLocation = location; }
                     else implicitTableau = tableau;
                     break;
@@ -117,7 +135,7 @@ internal static class Parser
                     int ordinal = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int i ? i : -1;
                     if (ordinal < 0 || ordinal >= NamedTableaux.EnumOrder.Length)
                     {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingTableau, location, "[ImexScheme] names no built-in pair (value " + ordinal + ")"));
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingTableau, ArgumentLocation(attribute, 0, ct) ?? location, "[ImexScheme] names no built-in pair (value " + ordinal + ")"));
                         break;
                     }
                     var pair = NamedTableaux.Pairs[NamedTableaux.EnumOrder[ordinal]];
@@ -162,7 +180,7 @@ internal static class Parser
             if (isFlag && !LanguageExtensions.CheckFlagDeclaration(property.Name, min, max, minExclusive, maxExclusive, step is not null, location, diagnostics)) continue;
             if (min is double lo && max is double hi && (lo > hi || lo == hi && (minExclusive || maxExclusive)))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHyperparameter, location, property.Name,
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHyperparameter, AttributeLocation(hyper, ct) ?? location, property.Name,
                     "has an empty range: Min = " + lo.ToString("R", CultureInfo.InvariantCulture) + ", Max = " + hi.ToString("R", CultureInfo.InvariantCulture)));
                 continue;
             }
@@ -171,7 +189,7 @@ internal static class Parser
             if (step is not null)
             {
                 if (stepSize is not null)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleStepSize, location, stepSize.PropertyName, property.Name));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleStepSize, AttributeLocation(step, ct) ?? location, stepSize.PropertyName, property.Name));
                 else stepSize = model;
             }
             hyperparameters.Add(model);
@@ -187,7 +205,8 @@ internal static class Parser
                 string? attributeName = attribute.AttributeClass?.ToDisplayString();
                 if (attributeName is not (ExplicitAttribute or ImplicitAttribute or InitialAttribute or StepScalarAttribute)) continue;
                 string variable = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? "" : "";
-                methods.Add((method, attributeName, variable, AttributeLocation(attribute, ct) ?? LocationInfo.From(method.Locations.FirstOrDefault())));
+                // Findings about the variable name point at the name's string.
+                methods.Add((method, attributeName, variable, ArgumentLocation(attribute, 0, ct) ?? AttributeLocation(attribute, ct) ?? LocationInfo.From(method.Locations.FirstOrDefault())));
             }
         }
 
@@ -269,7 +288,14 @@ internal static class Parser
             }
             if (!stateVariables.Contains(variable)) continue; // already reported
             var translated = TranslateMethod(method, isInitial: false, stateVariables, hyperparameters, semanticModel, diagnostics, ct, scalarNames);
-            if (translated is not null) rightHandSides.Add(new RhsModel(variable, part, method.Name, translated, location));
+            if (translated is null) continue;
+            if (part == RhsPart.Implicit && X.Any(translated, r => r.Kind == Binding.Gradient))
+            {
+                var g = method.Parameters.FirstOrDefault(p => p.Name == Gradient);
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ImplicitUsesGradient, LocationInfo.From(g?.Locations.FirstOrDefault()) ?? location, variable));
+                continue;
+            }
+            rightHandSides.Add(new RhsModel(variable, part, method.Name, translated, location));
         }
 
         // [GradientAt("theta + sigma * m")]
@@ -289,7 +315,7 @@ internal static class Parser
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } nsSymbol ? nsSymbol.ToDisplayString() : null;
         string accessibility = type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         return new OptimizerModel(ns, type.Name, accessibility, name, order, explicitTableau, implicitTableau,
-            hyperparameters.ToEquatableArray(), rightHandSides.ToEquatableArray(), initials.ToEquatableArray(), gradientAt, classLocation, orderLocation,
+            hyperparameters.ToEquatableArray(), rightHandSides.ToEquatableArray(), initials.ToEquatableArray(), gradientAt, classLocation, orderLocation, nameLocation,
             stepScalars.ToEquatableArray());
     }
 
@@ -302,7 +328,7 @@ internal static class Parser
         if (syntax is null) return null;
         bool ok = true;
         if (!method.IsStatic) { diagnostics.Add(DiagnosticInfo.Create(descriptor, location, method.Name, "must be static")); ok = false; }
-        if (method.ReturnType.SpecialType != SpecialType.System_Single) { diagnostics.Add(DiagnosticInfo.Create(descriptor, location, method.Name, "must return float (it returns " + method.ReturnType.ToDisplayString() + ")")); ok = false; }
+        if (method.ReturnType.SpecialType != SpecialType.System_Single) { diagnostics.Add(DiagnosticInfo.Create(descriptor, LocationInfo.From(syntax.ReturnType) ?? location, method.Name, "must return float (it returns " + method.ReturnType.ToDisplayString() + ")")); ok = false; }
         if (method.IsGenericMethod) { diagnostics.Add(DiagnosticInfo.Create(descriptor, location, method.Name, "must not be generic")); ok = false; }
 
         var bindings = new Dictionary<string, Expr>();
@@ -360,7 +386,7 @@ internal static class Parser
     private static GradientAtModel? ParseGradientAt(AttributeData attribute, List<string> stateVariables, List<HyperparameterModel> hyperparameters, List<DiagnosticInfo> diagnostics, CancellationToken ct, List<string> scalars)
     {
         string text = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? "" : "";
-        var location = AttributeLocation(attribute, ct);
+        var location = ArgumentLocation(attribute, 0, ct) ?? AttributeLocation(attribute, ct);
         var expression = SyntaxFactory.ParseExpression(text);
         var syntaxErrors = expression.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         if (text.Trim().Length == 0 || syntaxErrors.Count > 0)
@@ -430,6 +456,53 @@ internal static class Parser
 
     private static LocationInfo? AttributeLocation(AttributeData attribute, CancellationToken ct) =>
         attribute.ApplicationSyntaxReference is { } reference ? LocationInfo.From(reference.GetSyntax(ct)) : null;
+
+    /// <summary>Whether <paramref name="part"/> is the declaration that carries the class's first [Optimizer].</summary>
+    private static bool CarriesFirstOptimizerAttribute(INamedTypeSymbol type, SyntaxNode part)
+    {
+        var first = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == OptimizerAttribute)?.ApplicationSyntaxReference;
+        return first is null || first.SyntaxTree == part.SyntaxTree && part.Span.Contains(first.Span);
+    }
+
+    /// <summary>The expression of the constructor argument at <paramref name="position"/>, so that a finding about
+    /// an argument points at it rather than at the whole attribute.</summary>
+    private static LocationInfo? ArgumentLocation(AttributeData attribute, int position, CancellationToken ct)
+    {
+        if (attribute.ApplicationSyntaxReference?.GetSyntax(ct) is AttributeSyntax { ArgumentList: { } list })
+        {
+            int index = 0;
+            foreach (var argument in list.Arguments)
+            {
+                if (argument.NameEquals is not null) continue;
+                if (index++ == position) return LocationInfo.From(argument.Expression);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The value expression of the named argument <paramref name="name"/> (<c>B = "..."</c>).</summary>
+    private static LocationInfo? NamedArgumentValueLocation(AttributeData attribute, string name, CancellationToken ct)
+    {
+        if (attribute.ApplicationSyntaxReference?.GetSyntax(ct) is AttributeSyntax { ArgumentList: { } list })
+        {
+            foreach (var argument in list.Arguments)
+                if (argument.NameEquals?.Name.Identifier.ValueText == name) return LocationInfo.From(argument.Expression);
+        }
+        return null;
+    }
+
+    /// <summary>The base class in the declaration's base list (the first entry of the part that names it).</summary>
+    private static LocationInfo? BaseClassLocation(INamedTypeSymbol type, Compilation compilation, CancellationToken ct)
+    {
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(ct) is not ClassDeclarationSyntax { BaseList.Types: { Count: > 0 } types }) continue;
+            var first = types[0].Type;
+            var model = compilation.GetSemanticModel(first.SyntaxTree);
+            if (SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(first, ct).Type, type.BaseType)) return LocationInfo.From(first);
+        }
+        return null;
+    }
 
     private static LocationInfo? NamedArgumentLocation(AttributeData attribute, string name, CancellationToken ct)
     {

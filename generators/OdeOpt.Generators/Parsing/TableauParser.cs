@@ -61,11 +61,19 @@ internal static class TableauParser
     }
 
     /// <summary>Builds the tableau model, or explains why the shape is wrong.</summary>
-    public static TableauModel? Build(string kind, string aText, string? bText, string? cText, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    /// <param name="location">The attribute, for findings that concern it as a whole (B missing).</param>
+    /// <param name="aLocation">The string of A, when written in source; findings about A (and the model's location) point at it.</param>
+    /// <param name="bLocation">The string of B, likewise.</param>
+    /// <param name="cLocation">The string of C, likewise.</param>
+    public static TableauModel? Build(string kind, string aText, string? bText, string? cText, LocationInfo? location, List<DiagnosticInfo> diagnostics,
+        LocationInfo? aLocation = null, LocationInfo? bLocation = null, LocationInfo? cLocation = null)
     {
+        aLocation ??= location;
+        bLocation ??= location;
+        cLocation ??= location;
         if (!TryParseMatrix(aText, out var rows, out bool exactA, out var error))
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TableauParseError, location, kind + " A \"" + aText + "\"", error));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TableauParseError, aLocation, kind + " A \"" + aText + "\"", error));
             return null;
         }
         int s = rows.Count;
@@ -73,7 +81,7 @@ internal static class TableauParser
         {
             if (rows[i].Count != s)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TableauShape, location, kind,
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TableauShape, aLocation, kind,
                     $"A has {s} rows but row {i + 1} has {rows[i].Count} entries; A must be square"));
                 return null;
             }
@@ -85,12 +93,12 @@ internal static class TableauParser
         }
         if (!TryParseVector(bText, out var b, out bool exactB, out error))
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TableauParseError, location, kind + " B \"" + bText + "\"", error));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TableauParseError, bLocation, kind + " B \"" + bText + "\"", error));
             return null;
         }
         if (b.Count != s)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TableauShape, location, kind, $"B has {b.Count} entries but A has {s} stages"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TableauShape, bLocation, kind, $"B has {b.Count} entries but A has {s} stages"));
             return null;
         }
         var c = new List<Rational>();
@@ -99,18 +107,18 @@ internal static class TableauParser
         {
             if (!TryParseVector(cText, out c, out exactC, out error))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TableauParseError, location, kind + " C \"" + cText + "\"", error));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TableauParseError, cLocation, kind + " C \"" + cText + "\"", error));
                 return null;
             }
             if (c.Count != s)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TableauShape, location, kind, $"C has {c.Count} entries but A has {s} stages"));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TableauShape, cLocation, kind, $"C has {c.Count} entries but A has {s} stages"));
                 return null;
             }
         }
         string text = "A = \"" + aText + "\", B = \"" + bText + "\"" + (cText is null ? "" : ", C = \"" + cText + "\"");
         return new TableauModel(s, rows.SelectMany(r => r).ToEquatableArray(), b.ToEquatableArray(), c.ToEquatableArray(),
-            exactA && exactB && exactC, text, location);
+            exactA && exactB && exactC, text, aLocation);
     }
 
     private static IEnumerable<string> Split(string text) =>
