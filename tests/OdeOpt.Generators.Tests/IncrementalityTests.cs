@@ -21,6 +21,10 @@ public class IncrementalityTests
         .Select(f => (string)f.GetRawConstantValue()!)
         .ToArray();
 
+    // A SelectMany step records nothing when it has no items: ReferencedGpuPlans has items only in a compilation that
+    // references ILGPU and OdeOpt.Gpu and a library whose optimizers have no GPU form yet (covered by OdeOpt.Gpu.Tests).
+    private static readonly string[] s_mayHaveNoItems = { TrackingNames.ReferencedGpuPlans };
+
     private static readonly IncrementalStepRunReason[] s_reused = { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged };
 
     [Fact]
@@ -28,7 +32,7 @@ public class IncrementalityTests
     {
         var run = GeneratorHarness.Run(Declarations.Adam);
         var steps = run.Driver.GetRunResult().Results[0].TrackedSteps;
-        foreach (var name in s_trackingNames)
+        foreach (var name in s_trackingNames.Except(s_mayHaveNoItems))
             Assert.True(steps.ContainsKey(name), "TrackingNames." + name + " names no step of the pipeline");
     }
 
@@ -134,7 +138,8 @@ public class IncrementalityTests
         int outputs = 0;
         foreach (var name in s_trackingNames)
         {
-            foreach (var (step, index) in steps[name].Select((s, i) => (s, i)))
+            if (!steps.TryGetValue(name, out var runs)) continue; // s_mayHaveNoItems
+            foreach (var (step, index) in runs.Select((s, i) => (s, i)))
             {
                 foreach (var (output, o) in step.Outputs.Select((x, i) => (x, i)))
                 {
@@ -153,7 +158,11 @@ public class IncrementalityTests
         var problems = new List<string>();
         foreach (var name in s_trackingNames)
         {
-            Assert.True(steps.TryGetValue(name, out var runs), "no step named " + name + " ran");
+            if (!steps.TryGetValue(name, out var runs))
+            {
+                Assert.True(s_mayHaveNoItems.Contains(name), "no step named " + name + " ran");
+                continue;
+            }
             foreach (var step in runs)
             foreach (var output in step.Outputs)
                 if (!s_reused.Contains(output.Reason)) problems.Add(name + ": " + output.Reason + " (" + output.Value + ")");

@@ -9,6 +9,7 @@
 //   m' = E[((1 - beta1) / h) * (g - m)]
 //   v' = E[((1 - beta2) / h) * ((g * g) - v)]
 //
+// Order 1 (conditions checked up to order 3); explicit stability interval [-2, 0]; implicit part L-stable.
 // Plan: 2 stage(s); gradient at stage(s) 1; 1 gradient evaluation(s) per step; 2 persistent array(s); 28 bytes per parameter per step.
 // Arrays between passes (p = parameter buffer, a<k> = persistent array k):
 //   at the start of a step (gradient at stage 1):
@@ -16,7 +17,7 @@
 //     a0 = m_n
 //     a1 = v_n
 // Passes:
-//   Pass1: begins a step: stages 1..1 with the gradient at stage 1; completes y_{n+1}; writes the first gradient point of the next step; reads a0, a1, p, g; writes p, a0, a1.
+//   Pass1: begins a step: stages 1..1 with the gradient at stage 1; completes y_{n+1}; writes the first gradient point of the next step (look-ahead with the next step's values); reads a0, a1, p, g; writes p, a0, a1.
 //
 #nullable enable
 #pragma warning disable CS1591 // the generated overrides are documented on OdeOpt.IOptimizer
@@ -34,6 +35,9 @@ namespace OdeOpt.Generators.Tests.Snapshots
             Name = "adam",
             OptimizerType = typeof(global::OdeOpt.Generators.Tests.Snapshots.Adam),
             Order = 1,
+            StabilityBound = 2.000000000000997d,
+            ImplicitAStable = true,
+            ImplicitLStable = true,
             Stages = 2,
             GradientEvaluationsPerStep = 1,
             GradientStages = new int[] { 1 },
@@ -73,35 +77,41 @@ namespace OdeOpt.Generators.Tests.Snapshots
         [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
         public struct StepUniforms
         {
-            public float U0; // h * ((1 - beta1) / h)
-            public float U1; // h * ((1 - beta2) / h)
-            public float U2; // 1 - MathF.Pow(beta2, t)
+            public float U0; // 1 - beta1
+            public float U1; // 1 - beta2
+            public float U2; // 1 / (1 - MathF.Pow(beta2, t))
             public float U3; // epsilon
             public float U4; // h * (-(1 / (1 - MathF.Pow(beta1, t))))
         }
 
-        protected override StepUniforms ComputeUniforms(long step)
+        protected override StepUniforms ComputeUniforms(long step, global::System.ReadOnlySpan<float> values) => ComputeStepUniforms(step, values, default);
+
+        /// <summary>The per-step values of step <paramref name="step"/> (1-based) for hyperparameter <paramref name="values"/> in
+        /// declaration order (<paramref name="previous"/>: the previous step's, read by step scalars only). Shared by the
+        /// CPU and GPU forms, so both step with bit-identical values.</summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        public static StepUniforms ComputeStepUniforms(long step, global::System.ReadOnlySpan<float> values, in StepUniforms previous)
         {
-            double h = this.LearningRate;
+            double h = values[0];
             double t = step;
-            double @beta1 = this.Beta1;
-            double @beta2 = this.Beta2;
-            double @epsilon = this.Epsilon;
+            double @beta1 = values[1]; // Beta1
+            double @beta2 = values[2]; // Beta2
+            double @epsilon = values[3]; // Epsilon
             StepUniforms _result;
-            _result.U0 = (float)(h * ((1d - @beta1) / h));
-            _result.U1 = (float)(h * ((1d - @beta2) / h));
-            _result.U2 = (float)(1d - global::System.Math.Pow(@beta2, t));
+            _result.U0 = (float)(1d - @beta1);
+            _result.U1 = (float)(1d - @beta2);
+            _result.U2 = (float)(1d / (1d - global::System.Math.Pow(@beta2, t)));
             _result.U3 = (float)(@epsilon);
             _result.U4 = (float)(h * -(1d / (1d - global::System.Math.Pow(@beta1, t))));
             return _result;
         }
 
-        protected override void ValidateHyperparameters()
+        protected override void ValidateHyperparameters(global::System.ReadOnlySpan<float> values)
         {
-            global::OdeOpt.Runtime.Check.Hyperparameter(this.LearningRate, "LearningRate", 0d, false, double.NaN, false);
-            global::OdeOpt.Runtime.Check.Hyperparameter(this.Beta1, "Beta1", 0d, false, 1d, true);
-            global::OdeOpt.Runtime.Check.Hyperparameter(this.Beta2, "Beta2", 0d, false, 1d, true);
-            global::OdeOpt.Runtime.Check.Hyperparameter(this.Epsilon, "Epsilon", 0d, false, double.NaN, false);
+            global::OdeOpt.Runtime.Check.Hyperparameter(values[0], "LearningRate", 0d, false, double.NaN, false);
+            global::OdeOpt.Runtime.Check.Hyperparameter(values[1], "Beta1", 0d, false, 1d, true);
+            global::OdeOpt.Runtime.Check.Hyperparameter(values[2], "Beta2", 0d, false, 1d, true);
+            global::OdeOpt.Runtime.Check.Hyperparameter(values[3], "Epsilon", 0d, false, double.NaN, false);
         }
 
         protected override void GetHyperparameters(global::System.Span<float> values)
@@ -129,7 +139,7 @@ namespace OdeOpt.Generators.Tests.Snapshots
             }
         }
 
-        /// <summary>begins a step: stages 1..1 with the gradient at stage 1; completes y_{n+1}; writes the first gradient point of the next step.</summary>
+        /// <summary>begins a step: stages 1..1 with the gradient at stage 1; completes y_{n+1}; writes the first gradient point of the next step (look-ahead with the next step's values).</summary>
         private void Pass1(nint start, nint end)
         {
             ref float _p = ref ParameterRef;
@@ -137,16 +147,19 @@ namespace OdeOpt.Generators.Tests.Snapshots
             ref float _a0 = ref StateRef(0);
             ref float _a1 = ref StateRef(1);
             nint i = start;
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = Pass1Loop<global::OdeOpt.Runtime.Simd512>(ref _p, ref _g, ref _a0, ref _a1, i, end, in Previous, in Current);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = Pass1Loop<global::OdeOpt.Runtime.Simd256>(ref _p, ref _g, ref _a0, ref _a1, i, end, in Previous, in Current);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = Pass1Loop<global::OdeOpt.Runtime.Simd128>(ref _p, ref _g, ref _a0, ref _a1, i, end, in Previous, in Current);
-            Pass1Loop<global::OdeOpt.Runtime.SimdScalar>(ref _p, ref _g, ref _a0, ref _a1, i, end, in Previous, in Current);
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = Pass1Loop<global::OdeOpt.Runtime.Simd512>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = Pass1Loop<global::OdeOpt.Runtime.Simd256>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = Pass1Loop<global::OdeOpt.Runtime.Simd128>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            Pass1Loop<global::OdeOpt.Runtime.SimdScalar>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static nint Pass1Loop<V>(ref float _p, ref float _g, ref float _a0, ref float _a1, nint i, nint end, in StepUniforms _prev, in StepUniforms _u)
+        private static nint Pass1Loop<V>(ref float _p, ref float _g, ref float _a0, ref float _a1, float gradientScale, float gradientLimit, nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)
             where V : struct, global::OdeOpt.Runtime.ISimd<V>
         {
+            V _gradientScale = V.Create(gradientScale);
+            V _gradientLow = V.Create(-gradientLimit);
+            V _gradientHigh = V.Create(gradientLimit);
             V _U0 = V.Create(_u.U0);
             V _U1 = V.Create(_u.U1);
             V _U2 = V.Create(_u.U2);
@@ -157,12 +170,12 @@ namespace OdeOpt.Generators.Tests.Snapshots
                 V m = V.Load(ref _a0, i);
                 V v = V.Load(ref _a1, i);
                 V p = V.Load(ref _p, i);
-                V g = V.Load(ref _g, i);
+                V g = V.Min(V.Max(V.Load(ref _g, i) * _gradientScale, _gradientLow), _gradientHigh);
                 V e_m_s1 = g - m;
                 V e_v_s1 = g * g - v;
                 V m_s2 = m + _U0 * e_m_s1;
                 V v_s2 = v + _U1 * e_v_s1;
-                V i_theta_s2 = m_s2 / (V.Sqrt(v_s2 / _U2) + _U3);
+                V i_theta_s2 = m_s2 / (V.Sqrt(v_s2 * _U2) + _U3);
                 V theta_new = p + _U4 * i_theta_s2;
                 V.Store(theta_new, ref _p, i);
                 V.Store(m_s2, ref _a0, i);

@@ -9,6 +9,7 @@
 //   m' = E[((1 - beta1) / h) * (g - m)]
 //   v' = E[((1 - beta2) / h) * ((g * g) - v)]
 //
+// Order 2 (conditions checked up to order 3); explicit stability interval [-2, 0]; implicit part A-stable.
 // Plan: 2 stage(s); gradient at stage(s) 1, 2; the last gradient of a step is the first of the next (first same as last); 1 gradient evaluation(s) per step; 4 persistent array(s); 44 bytes per parameter per step.
 // Arrays between passes (p = parameter buffer, a<k> = persistent array k):
 //   at the start of a step (gradient at stage 1):
@@ -41,6 +42,9 @@ namespace OdeOpt.Generators.Tests.Snapshots
             Name = "imex-trapezoidal-adam",
             OptimizerType = typeof(global::OdeOpt.Generators.Tests.Snapshots.ImexTrapezoidalAdam),
             Order = 2,
+            StabilityBound = 2.000000000000997d,
+            ImplicitAStable = true,
+            ImplicitLStable = false,
             Stages = 2,
             GradientEvaluationsPerStep = 1,
             GradientStages = new int[] { 1, 2 },
@@ -80,39 +84,45 @@ namespace OdeOpt.Generators.Tests.Snapshots
         [global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Sequential)]
         public struct StepUniforms
         {
-            public float U0; // 1 - MathF.Pow(beta2, t)
+            public float U0; // 1 / (1 - MathF.Pow(beta2, t))
             public float U1; // epsilon
-            public float U2; // h * ((1 - beta1) / h)
-            public float U3; // h * ((1 - beta2) / h)
+            public float U2; // 1 - beta1
+            public float U3; // 1 - beta2
             public float U4; // 0.5 * (h * (-(1 / (1 - MathF.Pow(beta1, t)))))
-            public float U5; // 0.5 * (h * ((1 - beta1) / h))
-            public float U6; // 0.5 * (h * ((1 - beta2) / h))
+            public float U5; // 0.5 * (1 - beta1)
+            public float U6; // 0.5 * (1 - beta2)
         }
 
-        protected override StepUniforms ComputeUniforms(long step)
+        protected override StepUniforms ComputeUniforms(long step, global::System.ReadOnlySpan<float> values) => ComputeStepUniforms(step, values, default);
+
+        /// <summary>The per-step values of step <paramref name="step"/> (1-based) for hyperparameter <paramref name="values"/> in
+        /// declaration order (<paramref name="previous"/>: the previous step's, read by step scalars only). Shared by the
+        /// CPU and GPU forms, so both step with bit-identical values.</summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        public static StepUniforms ComputeStepUniforms(long step, global::System.ReadOnlySpan<float> values, in StepUniforms previous)
         {
-            double h = this.LearningRate;
+            double h = values[0];
             double t = step;
-            double @beta1 = this.Beta1;
-            double @beta2 = this.Beta2;
-            double @epsilon = this.Epsilon;
+            double @beta1 = values[1]; // Beta1
+            double @beta2 = values[2]; // Beta2
+            double @epsilon = values[3]; // Epsilon
             StepUniforms _result;
-            _result.U0 = (float)(1d - global::System.Math.Pow(@beta2, t));
+            _result.U0 = (float)(1d / (1d - global::System.Math.Pow(@beta2, t)));
             _result.U1 = (float)(@epsilon);
-            _result.U2 = (float)(h * ((1d - @beta1) / h));
-            _result.U3 = (float)(h * ((1d - @beta2) / h));
+            _result.U2 = (float)(1d - @beta1);
+            _result.U3 = (float)(1d - @beta2);
             _result.U4 = (float)(0.5d * (h * -(1d / (1d - global::System.Math.Pow(@beta1, t)))));
-            _result.U5 = (float)(0.5d * (h * ((1d - @beta1) / h)));
-            _result.U6 = (float)(0.5d * (h * ((1d - @beta2) / h)));
+            _result.U5 = (float)(0.5d * (1d - @beta1));
+            _result.U6 = (float)(0.5d * (1d - @beta2));
             return _result;
         }
 
-        protected override void ValidateHyperparameters()
+        protected override void ValidateHyperparameters(global::System.ReadOnlySpan<float> values)
         {
-            global::OdeOpt.Runtime.Check.Hyperparameter(this.LearningRate, "LearningRate", 0d, false, double.NaN, false);
-            global::OdeOpt.Runtime.Check.Hyperparameter(this.Beta1, "Beta1", 0d, false, 1d, true);
-            global::OdeOpt.Runtime.Check.Hyperparameter(this.Beta2, "Beta2", 0d, false, 1d, true);
-            global::OdeOpt.Runtime.Check.Hyperparameter(this.Epsilon, "Epsilon", 0d, false, double.NaN, false);
+            global::OdeOpt.Runtime.Check.Hyperparameter(values[0], "LearningRate", 0d, false, double.NaN, false);
+            global::OdeOpt.Runtime.Check.Hyperparameter(values[1], "Beta1", 0d, false, 1d, true);
+            global::OdeOpt.Runtime.Check.Hyperparameter(values[2], "Beta2", 0d, false, 1d, true);
+            global::OdeOpt.Runtime.Check.Hyperparameter(values[3], "Epsilon", 0d, false, double.NaN, false);
         }
 
         protected override void GetHyperparameters(global::System.Span<float> values)
@@ -151,16 +161,19 @@ namespace OdeOpt.Generators.Tests.Snapshots
             ref float _a2 = ref StateRef(2);
             ref float _a3 = ref StateRef(3);
             nint i = start;
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = StartLoop<global::OdeOpt.Runtime.Simd512>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, i, end, in Previous, in Current);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = StartLoop<global::OdeOpt.Runtime.Simd256>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, i, end, in Previous, in Current);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = StartLoop<global::OdeOpt.Runtime.Simd128>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, i, end, in Previous, in Current);
-            StartLoop<global::OdeOpt.Runtime.SimdScalar>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, i, end, in Previous, in Current);
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = StartLoop<global::OdeOpt.Runtime.Simd512>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = StartLoop<global::OdeOpt.Runtime.Simd256>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = StartLoop<global::OdeOpt.Runtime.Simd128>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            StartLoop<global::OdeOpt.Runtime.SimdScalar>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static nint StartLoop<V>(ref float _p, ref float _g, ref float _a0, ref float _a1, ref float _a2, ref float _a3, nint i, nint end, in StepUniforms _prev, in StepUniforms _u)
+        private static nint StartLoop<V>(ref float _p, ref float _g, ref float _a0, ref float _a1, ref float _a2, ref float _a3, float gradientScale, float gradientLimit, nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)
             where V : struct, global::OdeOpt.Runtime.ISimd<V>
         {
+            V _gradientScale = V.Create(gradientScale);
+            V _gradientLow = V.Create(-gradientLimit);
+            V _gradientHigh = V.Create(gradientLimit);
             V _U0 = V.Create(_u.U0);
             V _U1 = V.Create(_u.U1);
             V _U2 = V.Create(_u.U2);
@@ -173,13 +186,13 @@ namespace OdeOpt.Generators.Tests.Snapshots
                 V m = V.Load(ref _a0, i);
                 V v = V.Load(ref _a1, i);
                 V p = V.Load(ref _p, i);
-                V g = V.Load(ref _g, i);
-                V i_theta_s1 = m / (V.Sqrt(v / _U0) + _U1);
+                V g = V.Min(V.Max(V.Load(ref _g, i) * _gradientScale, _gradientLow), _gradientHigh);
+                V i_theta_s1 = m / (V.Sqrt(v * _U0) + _U1);
                 V e_m_s1 = g - m;
                 V e_v_s1 = g * g - v;
                 V m_s2 = m + _U2 * e_m_s1;
                 V v_s2 = v + _U3 * e_v_s1;
-                V i_theta_s2 = m_s2 / (V.Sqrt(v_s2 / _U0) + _U1);
+                V i_theta_s2 = m_s2 / (V.Sqrt(v_s2 * _U0) + _U1);
                 V theta_s2 = p + _U4 * i_theta_s1 + _U4 * i_theta_s2;
                 V m_store1 = m + _U5 * e_m_s1;
                 V v_store3 = v + _U6 * e_v_s1;
@@ -202,16 +215,19 @@ namespace OdeOpt.Generators.Tests.Snapshots
             ref float _a2 = ref StateRef(2);
             ref float _a3 = ref StateRef(3);
             nint i = start;
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = FinishAndStartLoop<global::OdeOpt.Runtime.Simd512>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, i, end, in Previous, in Current);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = FinishAndStartLoop<global::OdeOpt.Runtime.Simd256>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, i, end, in Previous, in Current);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = FinishAndStartLoop<global::OdeOpt.Runtime.Simd128>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, i, end, in Previous, in Current);
-            FinishAndStartLoop<global::OdeOpt.Runtime.SimdScalar>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, i, end, in Previous, in Current);
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = FinishAndStartLoop<global::OdeOpt.Runtime.Simd512>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = FinishAndStartLoop<global::OdeOpt.Runtime.Simd256>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = FinishAndStartLoop<global::OdeOpt.Runtime.Simd128>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            FinishAndStartLoop<global::OdeOpt.Runtime.SimdScalar>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static nint FinishAndStartLoop<V>(ref float _p, ref float _g, ref float _a0, ref float _a1, ref float _a2, ref float _a3, nint i, nint end, in StepUniforms _prev, in StepUniforms _u)
+        private static nint FinishAndStartLoop<V>(ref float _p, ref float _g, ref float _a0, ref float _a1, ref float _a2, ref float _a3, float gradientScale, float gradientLimit, nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)
             where V : struct, global::OdeOpt.Runtime.ISimd<V>
         {
+            V _gradientScale = V.Create(gradientScale);
+            V _gradientLow = V.Create(-gradientLimit);
+            V _gradientHigh = V.Create(gradientLimit);
             V _U0 = V.Create(_u.U0);
             V _U1 = V.Create(_u.U1);
             V _U2 = V.Create(_u.U2);
@@ -228,17 +244,18 @@ namespace OdeOpt.Generators.Tests.Snapshots
                 V v_a2 = V.Load(ref _a2, i);
                 V v_a3 = V.Load(ref _a3, i);
                 V p = V.Load(ref _p, i);
-                V g = V.Load(ref _g, i);
+                V g = V.Min(V.Max(V.Load(ref _g, i) * _gradientScale, _gradientLow), _gradientHigh);
                 V e_m_s2 = g - m_a0;
-                V e_v_s2 = g * g - v_a2;
+                V c0 = g * g;
+                V e_v_s2 = c0 - v_a2;
                 V m_new = m_a1 + _prevU5 * e_m_s2;
                 V v_new = v_a3 + _prevU6 * e_v_s2;
-                V i_theta_s1_next = m_new / (V.Sqrt(v_new / _U0) + _U1);
+                V i_theta_s1_next = m_new / (V.Sqrt(v_new * _U0) + _U1);
                 V e_m_s1_next = g - m_new;
-                V e_v_s1_next = g * g - v_new;
+                V e_v_s1_next = c0 - v_new;
                 V m_s2_next = m_new + _U2 * e_m_s1_next;
                 V v_s2_next = v_new + _U3 * e_v_s1_next;
-                V i_theta_s2_next = m_s2_next / (V.Sqrt(v_s2_next / _U0) + _U1);
+                V i_theta_s2_next = m_s2_next / (V.Sqrt(v_s2_next * _U0) + _U1);
                 V theta_s2_next = p + _U4 * i_theta_s1_next + _U4 * i_theta_s2_next;
                 V m_store1 = m_new + _U5 * e_m_s1_next;
                 V v_store3 = v_new + _U6 * e_v_s1_next;
