@@ -46,6 +46,9 @@ public sealed record CompareOptions
 
     /// <summary>Whether to draw progress bars (off for tests).</summary>
     public bool Progress { get; init; } = true;
+
+    /// <summary>Overrides the MLP sizes (tests run tiny networks' data sets).</summary>
+    internal MlpSizes? MlpSizes { get; init; }
 }
 
 /// <summary>The comparison command: runs the suite, prints tables, writes the report.</summary>
@@ -115,7 +118,7 @@ public static class CompareApp
             warnings.Add($"Data directory '{options.Data}' does not exist: the MLP problems use the synthetic image set.");
         if (problems.Any(p => p is MlpProblem or ImexAdamProblem))
         {
-            images.Get(0, 0);
+            images.Get(1, 1);
             if (images.Problem is { } problem && !warnings.Any(w => w.StartsWith("Data directory", StringComparison.Ordinal))) warnings.Add(problem);
         }
         foreach (var w in warnings) console.MarkupLineInterpolated($"[yellow]warning:[/] {w}");
@@ -135,6 +138,7 @@ public static class CompareApp
                     Optimizers = options.Optimizers,
                     OutputDirectory = output,
                     Images = images,
+                    MlpSizes = options.MlpSizes,
                     Progress = progressOf(problem),
                     Warn = w => { lock (warnings) if (!warnings.Contains(w)) warnings.Add(w); },
                 };

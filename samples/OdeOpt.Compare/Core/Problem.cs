@@ -62,6 +62,9 @@ public sealed class RunContext
     /// <summary>Where plots are written.</summary>
     public required string OutputDirectory { get; init; }
 
+    /// <summary>Overrides the MLP sizes (tests).</summary>
+    internal Problems.MlpSizes? MlpSizes { get; init; }
+
     /// <summary>The image data set for the MLP problems.</summary>
     public required Data.ImageDataSource Images { get; init; }
 

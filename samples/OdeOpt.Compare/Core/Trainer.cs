@@ -76,6 +76,7 @@ public static class Trainer
         bool recordTrajectory = false, Action<double>? progress = null)
     {
         var optimizer = OptimizerFactory.Create(setup, objective.Dimension);
+        WarmUp(optimizer, setup, objective);
         var result = new RunResult { Setup = setup, Warnings = OptimizerFactory.ValidationWarnings(optimizer) };
         var parameters = objective.Start();
         var iterate = (float[])parameters.Clone();
@@ -131,6 +132,19 @@ public static class Trainer
         result.MsPerStep = step == 0 ? 0 : clock.Elapsed.TotalMilliseconds / step;
         result.FinalIterate = iterate;
         return result;
+    }
+
+    private static readonly HashSet<Type> s_warm = [];
+
+    /// <summary>Steps a throwaway instance of the optimizer's type once, so that ms / step does not include compiling its
+    /// kernel. The gradient of that step is not counted.</summary>
+    private static void WarmUp(IOptimizer optimizer, OptimizerSetup setup, IObjective objective)
+    {
+        lock (s_warm) if (!s_warm.Add(optimizer.GetType())) return;
+        var scratch = OptimizerFactory.Create(setup, objective.Dimension);
+        var parameters = objective.Start();
+        for (int i = 0; i < 2; i++) scratch.Step(parameters, objective.Gradient);
+        objective.Start();
     }
 
     private static bool AllFinite(ReadOnlySpan<float> values)

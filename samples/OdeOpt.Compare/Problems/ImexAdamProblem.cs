@@ -27,7 +27,7 @@ public sealed class ImexAdamProblem : IProblem
     /// <inheritdoc/>
     public ProblemReport Run(RunContext context)
     {
-        var sizes = context.Full ? MlpSizes.Full : MlpSizes.Reduced;
+        var sizes = context.MlpSizes ?? (context.Full ? MlpSizes.Full : MlpSizes.Reduced);
         int regressionBudget = context.StepsOr(1000), rosenbrockBudget = context.StepsOr(5000);
         int mlpBudget = context.StepsOr(context.Full ? 3000 : 300);
         var (train, test, description) = context.Images.Get(sizes.MiniBatchImages, sizes.TestImages);

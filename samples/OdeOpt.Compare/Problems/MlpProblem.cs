@@ -36,7 +36,7 @@ public sealed class MlpProblem : IProblem
     /// <inheritdoc/>
     public ProblemReport Run(RunContext context)
     {
-        var sizes = context.Full ? MlpSizes.Full : MlpSizes.Reduced;
+        var sizes = context.MlpSizes ?? (context.Full ? MlpSizes.Full : MlpSizes.Reduced);
         int fullSteps = context.StepsOr(sizes.FullBatchSteps), miniSteps = context.StepsOr(sizes.MiniBatchSteps);
         var (train, test, description) = context.Images.Get(System.Math.Max(sizes.FullBatchImages, sizes.MiniBatchImages), sizes.TestImages);
         if (context.Images.Problem is { } problem) context.Warn(problem);

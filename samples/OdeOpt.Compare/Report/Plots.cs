@@ -41,11 +41,25 @@ public static class Plots
         Finish(plt, path, title, xLabel, yLabel);
     }
 
-    /// <summary>Trajectories over contour lines of <paramref name="f"/> (contours of log10(f - fmin + 1e-3)).</summary>
+    /// <summary>Trajectories over contour lines of <paramref name="f"/> (contours of log10(f - fmin + 1e-3)). The view is
+    /// <paramref name="box"/> grown to hold the trajectories, but never beyond its own size again on each side.</summary>
     public static void Trajectories(string path, string title, Func<double, double, double> f, double fmin,
         (double X0, double X1, double Y0, double Y1) box, IEnumerable<Series> paths, (double X, double Y) minimum, string xLabel = "theta_1", string yLabel = "theta_2")
     {
         var plt = new Plot();
+        var all = paths.ToList();
+        double w = box.X1 - box.X0, h = box.Y1 - box.Y0;
+        foreach (var s in all)
+        {
+            for (int i = 0; i < s.X.Length; i++)
+            {
+                if (!double.IsFinite(s.X[i]) || !double.IsFinite(s.Y[i])) break;
+                box = (Math.Min(box.X0, Math.Max(s.X[i], box.X0 - w)), Math.Max(box.X1, Math.Min(s.X[i], box.X1 + w)),
+                    Math.Min(box.Y0, Math.Max(s.Y[i], box.Y0 - h)), Math.Max(box.Y1, Math.Min(s.Y[i], box.Y1 + h)));
+            }
+        }
+        double padX = 0.03 * (box.X1 - box.X0), padY = 0.03 * (box.Y1 - box.Y0);
+        box = (box.X0 - padX, box.X1 + padX, box.Y0 - padY, box.Y1 + padY);
         const int n = 120;
         var grid = new Coordinates3d[n, n];
         for (int i = 0; i < n; i++)
@@ -59,7 +73,7 @@ public static class Plots
         var contours = plt.Add.ContourLines(grid, 18);
         contours.LineColor = Colors.Gray.WithAlpha(0.6);
         contours.LabelStyle.IsVisible = false;
-        foreach (var s in paths)
+        foreach (var s in all)
         {
             var xs = new List<double>();
             var ys = new List<double>();
