@@ -9,7 +9,7 @@ using Spectre.Console;
 
 var problem = new Option<string[]>("--problem") { Description = "Problems to run (comma-separated or repeated); see --list. Default: all.", AllowMultipleArgumentsPerToken = true };
 var optimizer = new Option<string[]>("--optimizer") { Description = "Optimizer registry names to run instead of each problem's table (comma-separated or repeated).", AllowMultipleArgumentsPerToken = true };
-var steps = new Option<int?>("--steps") { Description = "Steps of every run (gradient evaluations where runs compare at equal cost)." };
+var steps = new Option<int>("--steps") { Description = "Steps of every run (gradient evaluations where runs compare at equal cost)." };
 var seed = new Option<int>("--seed") { Description = "Seed of data, initialisation and batches.", DefaultValueFactory = _ => 1 };
 var data = new Option<string?>("--data") { Description = $"Directory with the Fashion-MNIST IDX files (.gz or plain). Default: {OdeOpt.Compare.Data.FashionMnist.DefaultDirectory} when present, else synthetic images." };
 var output = new Option<string>("--out") { Description = "Output directory.", DefaultValueFactory = _ => Path.Combine("artifacts", "compare") };
@@ -29,7 +29,7 @@ root.SetAction(result =>
     {
         Problems = result.GetResult(problem) is null ? null : Names(result.GetValue(problem)) ?? [],
         Optimizers = result.GetResult(optimizer) is null ? null : Names(result.GetValue(optimizer)) ?? [],
-        Steps = result.GetValue(steps),
+        Steps = result.GetResult(steps) is null ? null : result.GetValue(steps),
         Seed = result.GetValue(seed),
         Data = result.GetValue(data),
         Out = result.GetValue(output) ?? Path.Combine("artifacts", "compare"),
