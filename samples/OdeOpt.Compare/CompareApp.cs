@@ -122,6 +122,7 @@ public static class CompareApp
             if (images.Problem is { } problem && !warnings.Any(w => w.StartsWith("Data directory", StringComparison.Ordinal))) warnings.Add(problem);
         }
         foreach (var w in warnings) console.MarkupLineInterpolated($"[yellow]warning:[/] {w}");
+        int printed = warnings.Count;
 
         var clock = Stopwatch.StartNew();
         var reports = new List<ProblemReport>();
@@ -178,7 +179,7 @@ public static class CompareApp
         foreach (var report in reports) PrintTables(console, report);
         var claims = ReportWriter.AllClaims(reports).ToArray();
         if (claims.Length > 0) PrintClaims(console, claims);
-        foreach (var w in warnings.Skip(warnings.Count == 0 ? 0 : 0)) console.MarkupLineInterpolated($"[yellow]warning:[/] {w}");
+        foreach (var w in warnings.Skip(printed)) console.MarkupLineInterpolated($"[yellow]warning:[/] {w}");
 
         var header = new List<string>
         {
