@@ -1,0 +1,78 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using OdeOpt.Compare.Core;
+using OdeOpt.Compare.Report;
+
+namespace OdeOpt.Compare.Problems;
+
+/// <summary>Problem 2: Nakerst et al. eq. (15) from (-1, -3.8), 180 steps (Fig. 3), and RMSProp with
+/// super-acceleration on it (Fig. 8).</summary>
+public sealed class Nakerst2DProblem : IProblem
+{
+    /// <summary>The target of "steps to target": L - L* at or below this.</summary>
+    public const double Target = 1e-4;
+
+    /// <inheritdoc/>
+    public string Name => "nakerst-2d";
+
+    /// <inheritdoc/>
+    public string Description => "Nakerst et al. eq. (15) from (-1, -3.8), 180 steps: GD, heavy ball, Nesterov, sigma = 2, 4, 7; RMSProp + super-acceleration (Figs. 3, 8)";
+
+    /// <inheritdoc/>
+    public double Weight => 0.1;
+
+    /// <inheritdoc/>
+    public ProblemReport Run(RunContext context)
+    {
+        var (x1, x2, lmin) = TestFunctions.NakerstMinimum();
+        int steps = context.StepsOr(180);
+        var report = new ProblemReport
+        {
+            Name = Name,
+            Title = "2. A 2-D landscape: eq. (15) of Nakerst et al. (Figs. 3 and 8)",
+            Target = $"L - L* <= {Target:G1}",
+            Setup = $"""
+                L(t1, t2) = (t1^2 + 2 t2 - 7)^2 + (2 t1 + t2 - 5)^2 + 1e-3 (t1^6 + t2^6), from (-1, -3.8), {steps} steps.
+                The minimum, by Newton's method in double precision: ({x1:F6}, {x2:F6}), L* = {lmin:F10}; the reported loss is L - L*.
+                Fig. 3: gradient descent (eta = 0.01) and the momentum rule with eta = 0.01, g = 0.9 and sigma = 0 (heavy ball),
+                0.9 (Nesterov), 2, 4, 7. Near the minimum the largest curvature is 40.5, so the momentum rule is stable only for
+                sigma < (1 + g)/(k eta) - 1/2 = 4.19 there.
+                Fig. 8: RMSProp with momentum and super-acceleration (eq. (16) as reconstructed in the notes:
+                v = beta2 v + (1 - beta2) q^2, m = g m - eta q / sqrt(v + eps), q the gradient at theta + sigma m) with
+                eta = 0.01, g = 0.9, beta2 = 0.999, eps = 1e-7 (the paper's values for Fig. 8 could not be confirmed) and
+                sigma = 0, 0.9, 2, 4. Not reduced.
+                """,
+        };
+        var objective = TestFunctions.NakerstObjective();
+        void Distance(RunResult r) => r.Extra["distance to minimum"] = Math.Sqrt(Math.Pow(r.FinalIterate[0] - x1, 2) + Math.Pow(r.FinalIterate[1] - x2, 2));
+        var momentum = Runs.Group(context, report, "Fig. 3: gradient descent and the momentum family", context.Select(OptimizerTable.Nakerst2D, 0.01),
+            objective, Budget.OfSteps(steps), Target, 0.5, trajectory: true, after: Distance);
+        var rms = Runs.Group(context, report, "Fig. 8: RMSProp with momentum and super-acceleration", context.Optimizers is null ? OptimizerTable.For(OptimizerTable.Nakerst2DRms) : [],
+            objective, Budget.OfSteps(steps), Target, 0.5, trajectory: true, after: Distance);
+
+        var box = (-1.6, 3.2, -4.2, 3.0);
+        string dir = context.OutputDirectory;
+        Plots.LogLoss(Path.Combine(dir, "nakerst-2d-loss.png"), "Eq. (15): L - L* (eta = 0.01, g = 0.9)", "step", "L - L* (log scale)", Curves(momentum));
+        Plots.Trajectories(Path.Combine(dir, "nakerst-2d-paths.png"), "Eq. (15): trajectories from (-1, -3.8)", TestFunctions.Nakerst, lmin, box, Paths(momentum), (x1, x2));
+        report.Plots.Add(("nakerst-2d-loss.png", "L - L* versus step, gradient descent and the momentum family (Fig. 3)."));
+        report.Plots.Add(("nakerst-2d-paths.png", "Trajectories over contour lines of log10(L - L* + 1e-3)."));
+        if (rms.Count > 0)
+        {
+            Plots.LogLoss(Path.Combine(dir, "nakerst-2d-rmsprop-loss.png"), "Eq. (15): RMSProp with super-acceleration", "step", "L - L* (log scale)", Curves(rms));
+            Plots.Trajectories(Path.Combine(dir, "nakerst-2d-rmsprop-paths.png"), "Eq. (15): RMSProp trajectories", TestFunctions.Nakerst, lmin, box, Paths(rms), (x1, x2));
+            report.Plots.Add(("nakerst-2d-rmsprop-loss.png", "L - L* versus step, RMSProp with momentum and look-ahead sigma (Fig. 8)."));
+            report.Plots.Add(("nakerst-2d-rmsprop-paths.png", "RMSProp trajectories."));
+        }
+        Claims.Nakerst2D(report, momentum, rms);
+        return report;
+    }
+
+    internal static IEnumerable<Series> Curves(IEnumerable<RunResult> runs) =>
+        runs.Select(r => new Series(r.Setup.Label, r.Curve.Select(c => (double)c.Step).ToArray(), r.Curve.Select(c => c.Loss).ToArray()));
+
+    internal static IEnumerable<Series> Paths(IEnumerable<RunResult> runs) =>
+        runs.Where(r => r.Trajectory is not null).Select(r => new Series(r.Setup.Label, r.Trajectory!.Select(p => (double)p[0]).ToArray(), r.Trajectory!.Select(p => (double)p[1]).ToArray()));
+}
