@@ -31,8 +31,9 @@ public static class QuickRoofline
                 foreach (int threads in new[] { 1, cores }.Distinct())
                 {
                     var c = Cases.Create(name, n, threads);
-                    double gen = Time(c.Generated, n, budgetSeconds), scalar = Time(c.Scalar, n, budgetSeconds);
-                    double tensor = Time(c.Tensor, n, budgetSeconds), triad = Time(c.Triad, n, budgetSeconds);
+                    // The four variants run in turns, so that a disturbance of the machine hits all of them alike.
+                    var t4 = TimeInTurns(new Action[] { c.Generated, c.Scalar, c.Tensor, c.Triad }, n, 4 * budgetSeconds);
+                    double gen = t4[0], scalar = t4[1], tensor = t4[2], triad = t4[3];
                     long alloc = Allocation(c.Generated);
                     // Throughput ratio: triad time / generated time (1 = at the roofline).
                     double genOverTriad = triad / gen;
@@ -59,8 +60,8 @@ public static class QuickRoofline
         KernelSettings.ParallelThreshold = 0;
         foreach (int n in new[] { 16_384, 32_768, 65_536, 131_072, 262_144, 524_288, 1_048_576 })
         {
-            double one = Time(new AdamCase(n, 1).Generated, n, budgetSeconds / 2);
-            double all = Time(new AdamCase(n, cores).Generated, n, budgetSeconds / 2);
+            var both = TimeInTurns(new Action[] { new AdamCase(n, 1).Generated, new AdamCase(n, cores).Generated }, n, budgetSeconds);
+            double one = both[0], all = both[1];
             Console.WriteLine($"  N={n,9}: 1 thread {one:F3} ns/p, {cores} threads {all:F3} ns/p, speed-up {one / all:F2}");
             crossover.Add(new JsonObject { ["n"] = n, ["one_thread_ns_per_parameter"] = one, ["all_threads_ns_per_parameter"] = all, ["speedup"] = one / all });
         }
@@ -102,20 +103,23 @@ public static class QuickRoofline
         return 0;
     }
 
-    /// <summary>Median nanoseconds per parameter over repetitions filling the time budget (after warm-up).</summary>
-    private static double Time(Action action, int n, double budgetSeconds)
+    /// <summary>Median nanoseconds per parameter of each action, the actions taking turns until the time budget is
+    /// used (after warm-up).</summary>
+    private static double[] TimeInTurns(Action[] actions, int n, double budgetSeconds)
     {
-        for (int i = 0; i < 3; i++) action();
-        var samples = new List<double>();
+        foreach (var a in actions) for (int i = 0; i < 3; i++) a();
+        var samples = actions.Select(_ => new List<double>()).ToArray();
         var sw = Stopwatch.StartNew();
-        while (samples.Count < 5 || sw.Elapsed.TotalSeconds < budgetSeconds && samples.Count < 2000)
+        while (samples[0].Count < 5 || sw.Elapsed.TotalSeconds < budgetSeconds && samples[0].Count < 2000)
         {
-            long t0 = Stopwatch.GetTimestamp();
-            action();
-            samples.Add(Stopwatch.GetElapsedTime(t0).TotalNanoseconds / n);
+            for (int k = 0; k < actions.Length; k++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                actions[k]();
+                samples[k].Add(Stopwatch.GetElapsedTime(t0).TotalNanoseconds / n);
+            }
         }
-        samples.Sort();
-        return samples[samples.Count / 2];
+        return samples.Select(s => { s.Sort(); return s[s.Count / 2]; }).ToArray();
     }
 
     private static long Allocation(Action action)

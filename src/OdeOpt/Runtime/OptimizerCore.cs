@@ -10,10 +10,10 @@ namespace OdeOpt.Runtime;
 /// <summary>Process-wide settings of the kernel drivers.</summary>
 public static class KernelSettings
 {
-    private static long s_parallelThreshold = 1 << 18;
+    private static long s_parallelThreshold = 2 * PassScheduler.BlockSize;
 
-    /// <summary>Segments shorter than this run on one thread (thread hand-off costs more than it saves there).
-    /// Default 262,144.</summary>
+    /// <summary>Segments shorter than this run on one thread. Default 65,536 = two blocks of 32,768: below that there is
+    /// one block and nothing to share (measured crossover in docs/benchmarks.md).</summary>
     public static long ParallelThreshold
     {
         get => s_parallelThreshold;
