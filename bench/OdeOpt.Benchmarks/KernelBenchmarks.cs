@@ -5,6 +5,7 @@ namespace OdeOpt.Benchmarks;
 
 /// <summary>The full BenchmarkDotNet suite: every optimizer, size and thread count, four ways of doing the update.</summary>
 [MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 7)]
 public class KernelBenchmarks
 {
     private BenchCase _case = null!;
