@@ -248,4 +248,60 @@ public class TableauAnalysisTests
     [Fact]
     public void EveryImexSchemesMemberIsANamedPair() =>
         Assert.Equal(typeof(ImexSchemes).GetEnumNames(), NamedTableaux.EnumOrder);
+
+    // ------------------------------------------------------------------ the same through the generator (Info)
+
+    /// <summary>The order and stability the generated <c>Info</c> states for a declaration with a named pair.</summary>
+    [Theory]
+    [InlineData("Euler", 1, true, true)]
+    [InlineData("Trapezoidal", 2, true, false)]
+    [InlineData("Midpoint", 2, true, false)]
+    [InlineData("Ars222", 2, true, true)]
+    [InlineData("Ars233", 3, true, false)]
+    public void GeneratedInfoOfANamedPair(string name, int order, bool aStable, bool lStable)
+    {
+        var run = GeneratorHarness.Run($$"""
+            using OdeOpt;
+
+            [Optimizer("o", Order = {{order}})]
+            [ImexScheme(ImexSchemes.{{name}})]
+            public partial class O
+            {
+                [Explicit("m")] static float M(float g, float m) => g - m;
+                [Implicit("theta")] static float Theta(float m) => -m;
+            }
+            """);
+        run.AssertClean();
+        string text = run.Single().Text;
+        Assert.Contains("    Order = " + order + ",", text);
+        Assert.Contains("    ImplicitAStable = " + (aStable ? "true" : "false") + ",", text);
+        Assert.Contains("    ImplicitLStable = " + (lStable ? "true" : "false") + ",", text);
+    }
+
+    [Theory]
+    [InlineData(ForwardEulerA, ForwardEulerB, 1, 2.0)]
+    [InlineData(HeunA, HeunB, 2, 2.0)]
+    [InlineData(TvdRk3A, TvdRk3B, 3, 2.5127453266183286)]
+    [InlineData(Rk4A, Rk4B, 4, 2.785293563405282)]
+    public void GeneratedInfoOfAnExplicitScheme(string a, string b, int order, double bound)
+    {
+        var run = GeneratorHarness.Run($$"""
+            using OdeOpt;
+
+            [Optimizer("o", Order = {{order}})]
+            [ExplicitTableau("{{a}}", B = "{{b}}")]
+            public partial class O
+            {
+                [Explicit("theta")] static float Theta(float g) => -g;
+            }
+            """);
+        run.AssertClean();
+        string text = run.Single().Text;
+        Assert.Contains("    Order = " + order + ",", text);
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"    StabilityBound = ([0-9.E+-]+)d,");
+        Assert.True(match.Success, "no StabilityBound in the generated Info");
+        double value = double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Math.Abs(value - bound) < 1e-9, "StabilityBound = " + value.ToString("R") + ", expected " + bound.ToString("R"));
+        Assert.DoesNotContain("ImplicitAStable", text);
+    }
 }
