@@ -190,7 +190,7 @@ internal static class Analyzer
             bool equal = tableau.Exact ? sum == tableau.C[i] : Math.Abs(sum.ToDouble() - tableau.C[i].ToDouble()) <= 1e-12;
             if (!equal)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AbscissaeNotRowSums, tableau.Location, kind, i + 1, tableau.C[i], sum));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AbscissaeNotRowSums, tableau.CLocation ?? tableau.Location, kind, i + 1, tableau.C[i], sum));
                 return;
             }
         }
@@ -201,7 +201,7 @@ internal static class Analyzer
         var sum = Rational.Zero;
         foreach (var w in b) sum += w;
         bool one = tableau.Exact ? sum == Rational.One : Math.Abs(sum.ToDouble() - 1) <= 1e-12;
-        if (!one) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WeightsNotConsistent, tableau.Location, kind, sum));
+        if (!one) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WeightsNotConsistent, tableau.BLocation ?? tableau.Location, kind, tableau.Exact ? sum.ToString() : sum.ToDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     /// <summary>Writes the point as theta + sum c_x x with hyperparameter-only c_x.</summary>

@@ -7,6 +7,9 @@ namespace OdeOpt.Generators.Model;
 /// <param name="C">s abscissae as given, or empty when not given (then the row sums of A).</param>
 /// <param name="Exact">False when some entry was written as a decimal that may be a rounded irrational.</param>
 /// <param name="Text">The attribute's strings, for headers and messages.</param>
+/// <param name="Location">The A string (or the attribute), for findings about A and the tableau as a whole.</param>
+/// <param name="BLocation">The B string, for findings about the weights.</param>
+/// <param name="CLocation">The C string, for findings about the abscissae.</param>
 internal sealed record TableauModel(
     int Stages,
     EquatableArray<Rational> A,
@@ -14,7 +17,9 @@ internal sealed record TableauModel(
     EquatableArray<Rational> C,
     bool Exact,
     string Text,
-    LocationInfo? Location)
+    LocationInfo? Location,
+    LocationInfo? BLocation = null,
+    LocationInfo? CLocation = null)
 {
     public Rational this[int row, int column] => A[row * Stages + column];
 }
