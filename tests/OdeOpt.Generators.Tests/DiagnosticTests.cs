@@ -742,6 +742,107 @@ public class DiagnosticTests
         }
         """);
 
+    // ------------------------------------------------------------------ names the generated code uses; conditions
+
+    [Fact]
+    public void ODEOPT028_HyperparameterNamedInfo() => _ = AssertReported("ODEOPT028", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Hyperparameter] public float [|Info|] { get; set; } = 1;
+
+            [Explicit("theta")] static float Theta(float g, float info) => -info * g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT028_HyperparameterNamedLikeAnInheritedMember() => _ = AssertReported("ODEOPT028", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Hyperparameter] public float [|Previous|] { get; set; } = 1;
+
+            [Explicit("theta")] static float Theta(float g, float previous) => -previous * g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT028_PropertyNamedLikeAPassOfThePlan() => _ = AssertReported("ODEOPT028", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
+        public partial class O
+        {
+            public int [|Pass2Loop|] => 2;
+
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT028_MethodNamedLikeAnInheritedProperty() => _ = AssertReported("ODEOPT028", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Explicit("theta")] static float [|StepCount|](float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT029_ConditionReadsTheGradient_PointsAtTheString() => _ = AssertReported("ODEOPT029", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        [Condition([|"beta * g < 1"|])]
+        public partial class O
+        {
+            [Hyperparameter] public float Beta { get; set; } = 0.5f;
+
+            [Explicit("theta")] static float Theta(float g, float beta) => -beta * g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT029_ConditionIsNoComparison() => _ = AssertReported("ODEOPT029", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        [Condition([|"1 - beta"|], Reference = "a paper")]
+        public partial class O
+        {
+            [Hyperparameter] public float Beta { get; set; } = 0.5f;
+
+            [Explicit("theta")] static float Theta(float g, float beta) => -beta * g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT029_ConditionUsesAnUnsupportedOperator() => _ = AssertReported("ODEOPT029", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        [Condition([|"beta % 2 == 0"|])]
+        public partial class O
+        {
+            [Hyperparameter] public float Beta { get; set; } = 0.5f;
+
+            [Explicit("theta")] static float Theta(float g, float beta) => -beta * g;
+        }
+        """);
+
     // ------------------------------------------------------------------ order and consistency of the tableaux
 
     [Fact]

@@ -39,6 +39,7 @@ internal static class Analyzer
             if (HasErrors(diagnostics)) return new AnalysisResult(null, diagnostics.ToEquatableArray());
             var plan = new StagePlanner(scheme, properties, diagnostics, cancellationToken).Plan();
             if (plan is not null) plan = KernelSpecializer.Apply(plan);
+            if (plan is not null) CheckPassNames(plan, diagnostics);
             return new AnalysisResult(HasErrors(diagnostics) ? null : plan, diagnostics.ToEquatableArray());
         }
         catch (OperationCanceledException)
@@ -49,6 +50,18 @@ internal static class Analyzer
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, model.Location, model.ClassName, ex.GetType().Name + ": " + ex.Message));
             return new AnalysisResult(null, diagnostics.ToEquatableArray());
+        }
+    }
+
+    /// <summary>A property, field or nested type named like one of the plan's pass methods (ODEOPT028).</summary>
+    private static void CheckPassNames(OptimizerPlan plan, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (var member in plan.Model.KernelNameCandidates)
+        {
+            var kernel = plan.Kernels.FirstOrDefault(k => ReservedNames.IsKernelMember(member.Name, k.Name, member.IsHyperparameter));
+            if (kernel is not null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedMemberName, member.Location, member.Kind, member.Name,
+                    "a method the generator adds for the pass " + kernel.Name));
         }
     }
 
