@@ -40,7 +40,7 @@ internal static class ReservedNames
     {
         "Info", "Views", "CreateViews", "ComputeUniforms", "StateView", "Hyperparameter", "Accelerator", "Stream",
         "ParameterCount", "StepCount", "GradientClipValue", "GetHyperparameter", "SetHyperparameter", "SetSchedule",
-        "GetSchedule", "StepWithGradient", "Step", "GetIterate", "Reset", "SaveState", "LoadState", "Dispose", "s_layout",
+        "GetSchedule", "StepWithGradient", "Step", "GetIterate", "Reset", "SaveState", "LoadState", "Dispose", "MaxParameterCount", "s_layout",
         "s_kernels",
     };
 
