@@ -163,4 +163,58 @@ public class RobustnessTests
         foreach (var member in typeof(ITrainingOptimizer).GetMembers().Concat(typeof(IOptimizer).GetMembers()))
             if (member is not System.Reflection.MethodInfo { IsSpecialName: true }) Assert.Contains(member.Name, Parsing.ReservedNames.Inherited);
     }
+
+    /// <summary>Found by FuzzTests (ODEOPT099 "the value end_n + 1/2 hE(Y1) + 1/2 hI(Y1) of pass Pass1 is not held by the
+    /// stored arrays"): an implicit part that does not read its own variable made the planner keep that variable's stage
+    /// value between passes, including an explicit derivative no pass computes (b_1 = 0).</summary>
+    [Fact]
+    public void ImplicitPartThatReadsOnlyOtherVariables()
+    {
+        var run = GeneratorHarness.Run("""
+            using OdeOpt;
+
+            [Optimizer("o")]
+            [ExplicitTableau("0 0; 1/2 0", B = "0 1")]
+            [ImplicitTableau("0 0; 1/2 1/2", B = "1/2 1/2")]
+            public partial class O
+            {
+                [Explicit("theta")] static float T(float g) => -g;
+                [Explicit("end")] static float E() => 1;
+                [Implicit("end")] static float I(float theta) => theta;
+            }
+            """);
+        run.AssertClean();
+        // Between the two passes: theta_n (the buffer holds the stage-2 point) and end_n + h/2 theta_n, nothing more
+        // (end_{n+1} = end_n + h E(Y2) + h/2 I(Y1) + h/2 I(Y2); end's stage values are never read).
+        Assert.Contains("PersistentArrays = 2,", run.Single().Text);
+    }
+
+    /// <summary>Found by FuzzTests (ODEOPT099 "Unable to cast ConstExpr to RefExpr"): a value a pass stores that is a
+    /// constant (an [Initial] value written as a number) was not bound to a local. The second case is the rest of the
+    /// declaration the fuzzer found (a look-ahead variable whose derivative is 0), which was already fine.</summary>
+    [Theory]
+    [InlineData("constant initial value", """
+        [ImexScheme(ImexSchemes.Euler)]
+        public partial class O
+        {
+            [Explicit("m")] static float M(float g, float m) => g - m;
+            [Implicit("theta")] static float Theta(float m) => -m;
+            [Initial("m")] static float M0() => -1e-3f;
+        }
+        """)]
+    [InlineData("look-ahead variable with a zero derivative", """
+        [ImexScheme(ImexSchemes.Ars233)]
+        [GradientAt("theta + 0.5f * i")]
+        public partial class O
+        {
+            [Explicit("theta")] static float Theta(float g, float i) => -g - i;
+            [Explicit("i")] static float I() => 0f;
+        }
+        """)]
+    public void StoredValuesThatAreConstants(string what, string declaration)
+    {
+        var run = GeneratorHarness.Run("using OdeOpt;\n\n[Optimizer(\"o\")]\n" + declaration);
+        Assert.True(run.GeneratorDiagnostics.IsEmpty && run.OutputDiagnostics.IsEmpty, what + ":" + run.Describe());
+        Assert.Single(run.Sources);
+    }
 }
