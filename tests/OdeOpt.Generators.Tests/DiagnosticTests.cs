@@ -325,6 +325,35 @@ public class DiagnosticTests
         }
         """);
 
+    [Fact]
+    public void ODEOPT015_TwoImplicitPartsForOneVariable() => _ = AssertReported("ODEOPT015", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ImexScheme(ImexSchemes.Euler)]
+        public partial class O
+        {
+            [Explicit("m")] static float M(float g, float m) => g - m;
+            [Implicit("theta")] static float Theta(float m) => -m;
+            [Implicit([|"theta"|])] static float Decay(float theta) => -theta;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT014_CycleThroughThreeVariables() => _ = AssertReported("ODEOPT014", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ImexScheme(ImexSchemes.Euler)]
+        public partial class O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+            [Implicit("a")] static float [|A|](float b) => -b;
+            [Implicit("b")] static float B(float c) => -c;
+            [Implicit("c")] static float C(float a) => -a;
+        }
+        """);
+
     // ------------------------------------------------------------------ hyperparameters, initial values, look-ahead
 
     [Fact]
