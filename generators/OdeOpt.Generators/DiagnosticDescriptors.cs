@@ -133,6 +133,14 @@ internal static class DiagnosticDescriptors
         "Flag hyperparameter misused",
         "{0}");
 
+    public static readonly DiagnosticDescriptor ReservedMemberName = Error("ODEOPT028",
+        "Member name used by the generated code",
+        "The {0} '{1}' has the name of {2}; rename it");
+
+    public static readonly DiagnosticDescriptor InvalidCondition = Error("ODEOPT029",
+        "Invalid [Condition]",
+        "[Condition(\"{0}\")] {1}");
+
     public static readonly DiagnosticDescriptor OrderNotReached = Error("ODEOPT040",
         "The pair does not have the declared order",
         "The optimizer '{0}' declares Order = {1}, but its tableau pair has order {2}: the condition {3}");

@@ -60,7 +60,9 @@ public static class OptimizerFactory
     }
 
     /// <summary>The warnings of the optimizer's <c>Validate()</c> method, when it has a public parameterless one
-    /// (found by reflection: returning strings, a sequence of objects, or nothing); empty otherwise.</summary>
+    /// (found by reflection: returning strings, a sequence of objects, or nothing); empty otherwise. Every generated
+    /// optimizer has one, <see cref="IOptimizer.Validate"/>: a <see cref="HyperparameterWarning"/> per declared
+    /// <c>[Condition]</c> that its hyperparameters violate (the Adam family's 3 + beta2 &gt; 4 beta1).</summary>
     public static IReadOnlyList<string> ValidationWarnings(IOptimizer optimizer)
     {
         var method = optimizer.GetType().GetMethod("Validate", BindingFlags.Public | BindingFlags.Instance, Type.EmptyTypes);

@@ -197,3 +197,27 @@ public sealed class StepScalarAttribute : Attribute
     /// <summary>The value before the first step (default 0).</summary>
     public double Initial { get; set; }
 }
+
+/// <summary>
+/// A condition on the hyperparameters under which the scheme is known to behave, such as a convergence condition from
+/// the analysis of the ODE (<c>"3 + beta2 &gt; 4 * beta1"</c> for the Adam family, Belotto da Silva &amp; Gazeau 2020).
+/// The generator compiles it into the optimizer's <see cref="IOptimizer.Validate"/>, which returns a
+/// <see cref="HyperparameterWarning"/> for every condition that the current values violate. A violated condition is a
+/// warning, not an error: a step still runs.
+/// </summary>
+/// <remarks>The expression is C# over hyperparameters, bound by their camelCase names as in right-hand-side bodies
+/// (flags as conditions; <c>h</c> for the step size): comparisons combined with <c>&amp;&amp;</c>, <c>||</c> and
+/// <c>!</c>, over float arithmetic, literals and <c>MathF</c> calls. It is evaluated in double precision. Anything
+/// else is the compile-time error ODEOPT029.</remarks>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = true)]
+public sealed class ConditionAttribute : Attribute
+{
+    /// <param name="expression">The condition, for example <c>"3 + beta2 &gt; 4 * beta1"</c>.</param>
+    public ConditionAttribute(string expression) => Expression = expression;
+
+    /// <summary>The condition.</summary>
+    public string Expression { get; }
+
+    /// <summary>Where the condition comes from (a paper, a theorem), shown with a warning.</summary>
+    public string? Reference { get; set; }
+}

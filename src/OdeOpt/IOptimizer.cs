@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 
 namespace OdeOpt;
@@ -47,6 +48,14 @@ public interface IOptimizer
     /// <exception cref="InvalidDataException">The stream is not a state of this optimizer, format and parameter count,
     /// or is truncated or corrupted; nothing was changed.</exception>
     void LoadState(Stream stream);
+
+    /// <summary>Checks the hyperparameters against the optimizer's declared conditions (<see cref="ConditionAttribute"/>,
+    /// listed in <see cref="OptimizerInfo.Conditions"/>): one warning per condition that the optimizer's own values, or a
+    /// parameter group's values, violate. Empty when every condition holds or none is declared. Ranges are not warnings:
+    /// a value outside its range throws when a step begins. Schedules are not applied.</summary>
+    /// <remarks>A default implementation returns no warnings, so implementations written before this member keep
+    /// compiling; every generated optimizer implements it.</remarks>
+    IReadOnlyList<HyperparameterWarning> Validate() => Array.Empty<HyperparameterWarning>();
 }
 
 /// <summary>An optimizer that needs exactly one gradient per step and can therefore be driven by a gradient

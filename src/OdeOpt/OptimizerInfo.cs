@@ -43,6 +43,19 @@ public sealed class HyperparameterInfo
     }
 }
 
+/// <summary>A condition on the hyperparameters declared with <see cref="ConditionAttribute"/>.</summary>
+public sealed class ConditionInfo
+{
+    /// <summary>The condition as declared, for example <c>3 + beta2 &gt; 4 * beta1</c>.</summary>
+    public required string Expression { get; init; }
+
+    /// <summary>Where the condition comes from, or null.</summary>
+    public string? Reference { get; init; }
+
+    /// <inheritdoc/>
+    public override string ToString() => Reference is null ? Expression : Expression + " (" + Reference + ")";
+}
+
 /// <summary>What an optimizer is: its name, the scheme it integrates with, what a step costs.</summary>
 public sealed class OptimizerInfo
 {
@@ -87,6 +100,10 @@ public sealed class OptimizerInfo
 
     /// <summary>The hyperparameters, in declaration order.</summary>
     public IReadOnlyList<HyperparameterInfo> Hyperparameters { get; init; } = Array.Empty<HyperparameterInfo>();
+
+    /// <summary>The conditions on the hyperparameters (<see cref="ConditionAttribute"/>) that
+    /// <see cref="IOptimizer.Validate"/> checks, in declaration order.</summary>
+    public IReadOnlyList<ConditionInfo> Conditions { get; init; } = Array.Empty<ConditionInfo>();
 
     /// <summary>The explicit tableau as declared.</summary>
     public string ExplicitTableau { get; init; } = "";

@@ -85,6 +85,15 @@ public sealed class OptimizerTableTests
         Assert.Empty(OptimizerFactory.ValidationWarnings(OptimizerRegistry.Create("adam", 2)));
     }
 
+    [Fact]
+    public void The_Adam_convergence_condition_is_a_warning()
+    {
+        // IOptimizer.Validate of a generated optimizer: its [Condition]s, here 3 + beta2 > 4 beta1.
+        var adam = OptimizerFactory.Create(new OptimizerSetup("x", "adam", [new("Beta1", 0.95), new("Beta2", 0.5)]), 2);
+        var warning = Assert.Single(OptimizerFactory.ValidationWarnings(adam));
+        Assert.StartsWith("3 + beta2 > 4 * beta1 does not hold for beta2 = 0.5, beta1 = 0.95 (Belotto da Silva", warning);
+    }
+
     private sealed class FakeOptimizer : IOptimizer
     {
         public OptimizerInfo Info => OptimizerRegistry.GetInfo("sgd");

@@ -19,7 +19,7 @@ public class DiagnosticTests
     // ------------------------------------------------------------------ the class and its attributes
 
     [Fact]
-    public void ODEOPT001_ClassNotPartial() => AssertReported("ODEOPT001", """
+    public void ODEOPT001_ClassNotPartial() => _ = AssertReported("ODEOPT001", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -31,7 +31,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT002_TableauEntryIsNoNumber() => AssertReported("ODEOPT002", """
+    public void ODEOPT002_TableauEntryIsNoNumber() => _ = AssertReported("ODEOPT002", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -43,7 +43,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT002_WeightIsNoNumber_PointsAtB() => AssertReported("ODEOPT002", """
+    public void ODEOPT002_WeightIsNoNumber_PointsAtB() => _ = AssertReported("ODEOPT002", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -55,7 +55,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT003_WeightsOfTheWrongLength() => AssertReported("ODEOPT003", """
+    public void ODEOPT003_WeightsOfTheWrongLength() => _ = AssertReported("ODEOPT003", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -67,7 +67,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT003_MatrixNotSquare_PointsAtA() => AssertReported("ODEOPT003", """
+    public void ODEOPT003_MatrixNotSquare_PointsAtA() => _ = AssertReported("ODEOPT003", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -79,7 +79,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT003_WeightsMissing_PointsAtAttribute() => AssertReported("ODEOPT003", """
+    public void ODEOPT003_WeightsMissing_PointsAtAttribute() => _ = AssertReported("ODEOPT003", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -91,7 +91,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT004_ExplicitTableauHasADiagonal() => AssertReported("ODEOPT004", """
+    public void ODEOPT004_ExplicitTableauHasADiagonal() => _ = AssertReported("ODEOPT004", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -103,7 +103,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT005_ImplicitTableauNotLowerTriangular() => AssertReported("ODEOPT005", """
+    public void ODEOPT005_ImplicitTableauNotLowerTriangular() => _ = AssertReported("ODEOPT005", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -117,7 +117,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT006_TableauxDifferInStages() => AssertReported("ODEOPT006", """
+    public void ODEOPT006_TableauxDifferInStages() => _ = AssertReported("ODEOPT006", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -133,7 +133,7 @@ public class DiagnosticTests
     // ------------------------------------------------------------------ right-hand sides
 
     [Fact]
-    public void ODEOPT007_ImplicitPartReadsTheGradient() => AssertReported("ODEOPT007", """
+    public void ODEOPT007_ImplicitPartReadsTheGradient() => _ = AssertReported("ODEOPT007", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -145,7 +145,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT008_ImplicitSelfDependenceNotAffine() => AssertReported("ODEOPT008", """
+    public void ODEOPT008_ImplicitSelfDependenceNotAffine() => _ = AssertReported("ODEOPT008", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -159,7 +159,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT009_ParameterBindsToNothing() => AssertReported("ODEOPT009", """
+    public void ODEOPT009_ParameterBindsToNothing() => _ = AssertReported("ODEOPT009", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -171,7 +171,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT010_UnsupportedCall() => AssertReported("ODEOPT010", """
+    public void ODEOPT010_UnsupportedCall() => _ = AssertReported("ODEOPT010", """
         using System;
         using OdeOpt;
 
@@ -184,7 +184,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT010_UnsupportedStatement() => AssertReported("ODEOPT010", """
+    public void ODEOPT010_UnsupportedStatement() => _ = AssertReported("ODEOPT010", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -201,7 +201,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT010_UnsupportedConstructInGradientAt_PointsAtTheString() => AssertReported("ODEOPT010", """
+    public void ODEOPT010_UnsupportedConstructInGradientAt_PointsAtTheString() => _ = AssertReported("ODEOPT010", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -215,7 +215,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT011_NoRightHandSideForTheta() => AssertReported("ODEOPT011", """
+    public void ODEOPT011_NoRightHandSideForTheta() => _ = AssertReported("ODEOPT011", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -227,7 +227,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT012_NoTableau() => AssertReported("ODEOPT012", """
+    public void ODEOPT012_NoTableau() => _ = AssertReported("ODEOPT012", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -238,7 +238,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT012_SchemeAndTableauBoth_PointsAtTheScheme() => AssertReported("ODEOPT012", """
+    public void ODEOPT012_SchemeAndTableauBoth_PointsAtTheScheme() => _ = AssertReported("ODEOPT012", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -251,7 +251,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT012_UnknownNamedScheme_PointsAtTheArgument() => AssertReported("ODEOPT012", """
+    public void ODEOPT012_UnknownNamedScheme_PointsAtTheArgument() => _ = AssertReported("ODEOPT012", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -263,7 +263,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT013_MethodDoesNotReturnFloat() => AssertReported("ODEOPT013", """
+    public void ODEOPT013_MethodDoesNotReturnFloat() => _ = AssertReported("ODEOPT013", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -275,7 +275,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT013_MethodNotStatic_PointsAtTheName() => AssertReported("ODEOPT013", """
+    public void ODEOPT013_MethodNotStatic_PointsAtTheName() => _ = AssertReported("ODEOPT013", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -287,7 +287,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT013_ParameterByReference_PointsAtTheParameter() => AssertReported("ODEOPT013", """
+    public void ODEOPT013_ParameterByReference_PointsAtTheParameter() => _ = AssertReported("ODEOPT013", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -299,7 +299,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT014_CyclicImplicitParts() => AssertReported("ODEOPT014", """
+    public void ODEOPT014_CyclicImplicitParts() => _ = AssertReported("ODEOPT014", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -313,7 +313,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT015_TwoExplicitPartsForOneVariable() => AssertReported("ODEOPT015", """
+    public void ODEOPT015_TwoExplicitPartsForOneVariable() => _ = AssertReported("ODEOPT015", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -325,10 +325,39 @@ public class DiagnosticTests
         }
         """);
 
+    [Fact]
+    public void ODEOPT015_TwoImplicitPartsForOneVariable() => _ = AssertReported("ODEOPT015", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ImexScheme(ImexSchemes.Euler)]
+        public partial class O
+        {
+            [Explicit("m")] static float M(float g, float m) => g - m;
+            [Implicit("theta")] static float Theta(float m) => -m;
+            [Implicit([|"theta"|])] static float Decay(float theta) => -theta;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT014_CycleThroughThreeVariables() => _ = AssertReported("ODEOPT014", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ImexScheme(ImexSchemes.Euler)]
+        public partial class O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+            [Implicit("a")] static float [|A|](float b) => -b;
+            [Implicit("b")] static float B(float c) => -c;
+            [Implicit("c")] static float C(float a) => -a;
+        }
+        """);
+
     // ------------------------------------------------------------------ hyperparameters, initial values, look-ahead
 
     [Fact]
-    public void ODEOPT016_TwoStepSizes() => AssertReported("ODEOPT016", """
+    public void ODEOPT016_TwoStepSizes() => _ = AssertReported("ODEOPT016", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -343,7 +372,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT017_HyperparameterNotFloat() => AssertReported("ODEOPT017", """
+    public void ODEOPT017_HyperparameterNotFloat() => _ = AssertReported("ODEOPT017", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -357,7 +386,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT017_EmptyRange_PointsAtTheAttribute() => AssertReported("ODEOPT017", """
+    public void ODEOPT017_EmptyRange_PointsAtTheAttribute() => _ = AssertReported("ODEOPT017", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -371,7 +400,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT017_StepSizeWithoutHyperparameter() => AssertReported("ODEOPT017", """
+    public void ODEOPT017_StepSizeWithoutHyperparameter() => _ = AssertReported("ODEOPT017", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -385,7 +414,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT018_InitialValueForTheta() => AssertReported("ODEOPT018", """
+    public void ODEOPT018_InitialValueForTheta() => _ = AssertReported("ODEOPT018", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -398,7 +427,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT018_InitialValueReadsState_PointsAtTheParameter() => AssertReported("ODEOPT018", """
+    public void ODEOPT018_InitialValueReadsState_PointsAtTheParameter() => _ = AssertReported("ODEOPT018", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -412,7 +441,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT019_GradientAtReadsUnknownName() => AssertReported("ODEOPT019", """
+    public void ODEOPT019_GradientAtReadsUnknownName() => _ = AssertReported("ODEOPT019", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -426,7 +455,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT019_GradientAtNotAffine_PointsAtTheString() => AssertReported("ODEOPT019", """
+    public void ODEOPT019_GradientAtNotAffine_PointsAtTheString() => _ = AssertReported("ODEOPT019", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -440,7 +469,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT020_InitialValueOfALookAheadVariable() => AssertReported("ODEOPT020", """
+    public void ODEOPT020_InitialValueOfALookAheadVariable() => _ = AssertReported("ODEOPT020", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -455,7 +484,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT020_FirstGradientPointAfterAnImplicitUpdate_PointsAtTheTableau() => AssertReported("ODEOPT020", """
+    public void ODEOPT020_FirstGradientPointAfterAnImplicitUpdate_PointsAtTheTableau() => _ = AssertReported("ODEOPT020", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -471,7 +500,7 @@ public class DiagnosticTests
     // ------------------------------------------------------------------ names
 
     [Fact]
-    public void ODEOPT021_TwoOptimizersWithOneName() => AssertReported("ODEOPT021", """
+    public void ODEOPT021_TwoOptimizersWithOneName() => _ = AssertReported("ODEOPT021", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -490,7 +519,7 @@ public class DiagnosticTests
         """, expectSource: true);
 
     [Fact]
-    public void ODEOPT022_ClassHasABaseClass() => AssertReported("ODEOPT022", """
+    public void ODEOPT022_ClassHasABaseClass() => _ = AssertReported("ODEOPT022", """
         using OdeOpt;
 
         public class Base { }
@@ -504,7 +533,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT022_EmptyName_PointsAtTheName() => AssertReported("ODEOPT022", """
+    public void ODEOPT022_EmptyName_PointsAtTheName() => _ = AssertReported("ODEOPT022", """
         using OdeOpt;
 
         [Optimizer([|""|])]
@@ -516,7 +545,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT022_GenericClass_PointsAtTheTypeParameters() => AssertReported("ODEOPT022", """
+    public void ODEOPT022_GenericClass_PointsAtTheTypeParameters() => _ = AssertReported("ODEOPT022", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -528,7 +557,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT022_StaticClass_PointsAtTheModifier() => AssertReported("ODEOPT022", """
+    public void ODEOPT022_StaticClass_PointsAtTheModifier() => _ = AssertReported("ODEOPT022", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -540,7 +569,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT022_NestedClass() => AssertReported("ODEOPT022", """
+    public void ODEOPT022_NestedClass() => _ = AssertReported("ODEOPT022", """
         using OdeOpt;
 
         public partial class Outer
@@ -555,7 +584,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT022_RecordClass_PointsAtTheKeyword() => AssertReported("ODEOPT022", """
+    public void ODEOPT022_RecordClass_PointsAtTheKeyword() => _ = AssertReported("ODEOPT022", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -567,7 +596,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT022_FileLocalClass_PointsAtTheModifier() => AssertReported("ODEOPT022", """
+    public void ODEOPT022_FileLocalClass_PointsAtTheModifier() => _ = AssertReported("ODEOPT022", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -579,7 +608,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT022_PrimaryConstructor_PointsAtItsParameters() => AssertReported("ODEOPT022", """
+    public void ODEOPT022_PrimaryConstructor_PointsAtItsParameters() => _ = AssertReported("ODEOPT022", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -592,7 +621,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT023_StateVariableNamedLikeAHyperparameter() => AssertReported("ODEOPT023", """
+    public void ODEOPT023_StateVariableNamedLikeAHyperparameter() => _ = AssertReported("ODEOPT023", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -607,7 +636,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT023_HyperparameterNamedLikeTheGradient_PointsAtTheProperty() => AssertReported("ODEOPT023", """
+    public void ODEOPT023_HyperparameterNamedLikeTheGradient_PointsAtTheProperty() => _ = AssertReported("ODEOPT023", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -621,7 +650,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT024_GradientNeverRead() => AssertReported("ODEOPT024", """
+    public void ODEOPT024_GradientNeverRead() => _ = AssertReported("ODEOPT024", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -633,7 +662,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT025_ReservedVariableName() => AssertReported("ODEOPT025", """
+    public void ODEOPT025_ReservedVariableName() => _ = AssertReported("ODEOPT025", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -646,7 +675,7 @@ public class DiagnosticTests
         """);
 
     [Fact]
-    public void ODEOPT025_NotAnIdentifier() => AssertReported("ODEOPT025", """
+    public void ODEOPT025_NotAnIdentifier() => _ = AssertReported("ODEOPT025", """
         using OdeOpt;
 
         [Optimizer("o")]
@@ -657,6 +686,342 @@ public class DiagnosticTests
             [Explicit([|"2nd moment"|])] static float V(float g) => g * g;
         }
         """);
+
+    [Fact]
+    public void ODEOPT017_HyperparameterWithoutSetter() => _ = AssertReported("ODEOPT017", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Hyperparameter] public float [|Beta|] { get; } = 0.5f;
+
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT019_GradientAtReadsTheGradient() => _ = AssertReported("ODEOPT019", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ImexScheme(ImexSchemes.Euler)]
+        [GradientAt([|"theta + m - g"|])]
+        public partial class O
+        {
+            [Explicit("m")] static float M(float g, float m) => -g - m;
+            [Implicit("theta")] static float Theta(float m) => m;
+        }
+        """);
+
+    // ------------------------------------------------------------------ language extensions: step scalars and flags
+
+    [Fact]
+    public void ODEOPT026_StepScalarReadsTheGradient_PointsAtTheParameter() => _ = AssertReported("ODEOPT026", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [StepScalar("s", Initial = 1)] static float S(float s, float [|g|]) => s * g;
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT026_StepScalarNameIsNoIdentifier_PointsAtTheName() => _ = AssertReported("ODEOPT026", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [StepScalar([|"1s"|])] static float S(float s) => s;
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT027_FlagWithARange_PointsAtTheProperty() => _ = AssertReported("ODEOPT027", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Hyperparameter(Min = 0)] public bool [|Nesterov|] { get; set; }
+
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT027_FlagBoundToAFloatParameter_PointsAtTheParameter() => _ = AssertReported("ODEOPT027", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Hyperparameter] public bool Maximize { get; set; }
+
+            [Explicit("theta")] static float Theta(float g, float [|maximize|]) => -g * maximize;
+        }
+        """);
+
+    // ------------------------------------------------------------------ names the generated code uses; conditions
+
+    [Fact]
+    public void ODEOPT028_HyperparameterNamedInfo() => _ = AssertReported("ODEOPT028", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Hyperparameter] public float [|Info|] { get; set; } = 1;
+
+            [Explicit("theta")] static float Theta(float g, float info) => -info * g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT028_HyperparameterNamedLikeAnInheritedMember() => _ = AssertReported("ODEOPT028", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Hyperparameter] public float [|Previous|] { get; set; } = 1;
+
+            [Explicit("theta")] static float Theta(float g, float previous) => -previous * g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT028_PropertyNamedLikeAPassOfThePlan() => _ = AssertReported("ODEOPT028", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
+        public partial class O
+        {
+            public int [|Pass2Loop|] => 2;
+
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT028_MethodNamedLikeAnInheritedProperty() => _ = AssertReported("ODEOPT028", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Explicit("theta")] static float [|StepCount|](float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT029_ConditionReadsTheGradient_PointsAtTheString() => _ = AssertReported("ODEOPT029", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        [Condition([|"beta * g < 1"|])]
+        public partial class O
+        {
+            [Hyperparameter] public float Beta { get; set; } = 0.5f;
+
+            [Explicit("theta")] static float Theta(float g, float beta) => -beta * g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT029_ConditionIsNoComparison() => _ = AssertReported("ODEOPT029", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        [Condition([|"1 - beta"|], Reference = "a paper")]
+        public partial class O
+        {
+            [Hyperparameter] public float Beta { get; set; } = 0.5f;
+
+            [Explicit("theta")] static float Theta(float g, float beta) => -beta * g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT029_ConditionUsesAnUnsupportedOperator() => _ = AssertReported("ODEOPT029", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        [Condition([|"beta % 2 == 0"|])]
+        public partial class O
+        {
+            [Hyperparameter] public float Beta { get; set; } = 0.5f;
+
+            [Explicit("theta")] static float Theta(float g, float beta) => -beta * g;
+        }
+        """);
+
+    // ------------------------------------------------------------------ order and consistency of the tableaux
+
+    [Fact]
+    public void ODEOPT040_DeclaredOrderNotReached_PointsAtOrder()
+    {
+        var run = AssertReported("ODEOPT040", """
+            using OdeOpt;
+
+            [Optimizer("o", [|Order = 2|])]
+            [ExplicitTableau("0", B = "1")]
+            public partial class O
+            {
+                [Explicit("theta")] static float Theta(float g) => -g;
+            }
+            """);
+        Assert.Contains("has order 1: the condition sum b_i c_i = 0, needs 1/2", run.GeneratorDiagnostics[0].GetMessage(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void ODEOPT040_CouplingConditionOfAPair()
+    {
+        // Explicit midpoint + trapezoidal: each half has order 2, but the coupling condition sum b_i ch_i = 1/2 fails.
+        var run = AssertReported("ODEOPT040", """
+            using OdeOpt;
+
+            [Optimizer("o", [|Order = 2|])]
+            [ExplicitTableau("0 0; 1/2 0", B = "0 1")]
+            [ImplicitTableau("0 0; 1/2 1/2", B = "1/2 1/2")]
+            public partial class O
+            {
+                [Explicit("m")] static float M(float g, float m) => g - m;
+                [Implicit("theta")] static float Theta(float m) => -m;
+            }
+            """);
+        Assert.Contains("has order 1: the condition sum b_i c^_i = 1, needs 1/2", run.GeneratorDiagnostics[0].GetMessage(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void ODEOPT041_OrderAboveFourForAnExplicitTableau() => _ = AssertReported("ODEOPT041", """
+        using OdeOpt;
+
+        [Optimizer("o", [|Order = 5|])]
+        [ExplicitTableau("0 0 0 0; 1/2 0 0 0; 0 1/2 0 0; 0 0 1 0", B = "1/6 1/3 1/3 1/6")]
+        public partial class O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT041_OrderAboveThreeForAPair() => _ = AssertReported("ODEOPT041", """
+        using OdeOpt;
+
+        [Optimizer("o", [|Order = 4|])]
+        [ImexScheme(ImexSchemes.Ars233)]
+        public partial class O
+        {
+            [Explicit("m")] static float M(float g, float m) => g - m;
+            [Implicit("theta")] static float Theta(float m) => -m;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT041_OrderZero() => _ = AssertReported("ODEOPT041", """
+        using OdeOpt;
+
+        [Optimizer("o", [|Order = 0|])]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT042_WeightsDoNotSumToOne_IsAWarningAtB()
+    {
+        var run = AssertReported("ODEOPT042", """
+            using OdeOpt;
+
+            [Optimizer("o")]
+            [ExplicitTableau("0 0; 1 0", B = [|"1/2 1/4"|])]
+            public partial class O
+            {
+                [Explicit("theta")] static float Theta(float g) => -g;
+            }
+            """, expectSource: true, severity: DiagnosticSeverity.Warning);
+        // A warning: the optimizer is still generated, with order 0, and compiles.
+        Assert.Empty(run.OutputDiagnostics);
+        Assert.Contains("    Order = 0,", run.Single().Text);
+    }
+
+    [Fact]
+    public void ODEOPT042_ImplicitWeights() => _ = AssertReported("ODEOPT042", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0 0; 1 0", B = "1 0")]
+        [ImplicitTableau("0 0; 0 1", B = [|"0 2"|])]
+        public partial class O
+        {
+            [Explicit("m")] static float M(float g, float m) => g - m;
+            [Implicit("theta")] static float Theta(float m) => -m;
+        }
+        """, expectSource: true, severity: DiagnosticSeverity.Warning);
+
+    [Fact]
+    public void ODEOPT043_AbscissaeAreNotTheRowSums_PointsAtC() => _ = AssertReported("ODEOPT043", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0 0; 1 0", B = "1/2 1/2", C = [|"0 1/2"|])]
+        public partial class O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    // ------------------------------------------------------------------ GPU forms of referenced optimizers
+
+    /// <summary>ODEOPT060 concerns an optimizer in a referenced assembly, so it has no source location: it is reported
+    /// without one (<see cref="Location.None"/>), and the message names the type and the assembly. Triggered by a
+    /// reference whose plan metadata has another format version, in a compilation that sees ILGPU and OdeOpt.Gpu
+    /// (stand-ins with the same metadata names here; tests/OdeOpt.Gpu.Tests does the same with the real ones).</summary>
+    [Fact]
+    public void ODEOPT060_UnreadablePlanMetadataInAReference_HasNoSourceLocation()
+    {
+        var library = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create("Lib",
+            new[] { GeneratorHarness.ParseText("""[assembly: OdeOpt.Runtime.OptimizerPlan(typeof(Lib.Opt), "odeopt-plan 99\nname \"lib\"\n")] namespace Lib { public class Opt { } }""", "Lib.cs") },
+            GeneratorHarness.References, new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        using var image = new MemoryStream();
+        var emitted = library.Emit(image);
+        Assert.True(emitted.Success, string.Join("; ", emitted.Diagnostics));
+        var app = GeneratorHarness.CreateCompilation("""
+                namespace ILGPU { public readonly struct ArrayView<T> { } }
+                namespace OdeOpt.Gpu { public abstract class GpuOptimizerCore<TUniforms, TViews> { } }
+                """)
+            .AddReferences(MetadataReference.CreateFromImage(image.ToArray()));
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateDriver(), app);
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("ODEOPT060", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Equal(Location.None, diagnostic.Location);
+        string message = diagnostic.GetMessage(CultureInfo.InvariantCulture);
+        Assert.Contains("'Lib.Opt' from the assembly 'Lib'", message);
+        Assert.Contains("format version 99", message);
+        Assert.Equal("https://github.com/odeopt/odeopt/blob/main/docs/diagnostics.md#odeopt060", diagnostic.Descriptor.HelpLinkUri);
+        // The built-ins in the OdeOpt reference get GPU forms (there is no OdeOpt.Gpu holding theirs); Lib.Opt gets none.
+        Assert.DoesNotContain(run.Sources, s => s.HintName.StartsWith("Lib.", System.StringComparison.Ordinal));
+    }
 
     // ------------------------------------------------------------------ no diagnostics
 
@@ -711,9 +1076,14 @@ public class DiagnosticTests
         var documented = Regex.Matches(docs, @"^## (ODEOPT\d+)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
         Assert.DoesNotContain(documented, id => !ids.Contains(id));
         Assert.Equal(documented.Count, documented.Distinct().Count());
-        // Every id but the internal error has an example, which DocumentedExampleReportsItsId compiles.
-        Assert.Equal(ids.Where(id => id != DiagnosticDescriptors.InternalError.Id).OrderBy(id => id), DocumentedExamples().Keys.OrderBy(id => id));
+        // Every id but the internal error and those about referenced assemblies has an example, which
+        // DocumentedExampleReportsItsId compiles.
+        Assert.Equal(ids.Where(id => id != DiagnosticDescriptors.InternalError.Id && !AboutReferences.Contains(id)).OrderBy(id => id), DocumentedExamples().Keys.OrderBy(id => id));
     }
+
+    /// <summary>Ids about referenced assemblies: their example needs a second project, so docs/diagnostics.md shows the
+    /// message instead, and the id's test builds the reference in memory.</summary>
+    private static readonly string[] AboutReferences = { "ODEOPT060" };
 
     public static TheoryData<string> DocumentedIds()
     {
@@ -753,7 +1123,7 @@ public class DiagnosticTests
     /// diagnostic: <paramref name="id"/>, an error, at the span marked [|...|].</summary>
     /// <param name="expectSource">Whether the declaration still yields generated code (only for findings that
     /// span several declarations); otherwise nothing may be generated.</param>
-    private static void AssertReported(string id, string markedSource, bool expectSource = false, DiagnosticSeverity severity = DiagnosticSeverity.Error)
+    private static GeneratorRun AssertReported(string id, string markedSource, bool expectSource = false, DiagnosticSeverity severity = DiagnosticSeverity.Error)
     {
         var source = MarkedSource.Parse(markedSource);
         var compilation = GeneratorHarness.CreateCompilation(source.Text);
@@ -781,6 +1151,7 @@ public class DiagnosticTests
         Assert.Equal("https://github.com/odeopt/odeopt/blob/main/docs/diagnostics.md#" + id.ToLowerInvariant(), diagnostic.Descriptor.HelpLinkUri);
 
         if (!expectSource) Assert.True(run.Sources.IsEmpty, "a declaration in error still generated code");
+        return run;
     }
 
     private static string Format(Microsoft.CodeAnalysis.Text.LinePositionSpan span) =>

@@ -67,6 +67,9 @@ public static class GeneratorHarness
         // Diagnose, as a build with GenerateDocumentationFile does, so that malformed generated XML docs show.
         .WithDocumentationMode(DocumentationMode.Diagnose);
 
+    /// <summary>The .NET 10 reference assemblies and the OdeOpt runtime, read once and shared by every compilation.</summary>
+    public static ImmutableArray<MetadataReference> References => s_references;
+
     private static readonly ImmutableArray<MetadataReference> s_references = Net100.References.All
         .Cast<MetadataReference>()
         .Append(MetadataReference.CreateFromFile(typeof(OdeOpt.OptimizerAttribute).Assembly.Location))

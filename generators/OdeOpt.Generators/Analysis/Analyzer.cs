@@ -39,6 +39,7 @@ internal static class Analyzer
             if (HasErrors(diagnostics)) return new AnalysisResult(null, diagnostics.ToEquatableArray());
             var plan = new StagePlanner(scheme, properties, diagnostics, cancellationToken).Plan();
             if (plan is not null) plan = KernelSpecializer.Apply(plan);
+            if (plan is not null) CheckPassNames(plan, diagnostics);
             return new AnalysisResult(HasErrors(diagnostics) ? null : plan, diagnostics.ToEquatableArray());
         }
         catch (OperationCanceledException)
@@ -49,6 +50,18 @@ internal static class Analyzer
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, model.Location, model.ClassName, ex.GetType().Name + ": " + ex.Message));
             return new AnalysisResult(null, diagnostics.ToEquatableArray());
+        }
+    }
+
+    /// <summary>A property, field or nested type named like one of the plan's pass methods (ODEOPT028).</summary>
+    private static void CheckPassNames(OptimizerPlan plan, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (var member in plan.Model.KernelNameCandidates)
+        {
+            var kernel = plan.Kernels.FirstOrDefault(k => ReservedNames.IsKernelMember(member.Name, k.Name, member.IsHyperparameter));
+            if (kernel is not null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedMemberName, member.Location, member.Kind, member.Name,
+                    "a method the generator adds for the pass " + kernel.Name));
         }
     }
 
@@ -190,7 +203,7 @@ internal static class Analyzer
             bool equal = tableau.Exact ? sum == tableau.C[i] : Math.Abs(sum.ToDouble() - tableau.C[i].ToDouble()) <= 1e-12;
             if (!equal)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AbscissaeNotRowSums, tableau.Location, kind, i + 1, tableau.C[i], sum));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AbscissaeNotRowSums, tableau.CLocation ?? tableau.Location, kind, i + 1, tableau.C[i], sum));
                 return;
             }
         }
@@ -201,7 +214,7 @@ internal static class Analyzer
         var sum = Rational.Zero;
         foreach (var w in b) sum += w;
         bool one = tableau.Exact ? sum == Rational.One : Math.Abs(sum.ToDouble() - 1) <= 1e-12;
-        if (!one) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WeightsNotConsistent, tableau.Location, kind, sum));
+        if (!one) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WeightsNotConsistent, tableau.BLocation ?? tableau.Location, kind, tableau.Exact ? sum.ToString() : sum.ToDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     /// <summary>Writes the point as theta + sum c_x x with hyperparameter-only c_x.</summary>

@@ -9,6 +9,7 @@ namespace OdeOpt.Generators.Analysis;
 internal sealed class Polynomial
 {
     private readonly Rational[] _c;
+    private double[]? _d;
 
     public Polynomial(params Rational[] coefficients)
     {
@@ -16,6 +17,10 @@ internal sealed class Polynomial
         while (n > 0 && coefficients[n - 1].IsZero) n--;
         _c = coefficients.Take(n).ToArray();
     }
+
+    // The coefficients as doubles, converted once: the stability scans evaluate a polynomial some 10^5 times, and a
+    // Rational-to-double conversion per coefficient per evaluation made the analysis most of the generator's time.
+    private double[] D => _d ??= _c.Select(c => c.ToDouble()).ToArray();
 
     public static readonly Polynomial One = new(Rational.One);
     public static readonly Polynomial Z = new(Rational.Zero, Rational.One);
@@ -45,17 +50,19 @@ internal sealed class Polynomial
 
     public double Evaluate(double x)
     {
+        var d = D;
         double r = 0;
-        for (int i = _c.Length - 1; i >= 0; i--) r = r * x + _c[i].ToDouble();
+        for (int i = d.Length - 1; i >= 0; i--) r = r * x + d[i];
         return r;
     }
 
     public (double Re, double Im) Evaluate(double re, double im)
     {
+        var d = D;
         double rr = 0, ri = 0;
-        for (int i = _c.Length - 1; i >= 0; i--)
+        for (int i = d.Length - 1; i >= 0; i--)
         {
-            double nr = rr * re - ri * im + _c[i].ToDouble();
+            double nr = rr * re - ri * im + d[i];
             double ni = rr * im + ri * re;
             rr = nr;
             ri = ni;

@@ -327,9 +327,12 @@ internal sealed class StagePlanner
                 if (point) generators.Add((r == 0 ? Functional.Base(0) : StageFull(x, j, 0), true, x == 0));
                 var restricted = Space(r, x, full: false);
                 if (r == 0) generators.Add((Functional.Base(0), false, false));
-                else if (!point && (_needStage[j, x] || _needI[j, x])) generators.Add((StageR(x, j, 0).Where(restricted), false, false));
+                // Stage values still to be computed (an implicit part that reads its own variable makes that value needed;
+                // one that does not, needs only the stage values it reads, so its own R is not kept: ODEOPT099 found by
+                // FuzzTests when R held an explicit derivative that no pass computes).
+                else if (!point && _needStage[j, x]) generators.Add((StageR(x, j, 0).Where(restricted), false, false));
                 for (int l = j + 1; l < _stages; l++)
-                    if (_needStage[l, x] || _needI[l, x]) generators.Add((StageR(x, l, 0).Where(restricted), false, false));
+                    if (_needStage[l, x]) generators.Add((StageR(x, l, 0).Where(restricted), false, false));
                 generators.Add((Final(x, 0).Where(restricted), false, false));
 
                 var basis = new List<BasisEntry>();
@@ -505,6 +508,16 @@ internal sealed class StagePlanner
             string name = Unique(hint);
             _statements.Add(new KernelStatement(name, value));
             return X.Local(name);
+        }
+
+        /// <summary>The local a store writes: <paramref name="value"/> bound to a local even when it is a constant (an
+        /// [Initial] value of 1, a derivative that is 0; ODEOPT099 found by FuzzTests: a constant is no local).</summary>
+        private string StoreLocal(string hint, Expr value)
+        {
+            if (value is RefExpr { Kind: Binding.Local } local) return local.Name;
+            string name = Unique(hint);
+            _statements.Add(new KernelStatement(name, value));
+            return name;
         }
 
         private Expr LoadSlot(int slot, string hint)
@@ -719,7 +732,7 @@ internal sealed class StagePlanner
             Expr point = _stageValues[(0, _step, stage)];
             foreach (var kv in S.PointCoefficients)
                 point = X.Add(point, X.Mul(Context(kv.Value), _stageValues[(Vars.IndexOf(kv.Key), _step, stage)]));
-            _stores.Add(new KernelStore(Slots.Parameters, ((RefExpr)Bind("point", point)).Name));
+            _stores.Add(new KernelStore(Slots.Parameters, StoreLocal("point", point)));
 
             var target = _p._layouts[targetBoundary];
             List<BasisEntry>[]? source = _merged ? null : _p._layouts[_r];
@@ -730,8 +743,7 @@ internal sealed class StagePlanner
                     bool unchanged = _step == 0 && targetBoundary != 0 && source is not null
                                      && source[x].Any(e => !e.Free && e.Slot == entry.Slot && e.Vector.Equals(entry.Vector));
                     if (unchanged) continue;
-                    var value = Bind(Vars[x] + "_store" + entry.Slot, Eval(x, entry.Vector.Shift(_step)));
-                    _stores.Add(new KernelStore(entry.Slot, ((RefExpr)value).Name));
+                    _stores.Add(new KernelStore(entry.Slot, StoreLocal(Vars[x] + "_store" + entry.Slot, Eval(x, entry.Vector.Shift(_step)))));
                 }
             }
         }
@@ -800,7 +812,7 @@ internal sealed class StagePlanner
         {
             _prevContext = false;
             LoadBoundary(_r, recoverWithPrevious: false);
-            _stores.Add(new KernelStore(Slots.Output, ((RefExpr)_basis[0].First().Value).Name));
+            _stores.Add(new KernelStore(Slots.Output, StoreLocal("theta", _basis[0].First().Value)));
             _description.Add("recovers theta from the look-ahead point");
             return Finish(false);
         }
@@ -817,9 +829,8 @@ internal sealed class StagePlanner
                     Binding.State => Parameters,
                     _ => null,
                 }));
-                var value = Bind(initial.Variable + "0", body);
                 var entry = layout[x].First(e => !e.Free && e.Vector.Equals(Functional.Base(0)));
-                _stores.Add(new KernelStore(entry.Slot, ((RefExpr)value).Name));
+                _stores.Add(new KernelStore(entry.Slot, StoreLocal(initial.Variable + "0", body)));
             }
             _description.Add("sets the [Initial] values from the first gradient");
             return Finish(false);

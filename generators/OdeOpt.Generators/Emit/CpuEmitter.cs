@@ -142,6 +142,14 @@ internal static class CpuEmitter
         w.Line("    ImplicitTableau = " + Literals.String(m.Implicit?.Text ?? "") + ",");
         w.Line("    PersistentArrays = " + plan.ArrayCount + ",");
         w.Line("    BytesPerParameterPerStep = " + plan.BytesPerParameter + ",");
+        if (m.Conditions.Count > 0)
+        {
+            w.Line("    Conditions = new global::OdeOpt.ConditionInfo[]");
+            w.Line("    {");
+            foreach (var c in m.Conditions)
+                w.Line("        new global::OdeOpt.ConditionInfo { Expression = " + Literals.String(c.Text) + ", Reference = " + (c.Reference is null ? "null" : Literals.String(c.Reference)) + " },");
+            w.Line("    },");
+        }
         w.Line("    Hyperparameters = new global::OdeOpt.HyperparameterInfo[]");
         w.Line("    {");
         foreach (var h in m.Hyperparameters)
@@ -276,12 +284,50 @@ internal static class CpuEmitter
         }
         w.Close();
         w.Line();
+        WriteConditions(w, plan);
         w.Open("protected override void GetHyperparameters(global::System.Span<float> values)");
         for (int i = 0; i < hs.Count; i++) w.Line(LanguageExtensionsEmitter.Get(hs[i], i));
         w.Close();
         w.Line();
         w.Open("protected override void SetHyperparameters(global::System.ReadOnlySpan<float> values)");
         for (int i = 0; i < hs.Count; i++) w.Line(LanguageExtensionsEmitter.Set(hs[i], i));
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>The [Condition]s as an override of OptimizerCore.CheckConditions, evaluated in double precision.</summary>
+    private static void WriteConditions(SourceWriter w, OptimizerPlan plan)
+    {
+        var m = plan.Model;
+        if (m.Conditions.Count == 0) return;
+        var taken = new HashSet<string>(m.Hyperparameters.Select(h => h.ParameterName)) { "h" };
+        string values = Fresh("values", taken), group = Fresh("group", taken), warnings = Fresh("warnings", taken);
+        w.Open("protected override void CheckConditions(global::System.ReadOnlySpan<float> " + values + ", string? " + group +
+               ", global::System.Collections.Generic.List<global::OdeOpt.HyperparameterWarning> " + warnings + ")");
+        var refs = m.Conditions.SelectMany(c => X.Refs(c.Condition)).ToList();
+        int stepSize = IndexOf(m.Hyperparameters, h => h.IsStepSize);
+        if (refs.Any(r => r.Kind == Binding.StepSize)) w.Line("double h = " + (stepSize < 0 ? "1d" : values + "[" + stepSize + "]") + ";");
+        for (int k = 0; k < m.Hyperparameters.Count; k++)
+        {
+            var h = m.Hyperparameters[k];
+            if (!h.IsStepSize && refs.Any(r => r.Kind == Binding.Hyper && r.Name == h.ParameterName))
+                w.Line("double @" + h.ParameterName + " = " + values + "[" + k + "]; // " + h.PropertyName);
+        }
+        foreach (var c in m.Conditions)
+        {
+            // The values the condition reads, in the order it reads them, by the names it uses.
+            var shown = new List<string>();
+            foreach (var r in X.Refs(c.Condition))
+            {
+                string name = r.Kind == Binding.StepSize ? (stepSize < 0 ? "h" : m.Hyperparameters[stepSize].ParameterName) : r.Name;
+                if (r.Kind is Binding.StepSize or Binding.Hyper && !shown.Contains(name)) shown.Add(name);
+            }
+            string pairs = string.Join(", ", shown.Select(n => "new global::System.Collections.Generic.KeyValuePair<string, float>(" + Literals.String(n) + ", (float)" +
+                (stepSize >= 0 && n == m.Hyperparameters[stepSize].ParameterName || n == "h" ? "h" : "@" + n) + ")"));
+            w.Line("if (!(" + DoubleExpr(c.Condition, 0) + "))");
+            w.Line("    " + warnings + ".Add(new global::OdeOpt.HyperparameterWarning(" + Literals.String(c.Text) + ", " + (c.Reference is null ? "null" : Literals.String(c.Reference)) +
+                   ", new global::System.Collections.Generic.KeyValuePair<string, float>[] { " + pairs + " }, " + group + "));");
+        }
         w.Close();
         w.Line();
     }

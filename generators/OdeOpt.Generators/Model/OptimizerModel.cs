@@ -7,6 +7,9 @@ namespace OdeOpt.Generators.Model;
 /// <param name="C">s abscissae as given, or empty when not given (then the row sums of A).</param>
 /// <param name="Exact">False when some entry was written as a decimal that may be a rounded irrational.</param>
 /// <param name="Text">The attribute's strings, for headers and messages.</param>
+/// <param name="Location">The A string (or the attribute), for findings about A and the tableau as a whole.</param>
+/// <param name="BLocation">The B string, for findings about the weights.</param>
+/// <param name="CLocation">The C string, for findings about the abscissae.</param>
 internal sealed record TableauModel(
     int Stages,
     EquatableArray<Rational> A,
@@ -14,7 +17,9 @@ internal sealed record TableauModel(
     EquatableArray<Rational> C,
     bool Exact,
     string Text,
-    LocationInfo? Location)
+    LocationInfo? Location,
+    LocationInfo? BLocation = null,
+    LocationInfo? CLocation = null)
 {
     public Rational this[int row, int column] => A[row * Stages + column];
 }
@@ -46,6 +51,14 @@ internal sealed record StepScalarModel(string Name, string MethodName, Expr Upda
 /// <summary>The affine look-ahead point of [GradientAt]: theta + sum of coefficient * variable.</summary>
 internal sealed record GradientAtModel(string Text, Expr Point, LocationInfo? Location);
 
+/// <summary>A [Condition] on the hyperparameters: its text, the translated condition (over hyperparameters and h), and
+/// where it comes from.</summary>
+internal sealed record ConditionModel(string Text, Expr Condition, string? Reference, LocationInfo? Location);
+
+/// <summary>A member of the optimizer class whose name may be that of a generated pass method, checked against the
+/// plan's passes (ODEOPT028).</summary>
+internal sealed record MemberNameModel(string Name, string Kind, bool IsHyperparameter, LocationInfo? Location);
+
 /// <summary>Everything the generator needs from one [Optimizer] declaration. Plain values only.</summary>
 /// <param name="Location">The class name, for findings about the declaration as a whole.</param>
 /// <param name="OrderLocation">The Order argument of [Optimizer], when given.</param>
@@ -65,7 +78,9 @@ internal sealed record OptimizerModel(
     LocationInfo? Location,
     LocationInfo? OrderLocation,
     LocationInfo? NameLocation,
-    EquatableArray<StepScalarModel> StepScalars = default)
+    EquatableArray<StepScalarModel> StepScalars = default,
+    EquatableArray<ConditionModel> Conditions = default,
+    EquatableArray<MemberNameModel> KernelNameCandidates = default)
 {
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
 }

@@ -179,7 +179,7 @@ internal sealed class BodyTranslator
         ? double.Parse(f.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture)
         : Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
 
-    private static bool IsCondition(Expr e) => e switch
+    internal static bool IsCondition(Expr e) => e switch
     {
         BinaryExpr b => ExprText.IsComparison(b.Op) || (ExprText.IsLogical(b.Op) && IsCondition(b.Left) && IsCondition(b.Right)),
         UnaryExpr { Op: UnaryOp.Not } n => IsCondition(n.Operand),

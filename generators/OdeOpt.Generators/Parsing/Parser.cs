@@ -312,11 +312,44 @@ internal static class Parser
                 "The optimizer '" + type.Name + "' declares [Implicit] parts but no [ImplicitTableau]; add one with as many stages as the explicit tableau"));
         _ = hasExplicit;
 
+        var conditions = Conditions.Parse(type, hyperparameters, stateVariables, diagnostics, ct);
+        var kernelNameCandidates = CheckMemberNames(type, hyperparameters, diagnostics, ct);
+
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } nsSymbol ? nsSymbol.ToDisplayString() : null;
         string accessibility = type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         return new OptimizerModel(ns, type.Name, accessibility, name, order, explicitTableau, implicitTableau,
             hyperparameters.ToEquatableArray(), rightHandSides.ToEquatableArray(), initials.ToEquatableArray(), gradientAt, classLocation, orderLocation, nameLocation,
-            stepScalars.ToEquatableArray());
+            stepScalars.ToEquatableArray(), conditions.ToEquatableArray(), kernelNameCandidates.ToEquatableArray());
+    }
+
+    /// <summary>Reports members named like what the generated code declares or inherits (ODEOPT028), and returns the
+    /// non-method members that may be named like a pass method, for the check against the plan.</summary>
+    private static List<MemberNameModel> CheckMemberNames(INamedTypeSymbol type, List<HyperparameterModel> hyperparameters, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+    {
+        var candidates = new List<MemberNameModel>();
+        foreach (var member in type.GetMembers())
+        {
+            ct.ThrowIfCancellationRequested();
+            if (member.IsImplicitlyDeclared || !member.Locations.Any(l => l.IsInSource)) continue;
+            if (member is IMethodSymbol { MethodKind: not MethodKind.Ordinary }) continue;
+            bool isMethod = member is IMethodSymbol;
+            bool isHyperparameter = member is IPropertySymbol && hyperparameters.Any(h => h.PropertyName == member.Name);
+            string kind = isHyperparameter ? "hyperparameter" : member switch
+            {
+                IMethodSymbol => "method",
+                IPropertySymbol => "property",
+                IFieldSymbol => "field",
+                IEventSymbol => "event",
+                _ => "nested type",
+            };
+            var location = LocationInfo.From(member.Locations.First(l => l.IsInSource));
+            string? conflict = ReservedNames.Conflict(member.Name, isMethod, member is IMethodSymbol m ? m.Parameters.Length : 0, isHyperparameter);
+            if (conflict is not null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedMemberName, location, kind, member.Name, conflict));
+            else if (!isMethod && ReservedNames.MayBeKernelMember(member.Name))
+                candidates.Add(new MemberNameModel(member.Name, kind, isHyperparameter, location));
+        }
+        return candidates;
     }
 
     private static Expr? TranslateMethod(IMethodSymbol method, bool isInitial, List<string> stateVariables, List<HyperparameterModel> hyperparameters,
@@ -454,7 +487,7 @@ internal static class Parser
         return false;
     }
 
-    private static LocationInfo? AttributeLocation(AttributeData attribute, CancellationToken ct) =>
+    internal static LocationInfo? AttributeLocation(AttributeData attribute, CancellationToken ct) =>
         attribute.ApplicationSyntaxReference is { } reference ? LocationInfo.From(reference.GetSyntax(ct)) : null;
 
     /// <summary>Whether <paramref name="part"/> is the declaration that carries the class's first [Optimizer].</summary>
@@ -466,7 +499,7 @@ internal static class Parser
 
     /// <summary>The expression of the constructor argument at <paramref name="position"/>, so that a finding about
     /// an argument points at it rather than at the whole attribute.</summary>
-    private static LocationInfo? ArgumentLocation(AttributeData attribute, int position, CancellationToken ct)
+    internal static LocationInfo? ArgumentLocation(AttributeData attribute, int position, CancellationToken ct)
     {
         if (attribute.ApplicationSyntaxReference?.GetSyntax(ct) is AttributeSyntax { ArgumentList: { } list })
         {

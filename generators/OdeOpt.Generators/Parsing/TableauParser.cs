@@ -118,7 +118,7 @@ internal static class TableauParser
         }
         string text = "A = \"" + aText + "\", B = \"" + bText + "\"" + (cText is null ? "" : ", C = \"" + cText + "\"");
         return new TableauModel(s, rows.SelectMany(r => r).ToEquatableArray(), b.ToEquatableArray(), c.ToEquatableArray(),
-            exactA && exactB && exactC, text, aLocation);
+            exactA && exactB && exactC, text, aLocation, bLocation, cText is null ? null : cLocation);
     }
 
     private static IEnumerable<string> Split(string text) =>

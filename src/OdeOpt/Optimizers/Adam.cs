@@ -26,6 +26,7 @@ namespace OdeOpt.Optimizers;
 /// One gradient per step; three state arrays (vmax is kept, at 0, while AMSGrad is off). Order 1.</para>
 /// </remarks>
 [Optimizer("adam", Order = 1)]
+[Condition("3 + beta2 > 4 * beta1", Reference = "Belotto da Silva & Gazeau, JMLR 21(129), 2020: convergence of the Adam ODE")]
 [ExplicitTableau("0 0; 1 0", B = "1 0")]
 [ImplicitTableau("0 0; 0 1", B = "0 1")]
 public partial class Adam

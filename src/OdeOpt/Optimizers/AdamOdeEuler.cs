@@ -24,6 +24,7 @@ namespace OdeOpt.Optimizers;
 /// 3 + beta2 &gt; 4 beta1 in the paper's analysis. Order 1.</para>
 /// </remarks>
 [Optimizer("adam-ode-euler", Order = 1)]
+[Condition("3 + beta2 > 4 * beta1", Reference = "Belotto da Silva & Gazeau, JMLR 21(129), 2020: convergence of the Adam ODE")]
 [ImexScheme(ImexSchemes.Euler)]
 public partial class AdamOdeEuler
 {

@@ -18,6 +18,7 @@ namespace OdeOpt.Optimizers;
 /// <para>m_t, v_t (and vmax_t with AMSGrad) as in Adam. One gradient per step; three state arrays. Order 1.</para>
 /// </remarks>
 [Optimizer("adamw", Order = 1)]
+[Condition("3 + beta2 > 4 * beta1", Reference = "Belotto da Silva & Gazeau, JMLR 21(129), 2020: convergence of the Adam ODE")]
 [ImexScheme(ImexSchemes.Euler)]
 public partial class AdamW
 {

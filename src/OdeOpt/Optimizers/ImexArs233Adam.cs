@@ -23,6 +23,7 @@ namespace OdeOpt.Optimizers;
 /// the ODE itself wherever v &gt;= 0 and keeps theta finite.</para>
 /// </remarks>
 [Optimizer("imex-ars233-adam", Order = 3)]
+[Condition("3 + beta2 > 4 * beta1", Reference = "Belotto da Silva & Gazeau, JMLR 21(129), 2020: convergence of the Adam ODE")]
 [ImexScheme(ImexSchemes.Ars233)]
 public partial class ImexArs233Adam
 {

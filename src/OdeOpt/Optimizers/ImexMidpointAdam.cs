@@ -17,6 +17,7 @@ namespace OdeOpt.Optimizers;
 /// included); measured order 2 on the unbiased Adam ODE (tests).</para>
 /// </remarks>
 [Optimizer("imex-midpoint-adam", Order = 2)]
+[Condition("3 + beta2 > 4 * beta1", Reference = "Belotto da Silva & Gazeau, JMLR 21(129), 2020: convergence of the Adam ODE")]
 [ImexScheme(ImexSchemes.Midpoint)]
 public partial class ImexMidpointAdam
 {

@@ -20,6 +20,7 @@ namespace OdeOpt.Optimizers;
 /// step. Order 2 on the unbiased Adam ODE.</para>
 /// </remarks>
 [Optimizer("imex-trapezoidal-adam", Order = 2)]
+[Condition("3 + beta2 > 4 * beta1", Reference = "Belotto da Silva & Gazeau, JMLR 21(129), 2020: convergence of the Adam ODE")]
 [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
 [ImplicitTableau("0 0; 1/2 1/2", B = "1/2 1/2")]
 public partial class ImexTrapezoidalAdam

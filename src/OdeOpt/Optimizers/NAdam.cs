@@ -24,6 +24,7 @@ namespace OdeOpt.Optimizers;
 /// One gradient per step, two state arrays. Order 1.</para>
 /// </remarks>
 [Optimizer("nadam", Order = 1)]
+[Condition("3 + beta2 > 4 * beta1", Reference = "Belotto da Silva & Gazeau, JMLR 21(129), 2020: convergence of the Adam ODE")]
 [ExplicitTableau("0", B = "1")]
 public partial class NAdam
 {

@@ -21,6 +21,7 @@ namespace OdeOpt.Optimizers;
 /// arrays. Order 1.</para>
 /// </remarks>
 [Optimizer("radam", Order = 1)]
+[Condition("3 + beta2 > 4 * beta1", Reference = "Belotto da Silva & Gazeau, JMLR 21(129), 2020: convergence of the Adam ODE")]
 [ImexScheme(ImexSchemes.Euler)]
 public partial class RAdam
 {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
 using System.IO;
 using System.Runtime.CompilerServices;
@@ -240,6 +241,37 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
         for (int i = 0; i < _hyperCount; i++)
             if (_info.Hyperparameters[i].Name == name) return i;
         throw new ArgumentException($"'{_info.Name}' has no hyperparameter '{name}'. It has: {string.Join(", ", System.Linq.Enumerable.Select(_info.Hyperparameters, h => h.Name))}.", nameof(name));
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<HyperparameterWarning> Validate()
+    {
+        if (_info.Conditions.Count == 0) return Array.Empty<HyperparameterWarning>();
+        var warnings = new List<HyperparameterWarning>();
+        var values = new float[_hyperCount];
+        GetHyperparameters(values);
+        CheckConditions(values, null, warnings);
+        foreach (var group in Groups)
+        {
+            if (group.Overrides.Count == 0) continue;
+            var groupValues = (float[])values.Clone();
+            foreach (var (name, value) in group.Overrides)
+            {
+                for (int i = 0; i < _hyperCount; i++)
+                    if (_info.Hyperparameters[i].Name == name) groupValues[i] = value;
+            }
+            CheckConditions(groupValues, group.Name, warnings);
+        }
+        return warnings;
+    }
+
+    /// <summary>Adds a warning to <paramref name="warnings"/> for every declared condition that <paramref name="values"/>
+    /// (hyperparameters in declaration order) violate; generated for optimizers with conditions.</summary>
+    /// <param name="values">The hyperparameter values.</param>
+    /// <param name="group">The parameter group the values are those of, or null.</param>
+    /// <param name="warnings">Receives the warnings.</param>
+    protected virtual void CheckConditions(ReadOnlySpan<float> values, string? group, List<HyperparameterWarning> warnings)
+    {
     }
 
     /// <inheritdoc/>
