@@ -58,12 +58,15 @@ public static class QuickRoofline
         Console.WriteLine($"thread crossover (adam, generated; KernelSettings.ParallelThreshold = {KernelSettings.ParallelThreshold}):");
         long saved = KernelSettings.ParallelThreshold;
         KernelSettings.ParallelThreshold = 0;
-        foreach (int n in new[] { 16_384, 32_768, 65_536, 131_072, 262_144, 524_288, 1_048_576 })
+        foreach (int n in new[] { 32_768, 65_536, 131_072, 262_144, 524_288, 1_048_576, 2_097_152 })
         {
             var both = TimeInTurns(new Action[] { new AdamCase(n, 1).Generated, new AdamCase(n, cores).Generated }, n, budgetSeconds);
             double one = both[0], all = both[1];
-            Console.WriteLine($"  N={n,9}: 1 thread {one:F3} ns/p, {cores} threads {all:F3} ns/p, speed-up {one / all:F2}");
-            crossover.Add(new JsonObject { ["n"] = n, ["one_thread_ns_per_parameter"] = one, ["all_threads_ns_per_parameter"] = all, ["speedup"] = one / all });
+            // In training, a gradient computation separates two steps and the workers have gone to sleep: time that too.
+            var idle = TimeInTurns(new Action[] { new AdamCase(n, 1).Generated, new AdamCase(n, cores).Generated }, n, budgetSeconds, gapMilliseconds: 1);
+            Console.WriteLine($"  N={n,9}: back to back 1 thread {one:F3} ns/p, {cores} threads {all:F3} ns/p, speed-up {one / all:F2}; after 1 ms idle: {idle[0]:F3} vs {idle[1]:F3}, speed-up {idle[0] / idle[1]:F2}");
+            crossover.Add(new JsonObject { ["n"] = n, ["one_thread_ns_per_parameter"] = one, ["all_threads_ns_per_parameter"] = all, ["speedup"] = one / all,
+                ["idle_one_thread_ns_per_parameter"] = idle[0], ["idle_all_threads_ns_per_parameter"] = idle[1], ["idle_speedup"] = idle[0] / idle[1] });
         }
         KernelSettings.ParallelThreshold = saved;
 
@@ -105,7 +108,7 @@ public static class QuickRoofline
 
     /// <summary>Median nanoseconds per parameter of each action, the actions taking turns until the time budget is
     /// used (after warm-up).</summary>
-    private static double[] TimeInTurns(Action[] actions, int n, double budgetSeconds)
+    private static double[] TimeInTurns(Action[] actions, int n, double budgetSeconds, int gapMilliseconds = 0)
     {
         foreach (var a in actions) for (int i = 0; i < 3; i++) a();
         var samples = actions.Select(_ => new List<double>()).ToArray();
@@ -114,6 +117,7 @@ public static class QuickRoofline
         {
             for (int k = 0; k < actions.Length; k++)
             {
+                if (gapMilliseconds > 0) System.Threading.Thread.Sleep(gapMilliseconds);
                 long t0 = Stopwatch.GetTimestamp();
                 actions[k]();
                 samples[k].Add(Stopwatch.GetElapsedTime(t0).TotalNanoseconds / n);

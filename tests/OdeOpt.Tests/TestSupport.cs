@@ -117,3 +117,11 @@ internal sealed class Golden
         }
     }
 }
+
+internal static class TestSettings
+{
+    /// <summary>Tests exercise the multi-threaded passes at modest sizes: they run above 65,536 parameters here (the
+    /// default threshold, 2,097,152, is chosen for speed; results never depend on it).</summary>
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void LowerParallelThreshold() => OdeOpt.Runtime.KernelSettings.ParallelThreshold = 1 << 16;
+}

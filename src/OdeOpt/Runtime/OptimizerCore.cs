@@ -11,10 +11,11 @@ namespace OdeOpt.Runtime;
 /// <summary>Process-wide settings of the kernel drivers.</summary>
 public static class KernelSettings
 {
-    private static long s_parallelThreshold = 2 * PassScheduler.BlockSize;
+    private static long s_parallelThreshold = 1 << 21;
 
-    /// <summary>Segments shorter than this run on one thread. Default 65,536 = two blocks of 32,768: below that there is
-    /// one block and nothing to share (measured crossover in docs/benchmarks.md).</summary>
+    /// <summary>Segments shorter than this run on one thread. Default 2,097,152: in a training loop the workers fall asleep
+    /// while the gradient is computed, and waking them costs more than sharing a smaller pass saves (measured crossover in
+    /// docs/benchmarks.md; steps run back to back gain from 131,072 on).</summary>
     public static long ParallelThreshold
     {
         get => s_parallelThreshold;
