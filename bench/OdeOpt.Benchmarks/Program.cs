@@ -5,6 +5,9 @@ using OdeOpt.Benchmarks;
 
 // dotnet run -c Release --project bench/OdeOpt.Benchmarks -- roofline --json <file>   (quick mode, < 90 s)
 // dotnet run -c Release --project bench/OdeOpt.Benchmarks -- [BenchmarkDotNet arguments]  (full suite)
+// "All cores" means all cores at every size: the default threshold (2M parameters, chosen for training loops where
+// the workers sleep between steps) would keep the smaller cases on one thread. The crossover section measures it.
+OdeOpt.Runtime.KernelSettings.ParallelThreshold = 1 << 16;
 if (args.Length > 0 && args[0] == "roofline")
 {
     int json = Array.IndexOf(args, "--json");

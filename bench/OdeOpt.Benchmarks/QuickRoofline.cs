@@ -55,9 +55,10 @@ public static class QuickRoofline
         // Where threads start to pay: generated Adam at growing N, one thread against all.
         var crossover = new JsonArray();
         Console.WriteLine();
-        Console.WriteLine($"thread crossover (adam, generated; KernelSettings.ParallelThreshold = {KernelSettings.ParallelThreshold}):");
+        Console.WriteLine("thread crossover (adam, generated):");
         long saved = KernelSettings.ParallelThreshold;
         KernelSettings.ParallelThreshold = 0;
+        Console.WriteLine($"  (default OdeOpt.Runtime.KernelSettings.ParallelThreshold: 2097152; the rows force threads at every size)");
         foreach (int n in new[] { 32_768, 65_536, 131_072, 262_144, 524_288, 1_048_576, 2_097_152 })
         {
             var both = TimeInTurns(new Action[] { new AdamCase(n, 1).Generated, new AdamCase(n, cores).Generated }, n, budgetSeconds);
@@ -69,6 +70,32 @@ public static class QuickRoofline
                 ["idle_one_thread_ns_per_parameter"] = idle[0], ["idle_all_threads_ns_per_parameter"] = idle[1], ["idle_speedup"] = idle[0] / idle[1] });
         }
         KernelSettings.ParallelThreshold = saved;
+
+        // What the training controls cost (issue 8): Adam at 16M, one thread and all cores.
+        var controls = new JsonArray();
+        Console.WriteLine();
+        Console.WriteLine("training controls (adam, N = 16,777,216):");
+        foreach (int threads in new[] { 1, cores }.Distinct())
+        {
+            const int n = 16_777_216;
+            var g = new float[n];
+            for (int i = 0; i < n; i++) g[i] = 0.01f * (1 + i % 97 * 0.01f);
+            OdeOpt.Optimizers.Adam Make(Action<OdeOpt.Optimizers.Adam> configure)
+            {
+                var o = new OdeOpt.Optimizers.Adam(n) { MaxDegreeOfParallelism = threads };
+                configure(o);
+                return o;
+            }
+            var plain = Make(_ => { });
+            var value = Make(o => o.GradientClipValue = 1.0);
+            var norm = Make(o => o.GradientClipNorm = 1e6);
+            var check = Make(o => o.NonFiniteGradients = NonFiniteGradientPolicy.Throw);
+            var p = new float[4][];
+            for (int k = 0; k < 4; k++) p[k] = new float[n];
+            var t = TimeInTurns(new Action[] { () => plain.Step(p[0], g), () => value.Step(p[1], g), () => norm.Step(p[2], g), () => check.Step(p[3], g) }, n, 4 * budgetSeconds);
+            Console.WriteLine($"  threads={threads}: plain {t[0]:F3} ns/p; clip by value {t[1]:F3} (x{t[1] / t[0]:F2}); clip by norm {t[2]:F3} (x{t[2] / t[0]:F2}); non-finite check {t[3]:F3} (x{t[3] / t[0]:F2})");
+            controls.Add(new JsonObject { ["threads"] = threads, ["plain"] = t[0], ["clip_value"] = t[1], ["clip_norm"] = t[2], ["non_finite_check"] = t[3] });
+        }
 
         var torch = TorchPeer.Measure(new[] { 65_536, 1_048_576, 16_777_216 }, new[] { 1, cores }.Distinct().ToArray());
         if (torch is not null)
@@ -95,6 +122,7 @@ public static class QuickRoofline
             ["machine"] = new JsonObject { ["cores"] = cores, ["vector_bits"] = width, ["dotnet"] = Environment.Version.ToString(), ["os"] = Environment.OSVersion.ToString() },
             ["results"] = results,
             ["thread_crossover"] = crossover,
+            ["training_controls_ns_per_parameter"] = controls,
             ["torch_cpu_adam"] = torch,
             ["seconds"] = total.Elapsed.TotalSeconds,
         };

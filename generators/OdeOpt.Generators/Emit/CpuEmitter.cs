@@ -379,13 +379,18 @@ internal static class CpuEmitter
         w.Open("private void " + k.Name + "(nint start, nint end)");
         foreach (var s in slots) w.Line("ref float " + RefName(s) + " = ref " + RefSource(s) + ";");
         if (variants) w.Line("int variant = " + VariantKey(k) + ";");
+        // Gradient clipping is a second type argument, so that the loop without clipping has no clipping code at all.
+        if (gradient) w.Line("bool clip = GradientScale != 1f || GradientLimit != float.PositiveInfinity;");
         w.Line("nint i = start;");
-        string call(string simd) => (variants ? k.Name + "Variant<" + Core + "." + simd + ">(variant, " : k.Name + "Loop<" + Core + "." + simd + ">(") +
+        string callWith(string simd, string clip) => (variants ? k.Name + "Variant<" + Core + "." + simd + clip + ">(variant, " : k.Name + "Loop<" + Core + "." + simd + clip + ">(") +
                                     refArgs + sep + gradientArgs + "i, end, in Previous, in Current, in Next)";
+        string call(string simd) => gradient
+            ? "clip ? " + callWith(simd, ", " + Core + ".GradientClipped") + " : " + callWith(simd, ", " + Core + ".GradientUnclipped")
+            : callWith(simd, "");
         w.Line("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = " + call("Simd512") + ";");
         w.Line("else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = " + call("Simd256") + ";");
         w.Line("else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = " + call("Simd128") + ";");
-        w.Line(call("SimdScalar") + ";");
+        w.Line((gradient ? "_ = " : "") + call("SimdScalar") + ";");
         w.Close();
         w.Line();
 
@@ -398,9 +403,10 @@ internal static class CpuEmitter
         string parameters = string.Join(", ", slots.Select(s => "ref float " + RefName(s))) + sep + (gradient ? "float gradientScale, float gradientLimit, " : "") +
                             "nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next";
         string forward = refArgs + sep + (gradient ? "gradientScale, gradientLimit, " : "") + "i, end, in _prev, in _u, in _next";
-        w.Open("private static nint " + k.Name + "Variant<V>(int variant, " + parameters + ") where V : struct, " + Core + ".ISimd<V>");
+        w.Open("private static nint " + k.Name + "Variant<V" + (gradient ? ", C" : "") + ">(int variant, " + parameters + ") where V : struct, " + Core + ".ISimd<V>" +
+               (gradient ? " where C : struct, " + Core + ".IGradientClip" : ""));
         w.Open("switch (variant)");
-        foreach (var v in k.Variants) w.Line("case " + v.Key + ": return " + VariantName(k, v) + "<V>(" + forward + ");");
+        foreach (var v in k.Variants) w.Line("case " + v.Key + ": return " + VariantName(k, v) + "<V" + (gradient ? ", C" : "") + ">(" + forward + ");");
         w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(variant));");
         w.Close();
         w.Close();
@@ -440,8 +446,9 @@ internal static class CpuEmitter
         bool gradient = loads.Any(l => l.Slot == Slots.Gradient);
         // i, end and V are KernelNames.Reserved: the planner names no kernel local after them.
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        w.Line("private static nint " + name + "<V>(" + refParams + sep + (gradientParameters ? "float gradientScale, float gradientLimit, " : "") + "nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)");
+        w.Line("private static nint " + name + "<V" + (gradientParameters ? ", C" : "") + ">(" + refParams + sep + (gradientParameters ? "float gradientScale, float gradientLimit, " : "") + "nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)");
         w.Line("    where V : struct, " + Core + ".ISimd<V>");
+        if (gradientParameters) w.Line("    where C : struct, " + Core + ".IGradientClip");
         w.Line("{");
         var body = new SourceWriter();
         var constants = new List<double>();
@@ -451,7 +458,11 @@ internal static class CpuEmitter
         foreach (var l in loads)
         {
             // The gradient enters through norm clipping (a scale) and value clipping (a clamp); both are exact no-ops when off.
-            if (l.Slot == Slots.Gradient) body.Line("V " + l.Local + " = V.Min(V.Max(V.Load(ref " + RefName(l.Slot) + ", i) * _gradientScale, _gradientLow), _gradientHigh);");
+            if (l.Slot == Slots.Gradient)
+            {
+                body.Line("V " + l.Local + " = V.Load(ref " + RefName(l.Slot) + ", i);");
+                body.Line("if (C.Enabled) " + l.Local + " = V.Min(V.Max(" + l.Local + " * _gradientScale, _gradientLow), _gradientHigh);");
+            }
             else body.Line("V " + l.Local + " = V.Load(ref " + RefName(l.Slot) + ", i);");
         }
         foreach (var st in statements)

@@ -264,3 +264,28 @@ public readonly struct Simd512 : ISimd<Simd512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 Select(Simd512 mask, Simd512 whenTrue, Simd512 whenFalse) => new(Vector512.ConditionalSelect(mask.V, whenTrue.V, whenFalse.V));
 }
 #pragma warning restore CS1591
+
+/// <summary>Whether a generated pass clips the gradient: a type argument, so that the loop without clipping has none of
+/// its code.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public interface IGradientClip
+{
+    /// <summary>True for the clipping instantiation.</summary>
+    static abstract bool Enabled { get; }
+}
+
+/// <summary>The pass scales and clamps the gradient (norm or value clipping is on).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly struct GradientClipped : IGradientClip
+{
+    /// <inheritdoc/>
+    public static bool Enabled => true;
+}
+
+/// <summary>The pass uses the gradient as it is.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly struct GradientUnclipped : IGradientClip
+{
+    /// <inheritdoc/>
+    public static bool Enabled => false;
+}

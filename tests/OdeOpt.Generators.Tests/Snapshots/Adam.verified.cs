@@ -146,16 +146,18 @@ namespace OdeOpt.Generators.Tests.Snapshots
             ref float _g = ref GradientRef;
             ref float _a0 = ref StateRef(0);
             ref float _a1 = ref StateRef(1);
+            bool clip = GradientScale != 1f || GradientLimit != float.PositiveInfinity;
             nint i = start;
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = Pass1Loop<global::OdeOpt.Runtime.Simd512>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = Pass1Loop<global::OdeOpt.Runtime.Simd256>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = Pass1Loop<global::OdeOpt.Runtime.Simd128>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
-            Pass1Loop<global::OdeOpt.Runtime.SimdScalar>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = clip ? Pass1Loop<global::OdeOpt.Runtime.Simd512, global::OdeOpt.Runtime.GradientClipped>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next) : Pass1Loop<global::OdeOpt.Runtime.Simd512, global::OdeOpt.Runtime.GradientUnclipped>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = clip ? Pass1Loop<global::OdeOpt.Runtime.Simd256, global::OdeOpt.Runtime.GradientClipped>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next) : Pass1Loop<global::OdeOpt.Runtime.Simd256, global::OdeOpt.Runtime.GradientUnclipped>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = clip ? Pass1Loop<global::OdeOpt.Runtime.Simd128, global::OdeOpt.Runtime.GradientClipped>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next) : Pass1Loop<global::OdeOpt.Runtime.Simd128, global::OdeOpt.Runtime.GradientUnclipped>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            _ = clip ? Pass1Loop<global::OdeOpt.Runtime.SimdScalar, global::OdeOpt.Runtime.GradientClipped>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next) : Pass1Loop<global::OdeOpt.Runtime.SimdScalar, global::OdeOpt.Runtime.GradientUnclipped>(ref _p, ref _g, ref _a0, ref _a1, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static nint Pass1Loop<V>(ref float _p, ref float _g, ref float _a0, ref float _a1, float gradientScale, float gradientLimit, nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)
+        private static nint Pass1Loop<V, C>(ref float _p, ref float _g, ref float _a0, ref float _a1, float gradientScale, float gradientLimit, nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)
             where V : struct, global::OdeOpt.Runtime.ISimd<V>
+            where C : struct, global::OdeOpt.Runtime.IGradientClip
         {
             V _gradientScale = V.Create(gradientScale);
             V _gradientLow = V.Create(-gradientLimit);
@@ -170,7 +172,8 @@ namespace OdeOpt.Generators.Tests.Snapshots
                 V m = V.Load(ref _a0, i);
                 V v = V.Load(ref _a1, i);
                 V p = V.Load(ref _p, i);
-                V g = V.Min(V.Max(V.Load(ref _g, i) * _gradientScale, _gradientLow), _gradientHigh);
+                V g = V.Load(ref _g, i);
+                if (C.Enabled) g = V.Min(V.Max(g * _gradientScale, _gradientLow), _gradientHigh);
                 V e_m_s1 = g - m;
                 V e_v_s1 = g * g - v;
                 V m_s2 = m + _U0 * e_m_s1;

@@ -160,16 +160,18 @@ namespace OdeOpt.Generators.Tests.Snapshots
             ref float _a1 = ref StateRef(1);
             ref float _a2 = ref StateRef(2);
             ref float _a3 = ref StateRef(3);
+            bool clip = GradientScale != 1f || GradientLimit != float.PositiveInfinity;
             nint i = start;
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = StartLoop<global::OdeOpt.Runtime.Simd512>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = StartLoop<global::OdeOpt.Runtime.Simd256>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = StartLoop<global::OdeOpt.Runtime.Simd128>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
-            StartLoop<global::OdeOpt.Runtime.SimdScalar>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = clip ? StartLoop<global::OdeOpt.Runtime.Simd512, global::OdeOpt.Runtime.GradientClipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next) : StartLoop<global::OdeOpt.Runtime.Simd512, global::OdeOpt.Runtime.GradientUnclipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = clip ? StartLoop<global::OdeOpt.Runtime.Simd256, global::OdeOpt.Runtime.GradientClipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next) : StartLoop<global::OdeOpt.Runtime.Simd256, global::OdeOpt.Runtime.GradientUnclipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = clip ? StartLoop<global::OdeOpt.Runtime.Simd128, global::OdeOpt.Runtime.GradientClipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next) : StartLoop<global::OdeOpt.Runtime.Simd128, global::OdeOpt.Runtime.GradientUnclipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            _ = clip ? StartLoop<global::OdeOpt.Runtime.SimdScalar, global::OdeOpt.Runtime.GradientClipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next) : StartLoop<global::OdeOpt.Runtime.SimdScalar, global::OdeOpt.Runtime.GradientUnclipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static nint StartLoop<V>(ref float _p, ref float _g, ref float _a0, ref float _a1, ref float _a2, ref float _a3, float gradientScale, float gradientLimit, nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)
+        private static nint StartLoop<V, C>(ref float _p, ref float _g, ref float _a0, ref float _a1, ref float _a2, ref float _a3, float gradientScale, float gradientLimit, nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)
             where V : struct, global::OdeOpt.Runtime.ISimd<V>
+            where C : struct, global::OdeOpt.Runtime.IGradientClip
         {
             V _gradientScale = V.Create(gradientScale);
             V _gradientLow = V.Create(-gradientLimit);
@@ -186,7 +188,8 @@ namespace OdeOpt.Generators.Tests.Snapshots
                 V m = V.Load(ref _a0, i);
                 V v = V.Load(ref _a1, i);
                 V p = V.Load(ref _p, i);
-                V g = V.Min(V.Max(V.Load(ref _g, i) * _gradientScale, _gradientLow), _gradientHigh);
+                V g = V.Load(ref _g, i);
+                if (C.Enabled) g = V.Min(V.Max(g * _gradientScale, _gradientLow), _gradientHigh);
                 V i_theta_s1 = m / (V.Sqrt(v * _U0) + _U1);
                 V e_m_s1 = g - m;
                 V e_v_s1 = g * g - v;
@@ -214,16 +217,18 @@ namespace OdeOpt.Generators.Tests.Snapshots
             ref float _a1 = ref StateRef(1);
             ref float _a2 = ref StateRef(2);
             ref float _a3 = ref StateRef(3);
+            bool clip = GradientScale != 1f || GradientLimit != float.PositiveInfinity;
             nint i = start;
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = FinishAndStartLoop<global::OdeOpt.Runtime.Simd512>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = FinishAndStartLoop<global::OdeOpt.Runtime.Simd256>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = FinishAndStartLoop<global::OdeOpt.Runtime.Simd128>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
-            FinishAndStartLoop<global::OdeOpt.Runtime.SimdScalar>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) i = clip ? FinishAndStartLoop<global::OdeOpt.Runtime.Simd512, global::OdeOpt.Runtime.GradientClipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next) : FinishAndStartLoop<global::OdeOpt.Runtime.Simd512, global::OdeOpt.Runtime.GradientUnclipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) i = clip ? FinishAndStartLoop<global::OdeOpt.Runtime.Simd256, global::OdeOpt.Runtime.GradientClipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next) : FinishAndStartLoop<global::OdeOpt.Runtime.Simd256, global::OdeOpt.Runtime.GradientUnclipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) i = clip ? FinishAndStartLoop<global::OdeOpt.Runtime.Simd128, global::OdeOpt.Runtime.GradientClipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next) : FinishAndStartLoop<global::OdeOpt.Runtime.Simd128, global::OdeOpt.Runtime.GradientUnclipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
+            _ = clip ? FinishAndStartLoop<global::OdeOpt.Runtime.SimdScalar, global::OdeOpt.Runtime.GradientClipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next) : FinishAndStartLoop<global::OdeOpt.Runtime.SimdScalar, global::OdeOpt.Runtime.GradientUnclipped>(ref _p, ref _g, ref _a0, ref _a1, ref _a2, ref _a3, GradientScale, GradientLimit, i, end, in Previous, in Current, in Next);
         }
 
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static nint FinishAndStartLoop<V>(ref float _p, ref float _g, ref float _a0, ref float _a1, ref float _a2, ref float _a3, float gradientScale, float gradientLimit, nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)
+        private static nint FinishAndStartLoop<V, C>(ref float _p, ref float _g, ref float _a0, ref float _a1, ref float _a2, ref float _a3, float gradientScale, float gradientLimit, nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)
             where V : struct, global::OdeOpt.Runtime.ISimd<V>
+            where C : struct, global::OdeOpt.Runtime.IGradientClip
         {
             V _gradientScale = V.Create(gradientScale);
             V _gradientLow = V.Create(-gradientLimit);
@@ -244,7 +249,8 @@ namespace OdeOpt.Generators.Tests.Snapshots
                 V v_a2 = V.Load(ref _a2, i);
                 V v_a3 = V.Load(ref _a3, i);
                 V p = V.Load(ref _p, i);
-                V g = V.Min(V.Max(V.Load(ref _g, i) * _gradientScale, _gradientLow), _gradientHigh);
+                V g = V.Load(ref _g, i);
+                if (C.Enabled) g = V.Min(V.Max(g * _gradientScale, _gradientLow), _gradientHigh);
                 V e_m_s2 = g - m_a0;
                 V c0 = g * g;
                 V e_v_s2 = c0 - v_a2;
