@@ -20,7 +20,13 @@ public class KernelBenchmarks
     public int Threads { get; set; }
 
     [GlobalSetup]
-    public void Setup() => _case = Cases.Create(Optimizer, N, Threads == 0 ? Environment.ProcessorCount : Threads);
+    public void Setup()
+    {
+        // Each case runs in its own process, where Program's setting does not apply: force threads at every size here
+        // too, as the comparison variants do (the default threshold is measured in quick mode's crossover).
+        OdeOpt.Runtime.KernelSettings.ParallelThreshold = 1 << 16;
+        _case = Cases.Create(Optimizer, N, Threads == 0 ? Environment.ProcessorCount : Threads);
+    }
 
     [Benchmark(Baseline = true)] public void Generated() => _case.Generated();
     [Benchmark] public void Scalar() => _case.Scalar();
