@@ -29,7 +29,7 @@ internal static class ReservedNames
         "ParameterCount", "StepCount", "Groups", "SkippedSteps", "LastGradientNorm", "MaxDegreeOfParallelism",
         "GradientClipNorm", "GradientClipValue", "NonFiniteGradients", "ValidateHyperparameters", "ComputeUniforms",
         "HasStepScalars", "RunPass", "GetHyperparameters", "SetHyperparameters", "ParameterRef", "GradientRef", "OutputRef",
-        "StateRef", "Previous", "Current", "Next", "GradientScale", "GradientLimit", "GetHyperparameter", "SetHyperparameter",
+        "StateRef", "ArraysTouched", "Previous", "Current", "Next", "GradientScale", "GradientLimit", "GetHyperparameter", "SetHyperparameter",
         "SetSchedule", "GetSchedule", "GetEffectiveHyperparameter", "StepWithGradient", "Step", "GetIterate", "Reset",
         "SaveState", "LoadState", "Validate", "CheckConditions", "Info",
     };

@@ -23,7 +23,8 @@ namespace OdeOpt.Optimizers;
 /// theta_t = theta_{t-1} - lr (m_t / (1 - beta1^t)) / (sqrt((amsgrad ? vmax_t : v_t) / (1 - beta2^t)) + eps)
 /// </code>
 /// <para>which is torch's Adam with m_0 = v_0 = vmax_0 = 0 and eps added after the bias-corrected square root.
-/// One gradient per step; three state arrays (vmax is kept, at 0, while AMSGrad is off). Order 1.</para>
+/// One gradient per step; three state arrays, of which vmax stays 0 and takes no memory until the first step with
+/// AMSGrad on allocates it (the running maximum then starts at that step). Order 1.</para>
 /// </remarks>
 [Optimizer("adam", Order = 1)]
 [Condition("3 + beta2 > 4 * beta1", Reference = "Belotto da Silva & Gazeau, JMLR 21(129), 2020: convergence of the Adam ODE")]

@@ -15,7 +15,8 @@ namespace OdeOpt.Optimizers;
 ///        - (m / (1 - beta1^t)) / (sqrt((amsgrad ? vmax : v) / (1 - beta2^t)) + eps)      implicit
 /// theta_t = theta_{t-1} - lr lambda theta_{t-1} - lr (m_t / (1 - beta1^t)) / (sqrt(v_t / (1 - beta2^t)) + eps)
 /// </code>
-/// <para>m_t, v_t (and vmax_t with AMSGrad) as in Adam. One gradient per step; three state arrays. Order 1.</para>
+/// <para>m_t, v_t (and vmax_t with AMSGrad) as in Adam. One gradient per step; three state arrays (vmax allocated at the first
+/// step with AMSGrad on, as in <see cref="Adam"/>). Order 1.</para>
 /// </remarks>
 [Optimizer("adamw", Order = 1)]
 [Condition("3 + beta2 > 4 * beta1", Reference = "Belotto da Silva & Gazeau, JMLR 21(129), 2020: convergence of the Adam ODE")]

@@ -17,7 +17,7 @@ namespace OdeOpt.Optimizers;
 /// </code>
 /// <para>As a time integrator: forward Euler with h = lr on theta' = -(...) and v' = (v_t - v)/h, a' and b' likewise
 /// (written out from the previous values and d). One gradient per step; three state arrays (v, a, b; a and b stay 0
-/// while unused). Order 1.</para>
+/// and take no memory until a step with momentum or centering needs them). Order 1.</para>
 /// </remarks>
 [Optimizer("rmsprop", Order = 1)]
 [ExplicitTableau("0", B = "1")]

@@ -53,8 +53,9 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
 
     private readonly OptimizerInfo _info;
     private readonly SchemeLayout _layout;
-    private readonly float[][] _arrays;
+    private readonly float[]?[] _arrays;
     private readonly nint[] _arrayPointers;
+    private int _missingArrays; // optional arrays not allocated yet (bit i: array i); they hold 0 everywhere
     private readonly int _hyperCount;
     private readonly Schedule?[] _schedules;
     private float[]? _gradientScratch;
@@ -101,13 +102,12 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
         _hyperCount = info.Hyperparameters.Count;
         _schedules = new Schedule?[_hyperCount];
         _hyperScratch = new float[Math.Max(1, _hyperCount)];
-        _arrays = new float[layout.ArrayCount][];
+        _arrays = new float[]?[layout.ArrayCount];
         _arrayPointers = new nint[layout.ArrayCount];
+        // Optional arrays (untouched under some flags, such as AMSGrad's maximum) wait for the first pass that needs them.
         for (int i = 0; i < _arrays.Length; i++)
-        {
-            _arrays[i] = GC.AllocateArray<float>(parameterCount, pinned: true);
-            _arrayPointers[i] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_arrays[i]));
-        }
+            if ((layout.OptionalArrays >> i & 1) == 0) AllocateArray(i);
+            else _missingArrays |= 1 << i;
         Groups = new ParameterGroupCollection();
         ResetSegments();
     }
@@ -214,8 +214,28 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
     /// <summary>The output buffer of an iterate-recovery pass.</summary>
     protected ref float OutputRef => ref *_output;
 
-    /// <summary>Persistent array <paramref name="slot"/>.</summary>
-    protected ref float StateRef(int slot) => ref *(float*)_arrayPointers[slot];
+    /// <summary>Persistent array <paramref name="slot"/> (a null reference for an optional array no pass has needed yet:
+    /// the passes that would dereference it allocate it first).</summary>
+    protected ref float StateRef(int slot) => ref Unsafe.AsRef<float>((void*)_arrayPointers[slot]);
+
+    /// <summary>The state arrays (bit i: array i) that pass <paramref name="pass"/> reads or writes under the flags of
+    /// <see cref="Current"/>. Generated for layouts with optional arrays; all arrays otherwise.</summary>
+    protected virtual int ArraysTouched(int pass) => -1;
+
+    private void AllocateArray(int i)
+    {
+        _arrays[i] = GC.AllocateArray<float>(ParameterCount, pinned: true);
+        _arrayPointers[i] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_arrays[i]!));
+        _missingArrays &= ~(1 << i);
+    }
+
+    /// <summary>Allocates (zeroed: their value so far) the optional arrays the coming pass touches.</summary>
+    private void AllocateTouchedArrays(int pass)
+    {
+        int needed = ArraysTouched(pass) & _missingArrays;
+        for (int i = 0; needed != 0; i++, needed >>= 1)
+            if ((needed & 1) != 0) AllocateArray(i);
+    }
 
     /// <summary>The uniforms of the step the pass finishes (of the step before a step-beginning pass).</summary>
     protected ref readonly TUniforms Previous => ref _previous;
@@ -648,6 +668,7 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
             _previous = segment.Prev;
             _current = currentIsNext ? segment.Next : segment.Cur;
             _next = segment.Next;
+            if (_missingArrays != 0) AllocateTouchedArrays(pass);
             long length = segment.End - segment.Start;
             int threads = length >= KernelSettings.ParallelThreshold ? _maxDegreeOfParallelism : 1;
             PassScheduler.Run(this, pass, (nint)segment.Start, (nint)segment.End, threads);
@@ -684,7 +705,7 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
     /// <inheritdoc/>
     public void Reset()
     {
-        foreach (var a in _arrays) Array.Clear(a);
+        foreach (var a in _arrays) if (a is not null) Array.Clear(a);
         StepCount = 0;
         SkippedSteps = 0;
         LastGradientNorm = double.NaN;
@@ -772,7 +793,13 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
             var group = Groups.Add(g.Offset, g.Count, g.Name);
             foreach (var (name, value) in g.Overrides) group[name] = value;
         }
-        for (int i = 0; i < _arrays.Length; i++) arrays[i].CopyTo(_arrays[i], 0);
+        for (int i = 0; i < _arrays.Length; i++)
+        {
+            // An optional array stays unallocated while the stream holds only its initial zeros.
+            if (_arrays[i] is null && !MemoryMarshal.Cast<float, int>(arrays[i].AsSpan()).ContainsAnyExcept(0)) continue;
+            if (_arrays[i] is null) AllocateArray(i);
+            arrays[i].CopyTo(_arrays[i]!, 0);
+        }
         _segments = new Segment[state.Segments.Length];
         _segmentScratch = new Segment[state.Segments.Length + 2];
         for (int s = 0; s < state.Segments.Length; s++)

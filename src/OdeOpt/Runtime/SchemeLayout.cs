@@ -27,6 +27,10 @@ public sealed class SchemeLayout
         IterateAtStartPass = iterateAtStartPass;
     }
 
+    /// <summary>Arrays (bit i: array i) that some flag assignment leaves untouched: allocated at the first pass that
+    /// touches them, zero until then.</summary>
+    public int OptionalArrays { get; init; }
+
     internal int ArrayCount { get; }
     internal bool[] BeginsStep { get; }
     internal int[] Cycle { get; }

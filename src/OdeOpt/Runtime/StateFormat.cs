@@ -57,7 +57,7 @@ public static class StateFormat
     }
 
     /// <summary>Writes a state; <paramref name="array"/> gives persistent array i (ParameterCount floats).</summary>
-    public static void Write(Stream stream, Snapshot s, Func<int, float[]> array)
+    public static void Write(Stream stream, Snapshot s, Func<int, float[]?> array)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("State files are little-endian.");
         var header = new MemoryStream();
@@ -97,9 +97,22 @@ public static class StateFormat
         }
         uint crc = Crc32.Update(0xFFFF_FFFFu, header.GetBuffer().AsSpan(0, (int)header.Length));
         stream.Write(header.GetBuffer(), 0, (int)header.Length);
+        Span<byte> zeros = stackalloc byte[4096];
+        zeros.Clear();
         for (int i = 0; i < s.ArrayCount; i++)
         {
-            var bytes = MemoryMarshal.AsBytes(array(i).AsSpan(0, checked((int)s.ParameterCount)));
+            // An optional array that was never allocated holds its initial value 0 everywhere.
+            if (array(i) is not { } values)
+            {
+                for (long left = s.ParameterCount * sizeof(float); left > 0; left -= zeros.Length)
+                {
+                    var chunk = zeros[..(int)Math.Min(zeros.Length, left)];
+                    crc = Crc32.Update(crc, chunk);
+                    stream.Write(chunk);
+                }
+                continue;
+            }
+            var bytes = MemoryMarshal.AsBytes(values.AsSpan(0, checked((int)s.ParameterCount)));
             crc = Crc32.Update(crc, bytes);
             stream.Write(bytes);
         }
