@@ -133,6 +133,47 @@ public class GeneratorGpuPathTests
         }
     }
 
+    /// <summary>A flag that leaves a state array untouched travels in the plan metadata (format 2) as per-assignment
+    /// touch sets, and the GPU kernel loads and stores the array only under the assignments that touch it.</summary>
+    [Fact]
+    public void A_state_array_a_flag_leaves_untouched_is_neither_loaded_nor_stored_by_the_GPU_kernel_under_that_flag()
+    {
+        const string source = """
+            using System;
+            using OdeOpt;
+
+            namespace Lib;
+
+            [Optimizer("lib-flagged")]
+            [ImexScheme(ImexSchemes.Euler)]
+            public partial class LibFlagged
+            {
+                [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 0.05f;
+                [Hyperparameter] public bool KeepMax { get; set; }
+
+                [Explicit("b")] static float B(float g, float b, float h) => (g - b) / h;
+                [Explicit("top")] static float Top(float g, float top, bool keepMax, float h) => keepMax ? (MathF.Max(top, MathF.Abs(g)) - top) / h : 0;
+                [Implicit("theta")] static float Theta(float b, float top, bool keepMax) => -b / (keepMax ? 1 + top : 1);
+            }
+            """;
+        var (library, libraryResult) = Generate("Lib", source, References(gpu: false));
+        string plan = libraryResult.GeneratedSources.Single(s => s.HintName.EndsWith(".Plan.g.cs", StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Contains("odeopt-plan 2", plan);
+        Assert.Contains("variant ", plan);
+        string cpuForm = libraryResult.GeneratedSources.Single(s => s.HintName == "Lib.LibFlagged.OdeOpt.g.cs").SourceText.ToString();
+        Assert.Contains("OptionalArrays = 2", cpuForm); // top is array 1: allocated at the first step with KeepMax on
+
+        var appReferences = References(gpu: true);
+        appReferences.Add(MetadataReference.CreateFromImage(Emit(library)));
+        var (_, appResult) = Generate("App", "namespace App { }", appReferences);
+        string gpuForm = appResult.GeneratedSources.Single().SourceText.ToString();
+        // Key bit 0 = (keepMax == 0): the array is touched only under key 0 (KeepMax on).
+        Assert.Contains("bool _use_a1 = ((0x1u >> _variant) & 1u) != 0u;", gpuForm);
+        Assert.Contains("_use_a1 ? _a14[_i] : default", gpuForm);
+        Assert.Contains("if (_use_a1) _a14[_i] = _out_a1;", gpuForm);
+        Assert.DoesNotContain("_use_a0", gpuForm); // b is touched under every assignment
+    }
+
     [Fact]
     public void Without_ILGPU_nothing_GPU_related_is_emitted()
     {

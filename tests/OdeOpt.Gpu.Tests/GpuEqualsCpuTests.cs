@@ -145,4 +145,40 @@ public class GpuEqualsCpuTests
         double d = Support.RelativeDifference(Support.ToHost(buffer.View), p);
         Assert.True(d <= Tolerance, $"scheduled, clipped Adam differs by {d:E3}");
     }
+
+    /// <summary>Flags switched during the run: the GPU kernels skip the arrays a flag leaves untouched (AMSGrad's maximum,
+    /// the momentum buffer at momentum 0, RMSprop's centred average) and must pick them up, with the values they held,
+    /// when the flag comes on again; the CPU form allocates them at that point.</summary>
+    [Theory]
+    [InlineData("adam", "Amsgrad")]
+    [InlineData("adamw", "Amsgrad")]
+    [InlineData("rmsprop", "Centered")]
+    [InlineData("sgd", "Nesterov")]
+    public void Flags_switched_on_and_off_mid_run_act_as_on_the_CPU(string name, string flag)
+    {
+        var cpu = OptimizerRegistry.Create(name, N);
+        using var gpu = GpuOptimizerRegistry.Create(name, _acc, N);
+        if (name == "sgd") foreach (var o in new object[] { cpu, gpu }) o.GetType().GetProperty("Momentum")!.SetValue(o, 0f);
+        void Set(string property, object value)
+        {
+            cpu.GetType().GetProperty(property)!.SetValue(cpu, value);
+            // The GPU form exposes every hyperparameter as a float; a flag is 1 or 0 there.
+            gpu.GetType().GetProperty(property)!.SetValue(gpu, value is bool b ? (b ? 1f : 0f) : value);
+        }
+        var p = Support.Start(N);
+        using var buffer = _acc.Allocate1D<float>(N);
+        buffer.View.CopyFromCPU(p);
+        var function = Support.OnHost(N);
+        for (int s = 1; s <= 30; s++)
+        {
+            if (s == 6) Set(flag, true);
+            if (s == 6 && name == "sgd") Set("Momentum", 0.9f);
+            if (s == 14) Set(flag, false);
+            if (s == 22) Set(flag, true);
+            cpu.Step(p, Support.Gradient);
+            gpu.Step(buffer.View, function);
+            double d = Support.RelativeDifference(Support.ToHost(buffer.View), p);
+            Assert.True(d <= Tolerance, $"{name}: step {s} ({flag} switched at 6, 14, 22): GPU and CPU differ by {d:E3}");
+        }
+    }
 }

@@ -193,9 +193,22 @@ internal static class IlgpuEmitter
         w.Line("int _first = global::ILGPU.Grid.GlobalIndex.X;");
         foreach (var s in slots) w.Line("var " + Vector(s) + " = _views." + ViewField(s) + ".Cast<" + Float4 + ">();");
 
+        // A state array that the step's flags leave untouched (AMSGrad's maximum while AMSGrad is off) is neither loaded
+        // nor stored: the flags are the same for every thread, so the branch costs nothing and saves the traffic. The body
+        // below stays the unspecialized one; under such flags no stored value depends on the array.
+        var guards = Guards(k);
+        if (guards.Count > 0)
+        {
+            w.Line("int _variant = " + string.Join(" | ", k.Conditions.Select((c, b) => "(" + ScalarExpr(c.Condition, 0) + " ? " + (1 << b) + " : 0)")) + ";");
+            foreach (var g in guards)
+                w.Line("bool " + Use(g.Key) + " = ((0x" + g.Value.ToString("X", CultureInfo.InvariantCulture) + "u >> _variant) & 1u) != 0u;");
+        }
+        string Guarded(int slot, string value, string zero) => guards.ContainsKey(slot) ? Use(slot) + " ? " + value + " : " + zero : value;
+        string GuardStore(int slot, string store) => guards.ContainsKey(slot) ? "if (" + Use(slot) + ") " + store : store;
+
         // float4 groups: one 16-byte load and store per buffer, the statements once per lane.
         w.Open("for (int _i = _first; _i < _args.VectorCount; _i += _stride)");
-        foreach (var s in k.Loads.Select(l => l.Slot).Distinct()) w.Line(Float4 + " _in_" + SlotName(s) + " = " + Vector(s) + "[_i];");
+        foreach (var s in k.Loads.Select(l => l.Slot).Distinct()) w.Line(Float4 + " _in_" + SlotName(s) + " = " + Guarded(s, Vector(s) + "[_i]", "default") + ";");
         var storeSlots = k.Stores.Select(s => s.Slot).Distinct().ToList();
         if (storeSlots.Count > 0)
             w.Line(Float4 + " " + string.Join(", ", storeSlots.Select(s => "_out_" + SlotName(s) + " = default")) + ";");
@@ -207,17 +220,42 @@ internal static class IlgpuEmitter
             foreach (var s in k.Stores) w.Line("_out_" + SlotName(s.Slot) + "." + lane + " = " + s.Local + ";");
             w.Close();
         }
-        foreach (var s in storeSlots) w.Line(Vector(s) + "[_i] = _out_" + SlotName(s) + ";");
+        foreach (var s in storeSlots) w.Line(GuardStore(s, Vector(s) + "[_i] = _out_" + SlotName(s) + ";"));
         w.Close();
 
         // The elements after the last float4 group (all of them when a buffer is not 16-byte aligned).
         w.Open("for (int _i = _args.VectorCount * 4 + _first; _i < _args.Length; _i += _stride)");
-        foreach (var l in k.Loads) w.Line(Load(l, "_views." + ViewField(l.Slot) + "[_i]"));
+        foreach (var l in k.Loads) w.Line(Load(l, Guarded(l.Slot, "_views." + ViewField(l.Slot) + "[_i]", "0f")));
         WriteStatements(w, k, bools);
-        foreach (var s in k.Stores) w.Line("_views." + ViewField(s.Slot) + "[_i] = " + s.Local + ";");
+        foreach (var s in k.Stores) w.Line(GuardStore(s.Slot, "_views." + ViewField(s.Slot) + "[_i] = " + s.Local + ";"));
         w.Close();
         w.Close();
         w.Line();
+    }
+
+    private static string Use(int slot) => "_use_" + SlotName(slot);
+
+    /// <summary>For a pass with per-step conditions: each state array that some assignment leaves untouched, with the
+    /// assignments (bit = variant key) that touch it.</summary>
+    private static Dictionary<int, uint> Guards(KernelPlan k)
+    {
+        var guards = new Dictionary<int, uint>();
+        if (k.Variants.Count == 0 || k.Conditions.Count > 5) return guards;
+        uint all = 0;
+        var touched = new Dictionary<int, uint>();
+        foreach (var v in k.Variants)
+        {
+            all |= 1u << v.Key;
+            foreach (int slot in v.Loads.Select(l => l.Slot).Concat(v.Stores.Select(st => st.Slot)).Distinct())
+                touched[slot] = (touched.TryGetValue(slot, out uint m) ? m : 0u) | 1u << v.Key;
+        }
+        foreach (int slot in k.Loads.Select(l => l.Slot).Concat(k.Stores.Select(st => st.Slot)).Distinct())
+        {
+            if (slot < 0) continue;
+            uint mask = touched.TryGetValue(slot, out uint m) ? m : 0u;
+            if (mask != all) guards[slot] = mask;
+        }
+        return guards;
     }
 
     private static string Load(KernelLoad l, string source) =>

@@ -12,16 +12,19 @@ namespace OdeOpt.Generators.Emit;
 /// whose method bodies it cannot see. Emitted with every CPU form; a few hundred bytes per optimizer.
 /// </summary>
 /// <remarks>
-/// The text is line-oriented (version 1); <see cref="Parsing.PlanMetadataReader"/> reads it back:
+/// The text is line-oriented (version 2); <see cref="Parsing.PlanMetadataReader"/> reads it back:
 /// <code>
-/// odeopt-plan 1
+/// odeopt-plan 2
 /// name "adam"
 /// gradients 1 | arrays 2 | bytes 28 | start -1 | init -1 | cycle 0 | iterate | iterate-at-start -1
 /// hyper "LearningRate" "learningRate" step
 /// uniform U0 (Multiply $StepSize:h (Divide (Subtract #1 $Hyper:beta1) $StepSize:h))
 /// kernel Pass1 begins "what the pass computes"
 /// load m 0 | let e_m_s1 (Subtract $Local:g $Local:m) | store -1 theta_new
+/// condition (Equal $Uniform:U2 #0) | variant 0 -2 -1 0 1 2 | variant 1 -2 -1 0 1
 /// </code>
+/// A pass with per-step conditions (version 2) lists them, then for each assignment (key bit i = condition i) the arrays
+/// its specialized body touches: the GPU kernel loads and stores an array only under the assignments that touch it.
 /// Expressions are prefix trees: <c>#value</c> a constant (round-trip format), <c>$Binding:name</c> a reference,
 /// <c>(Op args...)</c> a unary, binary or math operation by its enum name, <c>(If c a b)</c> a conditional.
 /// </remarks>
@@ -67,6 +70,9 @@ internal static class PlanMetadataWriter
             foreach (var l in k.Loads) Line("load", l.Local, Int(l.Slot));
             foreach (var s in k.Statements) Line("let", s.Local, Expression(s.Value));
             foreach (var s in k.Stores) Line("store", Int(s.Slot), s.Local);
+            foreach (var c in k.Conditions) Line("condition", Expression(c.Condition));
+            foreach (var v in k.Variants)
+                Line(new[] { "variant", Int(v.Key) }.Concat(v.Loads.Select(l => l.Slot).Concat(v.Stores.Select(st => st.Slot)).Distinct().OrderBy(x => x).Select(Int)).ToArray());
         }
         return sb.ToString();
     }

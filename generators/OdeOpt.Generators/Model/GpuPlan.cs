@@ -70,7 +70,11 @@ internal sealed record GpuTarget(bool Enabled, EquatableArray<GpuPlan> Reference
 internal static class PlanFormat
 {
     /// <summary>Bumped whenever the text changes meaning; a reader refuses other versions (ODEOPT060).</summary>
-    public const int Version = 1;
+    public const int Version = 2;
+
+    /// <summary>The oldest version a reader still takes (version 1 has no per-flag variants: its passes touch every
+    /// array they name).</summary>
+    public const int OldestVersion = 1;
     public const string Header = "odeopt-plan";
     public const string AttributeMetadataName = "OdeOpt.Runtime.OptimizerPlanAttribute";
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text;
 using OdeOpt.Generators.Model;
 
@@ -34,9 +35,9 @@ internal static class PlanMetadataReader
             return null;
         }
         int version = Int(header[1]);
-        if (version != PlanFormat.Version)
+        if (version < PlanFormat.OldestVersion || version > PlanFormat.Version)
         {
-            error = "its plan metadata has format version " + version + "; this OdeOpt generator reads version " + PlanFormat.Version;
+            error = "its plan metadata has format version " + version + "; this OdeOpt generator reads versions " + PlanFormat.OldestVersion + " to " + PlanFormat.Version;
             return null;
         }
 
@@ -52,7 +53,8 @@ internal static class PlanMetadataReader
         void FlushKernel()
         {
             if (kernel is null) return;
-            kernels.Add(new KernelPlan(kernel.Name, kernel.Description, kernel.BeginsStep, kernel.Loads.ToEquatableArray(), kernel.Statements.ToEquatableArray(), kernel.Stores.ToEquatableArray()));
+            kernels.Add(new KernelPlan(kernel.Name, kernel.Description, kernel.BeginsStep, kernel.Loads.ToEquatableArray(), kernel.Statements.ToEquatableArray(), kernel.Stores.ToEquatableArray(),
+                kernel.Conditions.ToEquatableArray(), kernel.Variants.ToEquatableArray()));
             kernel = null;
         }
 
@@ -80,6 +82,12 @@ internal static class PlanMetadataReader
                 case "load": Current(kernel).Loads.Add(new KernelLoad(t[1], Int(t[2]))); break;
                 case "let": Current(kernel).Statements.Add(new KernelStatement(t[1], ReadExpression(t, 2))); break;
                 case "store": Current(kernel).Stores.Add(new KernelStore(Int(t[1]), t[2])); break;
+                case "condition": Current(kernel).Conditions.Add(new StepCondition(ReadExpression(t, 1), "")); break;
+                case "variant":
+                    // A variant read back carries only the arrays its body touches (as loads): what the GPU kernel needs.
+                    Current(kernel).Variants.Add(new KernelVariant(Int(t[1]),
+                        t.Skip(2).Select(s => new KernelLoad("", Int(s))).ToEquatableArray(), EquatableArray<KernelStatement>.Empty, EquatableArray<KernelStore>.Empty));
+                    break;
                 default: throw new FormatException("unknown record '" + t[0] + "'");
             }
         }
@@ -110,6 +118,8 @@ internal static class PlanMetadataReader
         public List<KernelLoad> Loads { get; } = new();
         public List<KernelStatement> Statements { get; } = new();
         public List<KernelStore> Stores { get; } = new();
+        public List<StepCondition> Conditions { get; } = new();
+        public List<KernelVariant> Variants { get; } = new();
     }
 
     private static KernelHead Current(KernelHead? kernel) => kernel ?? throw new FormatException("a pass record before any 'kernel'");
