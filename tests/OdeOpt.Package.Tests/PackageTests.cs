@@ -126,4 +126,115 @@ public class PackageTests
             try { Directory.Delete(work, recursive: true); } catch (IOException) { }
         }
     }
+
+    /// <summary>The machine's NuGet global packages folder: ILGPU is there after the repository's own restore, and a
+    /// folder of that layout is a valid local feed, so the GPU test needs no network either.</summary>
+    private string GlobalPackages(string root)
+    {
+        var list = Dotnet("nuget locals global-packages --list", root);
+        string line = list.Output.Split('\n').Single(l => l.Contains("global-packages:", StringComparison.Ordinal));
+        return line.Substring(line.IndexOf(':') + 1).Trim();
+    }
+
+    [Fact]
+    public void A_fresh_project_with_the_GPU_package_alone_gets_GPU_forms_of_its_own_optimizer_and_of_the_built_ins()
+    {
+        string root = RepositoryRoot();
+        string work = Path.Combine(Path.GetTempPath(), "odeopt-gpu-package-" + Guid.NewGuid().ToString("N"));
+        string feed = Path.Combine(work, "feed"), app = Path.Combine(work, "app");
+        Directory.CreateDirectory(app);
+        try
+        {
+            foreach (string project in new[] { "OdeOpt", "OdeOpt.Gpu" })
+            {
+                var pack = Dotnet($"pack \"{Path.Combine(root, "src", project, project + ".csproj")}\" -c {Configuration} --no-build -o \"{feed}\"", root);
+                Assert.True(pack.Code == 0, "dotnet pack failed: " + project);
+            }
+            string package = Directory.GetFiles(feed, "OdeOpt.Gpu.*.nupkg").Single(f => !f.EndsWith(".snupkg", StringComparison.Ordinal));
+            string version = Path.GetFileNameWithoutExtension(package).Substring("OdeOpt.Gpu.".Length);
+
+            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <config><add key="globalPackagesFolder" value="{Path.Combine(work, "packages")}" /></config>
+                  <packageSources><clear /><add key="local" value="{feed}" /><add key="ilgpu" value="{GlobalPackages(root)}" /></packageSources>
+                </configuration>
+                """);
+            // Only OdeOpt.Gpu is referenced: OdeOpt (with its generator) and ILGPU come with it.
+            File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <Nullable>enable</Nullable>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="OdeOpt.Gpu" Version="{version}" />
+                  </ItemGroup>
+                </Project>
+                """);
+            // The user's own scheme on ILGPU's CPU accelerator, against its CPU form, and the built-in Adam's GPU form.
+            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+                using System;
+                using System.Globalization;
+                using ILGPU;
+                using ILGPU.Runtime;
+                using ILGPU.Runtime.CPU;
+                using OdeOpt;
+                using OdeOpt.Optimizers;
+
+                using var context = Context.Create(b => b.CPU());
+                using var accelerator = context.CreateCPUAccelerator(0);
+                const int n = 37;
+                var cpu = new Damped(n) { LearningRate = 0.1f };
+                using var gpu = new DampedGpu(accelerator, n) { LearningRate = 0.1f };
+                using var adamGpu = new AdamGpu(accelerator, n) { LearningRate = 0.01f };
+                var p = new float[n];
+                for (int i = 0; i < n; i++) p[i] = MathF.Cos(i);
+                using var buffer = accelerator.Allocate1D(p);
+                using var adamBuffer = accelerator.Allocate1D(p);
+                using var gradient = accelerator.Allocate1D<float>(n);
+                for (int s = 0; s < 5; s++)
+                {
+                    var g = new float[n];
+                    for (int i = 0; i < n; i++) g[i] = 2 * p[i];
+                    cpu.Step(p, g);
+                    var host = buffer.GetAsArray1D();
+                    for (int i = 0; i < n; i++) host[i] *= 2;
+                    gradient.CopyFromCPU(host);
+                    gpu.Step(buffer.View, gradient.View);
+                    adamGpu.Step(adamBuffer.View, gradient.View);
+                }
+                var onGpu = buffer.GetAsArray1D();
+                double worst = 0;
+                for (int i = 0; i < n; i++) worst = Math.Max(worst, Math.Abs(onGpu[i] - p[i]));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"difference={worst:R} p0={p[0]:R} adam-steps={adamGpu.StepCount}"));
+
+                [Optimizer("user-damped")]
+                [ImexScheme(ImexSchemes.Euler)]
+                public partial class Damped
+                {
+                    [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 0.01f;
+                    [Explicit("b")] static float B(float g, float b, float h) => (g - b) / h;
+                    [Implicit("theta")] static float Theta(float b) => -b;
+                }
+                """);
+
+            var run = Dotnet("run -c Release", app);
+            Assert.True(run.Code == 0, "the fresh GPU project failed to build or run");
+            string line = run.Output.Split('\n').Single(l => l.StartsWith("difference=", StringComparison.Ordinal)).Trim();
+            var fields = line.Split(' ').Select(f => f.Split('=')).ToDictionary(f => f[0], f => f[1]);
+            // b = g after the first step (IMEX Euler with h = lr: b_1 = b_0 + h (g - b_0)/h), theta -= lr b: on
+            // theta' = -2 theta with b following g exactly, theta_k = theta_0 (1 - 0.2)^k. ILGPU's CPU accelerator is
+            // bit-identical to the CPU form.
+            Assert.Equal(0.0, double.Parse(fields["difference"], CultureInfo.InvariantCulture));
+            Assert.Equal(Math.Cos(0) * Math.Pow(0.8, 5), double.Parse(fields["p0"], CultureInfo.InvariantCulture), 5);
+            Assert.Equal("5", fields["adam-steps"]);
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+    }
 }
