@@ -172,6 +172,7 @@ public class GeneratorGpuPathTests
         Assert.Contains("_use_a1 ? _a14[_i] : default", gpuForm);
         Assert.Contains("if (_use_a1) _a14[_i] = _out_a1;", gpuForm);
         Assert.DoesNotContain("_use_a0", gpuForm); // b is touched under every assignment
+        Assert.Contains("public bool KeepMax { get => Hyperparameter(1) != 0f; set => Hyperparameter(1) = value ? 1f : 0f; }", gpuForm); // a flag is a bool on both forms
     }
 
     [Fact]

@@ -77,7 +77,10 @@ internal static class IlgpuEmitter
         {
             var h = plan.Hyperparameters[k];
             w.Line("/// <inheritdoc cref=\"" + cpu + "." + h.PropertyName + "\"/>");
-            w.Line("public float " + h.PropertyName + " { get => Hyperparameter(" + k + "); set => Hyperparameter(" + k + ") = value; }");
+            // A flag is a bool, as on the CPU form; it is held as 1 or 0 with the other hyperparameters.
+            w.Line(h.IsFlag
+                ? "public bool " + h.PropertyName + " { get => Hyperparameter(" + k + ") != 0f; set => Hyperparameter(" + k + ") = value ? 1f : 0f; }"
+                : "public float " + h.PropertyName + " { get => Hyperparameter(" + k + "); set => Hyperparameter(" + k + ") = value; }");
             w.Line();
         }
 

@@ -62,7 +62,7 @@ internal static class PlanMetadataWriter
         Line(new[] { "iterate" }.Concat(plan.IterateKernels.Select(Int)).ToArray());
         Line("iterate-at-start", Int(plan.IterateAtStartKernel));
         foreach (var h in plan.Hyperparameters)
-            Line(h.IsStepSize ? new[] { "hyper", Quote(h.PropertyName), Quote(h.ParameterName), "step" } : new[] { "hyper", Quote(h.PropertyName), Quote(h.ParameterName) });
+            Line(new[] { "hyper", Quote(h.PropertyName), Quote(h.ParameterName) }.Concat(h.IsStepSize ? new[] { "step" } : h.IsFlag ? new[] { "flag" } : Array.Empty<string>()).ToArray());
         foreach (var u in plan.Uniforms) Line("uniform", u.Name, Expression(u.Definition));
         foreach (var k in plan.Kernels)
         {

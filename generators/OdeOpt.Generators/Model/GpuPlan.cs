@@ -4,7 +4,7 @@ namespace OdeOpt.Generators.Model;
 
 /// <summary>A hyperparameter as the GPU form needs it: the property it exposes and the name uniforms read it by.
 /// Ranges and defaults come from the CPU form's <c>Info</c> at run time.</summary>
-internal sealed record GpuHyperparameter(string PropertyName, string ParameterName, bool IsStepSize);
+internal sealed record GpuHyperparameter(string PropertyName, string ParameterName, bool IsStepSize, bool IsFlag = false);
 
 /// <summary>
 /// What the ILGPU emitter needs to write the GPU form of one optimizer: the CPU form's type, its per-step uniforms,
@@ -46,7 +46,7 @@ internal sealed record GpuPlan(
             plan.GradientEvaluationsPerStep,
             plan.ArrayCount,
             plan.BytesPerParameter,
-            m.Hyperparameters.Select(h => new GpuHyperparameter(h.PropertyName, h.ParameterName, h.IsStepSize)).ToEquatableArray(),
+            m.Hyperparameters.Select(h => new GpuHyperparameter(h.PropertyName, h.ParameterName, h.IsStepSize, h.IsFlag)).ToEquatableArray(),
             plan.Uniforms,
             plan.Kernels,
             plan.StartKernel,

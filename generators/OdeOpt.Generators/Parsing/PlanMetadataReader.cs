@@ -73,7 +73,7 @@ internal static class PlanMetadataReader
                 case "iterate-at-start": iterateAtStart = Int(t[1]); break;
                 case "cycle": for (int k = 1; k < t.Count; k++) cycle.Add(Int(t[k])); break;
                 case "iterate": for (int k = 1; k < t.Count; k++) iterate.Add(Int(t[k])); break;
-                case "hyper": hypers.Add(new GpuHyperparameter(Unquote(t[1]), Unquote(t[2]), t.Count > 3 && t[3] == "step")); break;
+                case "hyper": hypers.Add(new GpuHyperparameter(Unquote(t[1]), Unquote(t[2]), t.Count > 3 && t[3] == "step", t.Count > 3 && t[3] == "flag")); break;
                 case "uniform": uniforms.Add(new UniformPlan(t[1], ReadExpression(t, 2))); break;
                 case "kernel":
                     FlushKernel();
