@@ -83,8 +83,10 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     private readonly OptimizerInfo _info;
     private readonly SchemeLayout _layout;
     private readonly Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] _launchers;
-    private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _arrays;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense>?[] _arrays;
     private readonly ArrayView<float>[] _arrayViews;
+    private int _missingArrays; // optional arrays not allocated yet (bit i: array i); they hold 0 everywhere
+    private MemoryBuffer1D<float, Stride1D.Dense>? _placeholder; // the view of a missing array: its kernels never touch it
     private readonly float[] _hyperparameters;
     private readonly Schedule?[] _schedules;
     private MemoryBuffer1D<float, Stride1D.Dense>? _gradientScratch;
@@ -120,21 +122,28 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         _launchers = LoadKernels(accelerator, kernels, info);
         _hyperparameters = info.Hyperparameters.Select(h => (float)h.DefaultValue).ToArray();
         _schedules = new Schedule?[_hyperparameters.Length];
-        _arrays = new MemoryBuffer1D<float, Stride1D.Dense>[layout.ArrayCount];
+        _arrays = new MemoryBuffer1D<float, Stride1D.Dense>?[layout.ArrayCount];
         _arrayViews = new ArrayView<float>[layout.ArrayCount];
         try
         {
+            // Optional arrays (untouched under some flags, such as AMSGrad's maximum) wait for the first pass that needs
+            // them; until then a 4-float placeholder stands in the views (the kernels do not touch it).
             for (int i = 0; i < _arrays.Length; i++)
             {
-                _arrays[i] = accelerator.Allocate1D<float>(parameterCount);
-                _arrays[i].MemSetToZero(accelerator.DefaultStream);
-                _arrayViews[i] = _arrays[i].View;
+                if ((layout.OptionalArrays >> i & 1) == 0) AllocateArray(i, accelerator.DefaultStream);
+                else
+                {
+                    _placeholder ??= accelerator.Allocate1D<float>(4);
+                    _arrayViews[i] = _placeholder.View;
+                    _missingArrays |= 1 << i;
+                }
             }
             accelerator.DefaultStream.Synchronize();
         }
         catch
         {
             foreach (var a in _arrays) a?.Dispose();
+            _placeholder?.Dispose();
             throw;
         }
     }
@@ -209,8 +218,25 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     /// <summary>The views struct of a pass: the caller's buffers (empty where the pass does not use them) and the state arrays.</summary>
     protected abstract TViews CreateViews(ArrayView<float> parameters, ArrayView<float> gradient, ArrayView<float> output);
 
-    /// <summary>State array <paramref name="slot"/> on the accelerator.</summary>
+    /// <summary>State array <paramref name="slot"/> on the accelerator (a placeholder for an optional array no pass has
+    /// needed yet; the kernels that would touch it allocate it first).</summary>
     protected ArrayView<float> StateView(int slot) => _arrayViews[slot];
+
+    /// <summary>The state arrays (bit i: array i) that pass <paramref name="pass"/> reads or writes under the flags of the
+    /// uniforms it is launched with. Generated for layouts with optional arrays; all arrays otherwise.</summary>
+    protected virtual int ArraysTouched(int pass, in TUniforms previous, in TUniforms current, in TUniforms next) => -1;
+
+    /// <summary>How many state arrays are allocated on the accelerator (for tests).</summary>
+    internal int AllocatedArrayCount => _arrays.Count(a => a is not null);
+
+    private void AllocateArray(int i, AcceleratorStream stream)
+    {
+        var buffer = Accelerator.Allocate1D<float>(ParameterCount);
+        buffer.MemSetToZero(stream);
+        _arrays[i] = buffer;
+        _arrayViews[i] = buffer.View;
+        _missingArrays &= ~(1 << i);
+    }
 
     /// <summary>Hyperparameter <paramref name="index"/> (declaration order), for the generated properties.</summary>
     protected ref float Hyperparameter(int index) => ref _hyperparameters[index];
@@ -390,6 +416,13 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
 
     private void Launch(int pass, ArrayView<float> parameters, ArrayView<float> gradient, ArrayView<float> output, bool currentIsNext = false)
     {
+        if (_missingArrays != 0)
+        {
+            // Zeroed on the optimizer's stream, before the launch that first touches them: their value so far.
+            int needed = ArraysTouched(pass, in _previous, in currentIsNext ? ref _next : ref _current, in _next) & _missingArrays;
+            for (int i = 0; needed != 0; i++, needed >>= 1)
+                if ((needed & 1) != 0) AllocateArray(i, _stream);
+        }
         var views = CreateViews(parameters, gradient, output);
         bool vector = GpuKernelSettings.VectorAccess && Aligned(parameters) && Aligned(gradient) && Aligned(output);
         foreach (var a in _arrayViews) vector &= Aligned(a);
@@ -444,7 +477,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     public void Reset()
     {
         ThrowIfDisposed();
-        foreach (var a in _arrays) a.MemSetToZero(_stream);
+        foreach (var a in _arrays) a?.MemSetToZero(_stream);
         StepCount = 0;
         _skippedSteps = 0;
         _phase = 0;
@@ -472,11 +505,12 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(stream);
         _stream.Synchronize();
-        var host = new float[_arrays.Length][];
+        var host = new float[]?[_arrays.Length];
         for (int i = 0; i < host.Length; i++)
         {
+            if (_arrays[i] is not { } array) continue; // never allocated: written as its zeros
             host[i] = new float[ParameterCount];
-            _arrays[i].View.CopyToCPU(host[i]);
+            array.View.CopyToCPU(host[i]);
         }
         var state = new StateFormat.Snapshot
         {
@@ -515,7 +549,14 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         }
 
         _stream.Synchronize();
-        for (int i = 0; i < _arrays.Length; i++) _arrays[i].View.CopyFromCPU(arrays[i]);
+        for (int i = 0; i < _arrays.Length; i++)
+        {
+            // An optional array stays unallocated while the stream holds only its initial zeros.
+            if (_arrays[i] is null && !MemoryMarshal.Cast<float, int>(arrays[i].AsSpan()).ContainsAnyExcept(0)) continue;
+            if (_arrays[i] is null) AllocateArray(i, _stream);
+            _arrays[i]!.View.CopyFromCPU(_stream, arrays[i]);
+        }
+        _stream.Synchronize();
         state.Hyperparameters.CopyTo(_hyperparameters, 0);
         var segment = state.Segments[0];
         _previous = FromBytes(segment.Prev);
@@ -535,7 +576,8 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     {
         if (_disposed) return;
         _disposed = true;
-        foreach (var a in _arrays) a.Dispose();
+        foreach (var a in _arrays) a?.Dispose();
+        _placeholder?.Dispose();
         _gradientScratch?.Dispose();
         GC.SuppressFinalize(this);
     }

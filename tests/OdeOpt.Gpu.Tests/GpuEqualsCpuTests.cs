@@ -180,4 +180,24 @@ public class GpuEqualsCpuTests
             Assert.True(d <= Tolerance, $"{name}: step {s} ({flag} switched at 6, 14, 22): GPU and CPU differ by {d:E3}");
         }
     }
+
+    [Fact]
+    public void Arrays_that_the_flags_leave_untouched_are_allocated_on_the_accelerator_only_when_a_step_needs_them()
+    {
+        using var adam = new OdeOpt.Optimizers.AdamGpu(_acc, N);
+        using var sgd = new OdeOpt.Optimizers.SgdGpu(_acc, N) { Momentum = 0f };
+        using var trapezoidal = new OdeOpt.Optimizers.ImexTrapezoidalAdamGpu(_acc, N);
+        Assert.Equal(2, adam.AllocatedArrayCount);        // m, v: vmax waits for AMSGrad
+        Assert.Equal(0, sgd.AllocatedArrayCount);         // no momentum buffer at momentum 0
+        Assert.Equal(4, trapezoidal.AllocatedArrayCount); // no flags: all from the start
+        using var buffer = _acc.Allocate1D(Support.Start(N));
+        var function = Support.OnHost(N);
+        adam.Step(buffer.View, function);
+        Assert.Equal(2, adam.AllocatedArrayCount);
+        adam.Amsgrad = true;
+        adam.Step(buffer.View, function);
+        Assert.Equal(3, adam.AllocatedArrayCount);
+        sgd.Step(buffer.View, function);
+        Assert.Equal(0, sgd.AllocatedArrayCount);
+    }
 }

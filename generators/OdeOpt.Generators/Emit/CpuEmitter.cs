@@ -176,52 +176,26 @@ internal static class CpuEmitter
         w.Line("    startPass: " + plan.StartKernel + ",");
         w.Line("    initPass: " + plan.InitKernel + ",");
         w.Line("    iteratePasses: new int[] { " + string.Join(", ", plan.IterateKernels) + " },");
-        int optional = OptionalArrays(plan);
+        int optional = ArrayUse.Optional(plan.ArrayCount, plan.Kernels);
         w.Line("    iterateAtStartPass: " + plan.IterateAtStartKernel + ")" + (optional != 0 ? " { OptionalArrays = " + optional + " }" : "") + ";");
         w.Line();
-    }
-
-    /// <summary>The state arrays of a pass (slots 0..) as a bit mask.</summary>
-    private static int Mask(IEnumerable<int> slots) => slots.Where(s => s >= 0).Aggregate(0, (m, s) => m | 1 << s);
-
-    private static int Touched(KernelPlan k) => Mask(k.Loads.Select(l => l.Slot).Concat(k.Stores.Select(st => st.Slot)));
-
-    private static int Touched(KernelVariant v) => Mask(v.Loads.Select(l => l.Slot).Concat(v.Stores.Select(st => st.Slot)));
-
-    /// <summary>
-    /// State arrays that some assignment of the flags may leave untouched (AMSGrad's running maximum while AMSGrad is
-    /// off): every pass that touches the array has a variant that does not. The runtime allocates them at the first
-    /// pass whose variant touches them; until then they hold their initial value 0 and take no memory.
-    /// </summary>
-    private static int OptionalArrays(OptimizerPlan plan)
-    {
-        if (plan.ArrayCount > 30) return 0;
-        int optional = (1 << plan.ArrayCount) - 1;
-        foreach (var k in plan.Kernels)
-        {
-            if (k.Variants.Count == 0) { optional &= ~Touched(k); continue; }
-            // An array that every variant of this pass touches is always allocated.
-            int always = k.Variants.Aggregate(-1, (m, v) => m & Touched(v));
-            optional &= ~always;
-        }
-        return optional;
     }
 
     /// <summary>For layouts with optional arrays: the arrays the next call of a pass touches, from the step's flags.</summary>
     private static void WriteArraysTouched(SourceWriter w, OptimizerPlan plan)
     {
-        if (OptionalArrays(plan) == 0) return;
+        if (ArrayUse.Optional(plan.ArrayCount, plan.Kernels) == 0) return;
         w.Open("protected override int ArraysTouched(int pass)");
         w.Open("switch (pass)");
         for (int i = 0; i < plan.Kernels.Count; i++)
         {
             var k = plan.Kernels[i];
-            if (k.Variants.Count == 0) { w.Line("case " + i + ": return " + Touched(k) + ";"); continue; }
+            if (k.Variants.Count == 0) { w.Line("case " + i + ": return " + ArrayUse.Touched(k) + ";"); continue; }
             w.Open("case " + i + ":");
             w.Open("switch (" + VariantKey(k) + ")");
-            foreach (var v in k.Variants) w.Line("case " + v.Key + ": return " + Touched(v) + ";");
+            foreach (var v in k.Variants) w.Line("case " + v.Key + ": return " + ArrayUse.Touched(v) + ";");
             w.Close();
-            w.Line("return " + Touched(k) + ";");
+            w.Line("return " + ArrayUse.Touched(k) + ";");
             w.Close();
         }
         w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(pass));");

@@ -85,6 +85,7 @@ internal static class IlgpuEmitter
         }
 
         WriteComputeUniforms(w, plan, uniforms);
+        WriteArraysTouched(w, plan, uniforms);
         WriteViews(w, plan);
         for (int k = 0; k < plan.Kernels.Count; k++) WriteKernel(w, plan.Kernels[k], uniforms);
 
@@ -131,9 +132,38 @@ internal static class IlgpuEmitter
         w.Line("    startPass: " + plan.StartKernel + ",");
         w.Line("    initPass: " + plan.InitKernel + ",");
         w.Line("    iteratePasses: new int[] { " + string.Join(", ", plan.IterateKernels) + " },");
-        w.Line("    iterateAtStartPass: " + plan.IterateAtStartKernel + ");");
+        int optional = ArrayUse.Optional(plan.ArrayCount, plan.Kernels);
+        w.Line("    iterateAtStartPass: " + plan.IterateAtStartKernel + ")" + (optional != 0 ? " { OptionalArrays = " + optional + " }" : "") + ";");
         w.Line();
     }
+
+    /// <summary>For layouts with optional arrays: the arrays a pass touches under the flags of the uniforms it is launched
+    /// with (the runtime allocates them on the accelerator before the first such launch).</summary>
+    private static void WriteArraysTouched(SourceWriter w, GpuPlan plan, string uniforms)
+    {
+        if (ArrayUse.Optional(plan.ArrayCount, plan.Kernels) == 0) return;
+        w.Open("protected override int ArraysTouched(int pass, in " + uniforms + " _prev, in " + uniforms + " _u, in " + uniforms + " _next)");
+        w.Open("switch (pass)");
+        for (int i = 0; i < plan.Kernels.Count; i++)
+        {
+            var k = plan.Kernels[i];
+            if (k.Variants.Count == 0) { w.Line("case " + i + ": return " + ArrayUse.Touched(k) + ";"); continue; }
+            w.Open("case " + i + ":");
+            w.Open("switch (" + VariantKey(k) + ")");
+            foreach (var v in k.Variants) w.Line("case " + v.Key + ": return " + ArrayUse.Touched(v) + ";");
+            w.Close();
+            w.Line("return " + ArrayUse.Touched(k) + ";");
+            w.Close();
+        }
+        w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(pass));");
+        w.Close();
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>The variant key of a pass (bit i = condition i) over the uniforms <c>_prev</c>, <c>_u</c>, <c>_next</c>.</summary>
+    private static string VariantKey(KernelPlan k) =>
+        string.Join(" | ", k.Conditions.Select((c, b) => "(" + ScalarExpr(c.Condition, 0) + " ? " + (1 << b) + " : 0)"));
 
     /// <summary>The CPU form's own computation of the per-step values, so that both forms step with bit-identical
     /// values (step scalars included).</summary>
@@ -202,7 +232,7 @@ internal static class IlgpuEmitter
         var guards = Guards(k);
         if (guards.Count > 0)
         {
-            w.Line("int _variant = " + string.Join(" | ", k.Conditions.Select((c, b) => "(" + ScalarExpr(c.Condition, 0) + " ? " + (1 << b) + " : 0)")) + ";");
+            w.Line("int _variant = " + VariantKey(k) + ";");
             foreach (var g in guards)
                 w.Line("bool " + Use(g.Key) + " = ((0x" + g.Value.ToString("X", CultureInfo.InvariantCulture) + "u >> _variant) & 1u) != 0u;");
         }

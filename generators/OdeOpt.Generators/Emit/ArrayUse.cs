@@ -1,0 +1,37 @@
+using System.Collections.Generic;
+using System.Linq;
+using OdeOpt.Generators.Model;
+
+namespace OdeOpt.Generators.Emit;
+
+/// <summary>Which state arrays a pass touches, per assignment of its per-step conditions (flags): shared by the CPU and
+/// GPU emitters, so that both forms skip and defer the same arrays.</summary>
+internal static class ArrayUse
+{
+    /// <summary>The state arrays (slots 0..) among <paramref name="slots"/> as a bit mask.</summary>
+    private static int Mask(IEnumerable<int> slots) => slots.Where(s => s >= 0 && s < 31).Aggregate(0, (m, s) => m | 1 << s);
+
+    /// <summary>The state arrays the unspecialized body of a pass names.</summary>
+    public static int Touched(KernelPlan k) => Mask(k.Loads.Select(l => l.Slot).Concat(k.Stores.Select(st => st.Slot)));
+
+    /// <summary>The state arrays the body specialized for one assignment touches.</summary>
+    public static int Touched(KernelVariant v) => Mask(v.Loads.Select(l => l.Slot).Concat(v.Stores.Select(st => st.Slot)));
+
+    /// <summary>
+    /// State arrays that some assignment of the flags may leave untouched (AMSGrad's running maximum while AMSGrad is
+    /// off): every pass that names the array has an assignment under which it does not touch it. The runtime allocates
+    /// them at the first pass that touches them; until then they hold their initial value 0 and take no memory.
+    /// </summary>
+    public static int Optional(int arrayCount, IEnumerable<KernelPlan> kernels)
+    {
+        if (arrayCount > 30) return 0;
+        int optional = (1 << arrayCount) - 1;
+        foreach (var k in kernels)
+        {
+            if (k.Variants.Count == 0) { optional &= ~Touched(k); continue; }
+            // An array that every variant of this pass touches is always allocated.
+            optional &= ~k.Variants.Aggregate(-1, (m, v) => m & Touched(v));
+        }
+        return optional;
+    }
+}
