@@ -99,6 +99,11 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     private bool _initialized;
     private long _skippedSteps;
     private double _clipValue = double.PositiveInfinity;
+    private double _clipNorm = double.PositiveInfinity;
+    private NonFiniteGradientPolicy _policy = NonFiniteGradientPolicy.Propagate;
+    private float _gradientScale = 1f;
+    private MemoryBuffer1D<double, Stride1D.Dense>? _partials;
+    private double[]? _partialsHost;
     private bool _disposed;
 
     /// <summary>Loads (or takes from the cache) the kernels and allocates the zeroed state arrays on the accelerator.</summary>
@@ -208,6 +213,34 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
             _clipValue = value;
         }
     }
+
+    /// <inheritdoc/>
+    public double GradientClipNorm
+    {
+        get => _clipNorm;
+        set
+        {
+            if (double.IsNaN(value) || value <= 0) throw new ArgumentOutOfRangeException(nameof(value), value, "The maximum gradient norm must be positive (+infinity disables clipping).");
+            _clipNorm = value;
+        }
+    }
+
+    /// <inheritdoc/>
+    public NonFiniteGradientPolicy NonFiniteGradients
+    {
+        get => _policy;
+        set
+        {
+            if (!Enum.IsDefined(value)) throw new ArgumentOutOfRangeException(nameof(value));
+            _policy = value;
+        }
+    }
+
+    /// <inheritdoc/>
+    public long SkippedSteps => _skippedSteps;
+
+    /// <inheritdoc/>
+    public double LastGradientNorm { get; private set; } = double.NaN;
 
     // ------------------------------------------------------------------ members the generator implements
 
@@ -345,7 +378,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         do
         {
             gradient(parameters, scratch.View);
-            RunNextPass(parameters, scratch.View);
+            if (!RunNextPass(parameters, scratch.View)) return; // skipped under NonFiniteGradientPolicy.SkipStep
         }
         while (!AtRest);
     }
@@ -360,15 +393,20 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     }
 
     /// <summary>The CPU form's pass cycle (OptimizerCore.RunNextPass) for one segment: everything is checked before the
-    /// first kernel is queued.</summary>
-    private void RunNextPass(ArrayView<float> parameters, ArrayView<float> gradient)
+    /// first kernel is queued. Returns false when the pass was skipped (non-finite gradient, SkipStep).</summary>
+    private bool RunNextPass(ArrayView<float> parameters, ArrayView<float> gradient)
     {
         bool begins = NextPassBeginsStep(out int pass, out bool starting);
+        TUniforms fresh = default;
         if (begins)
         {
             Span<float> values = stackalloc float[_hyperparameters.Length];
             EffectiveHyperparameters(StepCount + 1, values);
-            var fresh = _initialized ? ComputeUniforms(StepCount + 1, values, in _current) : ComputeUniforms(StepCount + 1, values, default);
+            fresh = _initialized ? ComputeUniforms(StepCount + 1, values, in _current) : ComputeUniforms(StepCount + 1, values, default);
+        }
+        if (!PrepareGradient(gradient)) return false;
+        if (begins)
+        {
             if (!_initialized)
             {
                 _previous = fresh;
@@ -395,6 +433,40 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         if (begins) StepCount++;
         if (starting) _started = true;
         else _phase = (_phase + 1) % _layout.Cycle.Length;
+        return true;
+    }
+
+    /// <summary>Norm clipping and the non-finite check (OptimizerCore.PrepareGradient): one reduction over the gradient
+    /// on the accelerator when either is on; nothing is written before the verdict.</summary>
+    private bool PrepareGradient(ArrayView<float> gradient)
+    {
+        _gradientScale = 1f;
+        bool clip = !double.IsPositiveInfinity(_clipNorm);
+        if (!clip && _policy == NonFiniteGradientPolicy.Propagate)
+        {
+            LastGradientNorm = double.NaN;
+            return true;
+        }
+        _partials ??= Accelerator.Allocate1D<double>(GpuReductions.MaxGroups);
+        _partialsHost ??= new double[GpuReductions.MaxGroups];
+        double sumOfSquares = GpuReductions.SumOfSquares(Accelerator, _stream, gradient, _partials, _partialsHost);
+        double norm = Math.Sqrt(sumOfSquares);
+        LastGradientNorm = norm;
+        if (!double.IsFinite(sumOfSquares))
+        {
+            switch (_policy)
+            {
+                case NonFiniteGradientPolicy.Throw:
+                    throw new NotFiniteNumberException($"The gradient passed to '{_info.Name}' at step {StepCount + (NextPassBeginsStep(out _, out _) ? 1 : 0)} contains NaN or an infinity; nothing was changed (NonFiniteGradients = Throw).", sumOfSquares);
+                case NonFiniteGradientPolicy.SkipStep:
+                    _skippedSteps++;
+                    return false;
+            }
+        }
+        // torch.nn.utils.clip_grad_norm_: coefficient max_norm / (norm + 1e-6), clamped to 1 (NaN propagates).
+        if (clip) _gradientScale = (float)Math.Min(1.0, _clipNorm / (norm + 1e-6));
+        if (double.IsNaN(norm) && clip) _gradientScale = float.NaN;
+        return true;
     }
 
     /// <summary>Before the last pass of a step writes the next step's first gradient point: the next step's values as
@@ -431,7 +503,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         {
             VectorCount = vectorCount,
             Length = ParameterCount,
-            GradientScale = 1f,
+            GradientScale = _gradientScale,
             GradientLimit = (float)_clipValue,
         };
         _launchers[pass](_stream, Configuration(vectorCount + (ParameterCount - 4 * vectorCount)), views, _previous, currentIsNext ? _next : _current, _next, arguments);
@@ -480,6 +552,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         foreach (var a in _arrays) a?.MemSetToZero(_stream);
         StepCount = 0;
         _skippedSteps = 0;
+        LastGradientNorm = double.NaN;
         _phase = 0;
         _started = false;
         _initialized = false;
@@ -578,6 +651,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         _disposed = true;
         foreach (var a in _arrays) a?.Dispose();
         _placeholder?.Dispose();
+        _partials?.Dispose();
         _gradientScratch?.Dispose();
         GC.SuppressFinalize(this);
     }

@@ -42,6 +42,22 @@ public interface IGpuOptimizer : IDisposable
     /// +infinity (the default) disables it.</summary>
     double GradientClipValue { get; set; }
 
+    /// <summary>Scale the gradient by min(1, max / (||g|| + 1e-6)) (torch's clip_grad_norm_), the norm computed on the
+    /// accelerator in double (a reduction kernel; the step waits for it). +infinity (the default) disables it.</summary>
+    double GradientClipNorm { get; set; }
+
+    /// <summary>What a gradient with NaN or an infinity does: <see cref="NonFiniteGradientPolicy.Propagate"/> (the default:
+    /// no check), <see cref="NonFiniteGradientPolicy.Throw"/> (nothing written) or <see cref="NonFiniteGradientPolicy.SkipStep"/>
+    /// (parameters, state and step count unchanged; <see cref="SkippedSteps"/> counts it). The check shares the norm's
+    /// reduction.</summary>
+    NonFiniteGradientPolicy NonFiniteGradients { get; set; }
+
+    /// <summary>Steps skipped under <see cref="NonFiniteGradientPolicy.SkipStep"/>.</summary>
+    long SkippedSteps { get; }
+
+    /// <summary>The norm of the last gradient the optimizer measured (NaN when neither norm clipping nor a check is on).</summary>
+    double LastGradientNorm { get; }
+
     /// <summary>Advances one step, evaluating the gradient as often as the scheme needs
     /// (<see cref="OptimizerInfo.GradientEvaluationsPerStep"/>) into a gradient buffer the optimizer owns.</summary>
     /// <exception cref="ArgumentException">The view has the wrong length, is empty or belongs to another accelerator.</exception>

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -199,5 +200,85 @@ public class GpuEqualsCpuTests
         Assert.Equal(3, adam.AllocatedArrayCount);
         sgd.Step(buffer.View, function);
         Assert.Equal(0, sgd.AllocatedArrayCount);
+    }
+
+    /// <summary>Norm clipping on the GPU: the norm from the reduction kernel scales the gradient as on the CPU
+    /// (torch's clip_grad_norm_), one- and multi-gradient schemes, the clip active at every step.</summary>
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("gradient-flow-heun")]
+    [InlineData("imex-trapezoidal-adam")]
+    public void Norm_clipping_acts_as_on_the_CPU(string name)
+    {
+        var cpu = (ITrainingOptimizer)OptimizerRegistry.Create(name, N);
+        using var gpu = GpuOptimizerRegistry.Create(name, _acc, N);
+        cpu.GradientClipNorm = 0.5;
+        gpu.GradientClipNorm = 0.5;
+        var p = Support.Start(N);
+        using var buffer = _acc.Allocate1D(p);
+        var function = Support.OnHost(N);
+        for (int s = 1; s <= 20; s++)
+        {
+            cpu.Step(p, Support.Gradient);
+            gpu.Step(buffer.View, function);
+            Assert.True(cpu.LastGradientNorm > 0.5, $"step {s}: the clip is not active (norm {cpu.LastGradientNorm})");
+            Assert.Equal(cpu.LastGradientNorm, gpu.LastGradientNorm, 1e-9 * cpu.LastGradientNorm);
+            double d = Support.RelativeDifference(Support.ToHost(buffer.View), p);
+            Assert.True(d <= Tolerance, $"{name}: step {s}: norm-clipped GPU and CPU differ by {d:E3}");
+        }
+        // The norm is the gradient's: sqrt(sum g^2) of the last gradient evaluated, written out here.
+        var g = new float[N];
+        if (cpu.Info.GradientEvaluationsPerStep == 1)
+        {
+            var at = (float[])p.Clone();
+            Support.Gradient(at, g);
+            var probe = (ITrainingOptimizer)OptimizerRegistry.Create(name, N);
+            probe.GradientClipNorm = 0.5;
+            probe.Step(at, Support.Gradient);
+            double norm = Math.Sqrt(g.Sum(x => (double)x * x));
+            Assert.Equal(norm, probe.LastGradientNorm, 1e-9 * norm);
+        }
+    }
+
+    [Fact]
+    public void A_non_finite_gradient_is_skipped_or_rejected_as_on_the_CPU()
+    {
+        var cpu = (ITrainingOptimizer)OptimizerRegistry.Create("adam", N);
+        using var gpu = GpuOptimizerRegistry.Create("adam", _acc, N);
+        cpu.NonFiniteGradients = NonFiniteGradientPolicy.SkipStep;
+        gpu.NonFiniteGradients = NonFiniteGradientPolicy.SkipStep;
+        var p = Support.Start(N);
+        using var buffer = _acc.Allocate1D(p);
+        using var gradient = _acc.Allocate1D<float>(N);
+        var g = new float[N];
+        for (int s = 1; s <= 8; s++)
+        {
+            Support.Gradient(p, g);
+            if (s == 4) g[N / 2] = float.NaN;
+            gradient.CopyFromCPU(g);
+            ((ISingleGradientOptimizer)cpu).Step(p, g);
+            ((ISingleGradientGpuOptimizer)gpu).Step(buffer.View, gradient.View);
+            Assert.Equal(cpu.StepCount, gpu.StepCount);
+            double d = Support.RelativeDifference(Support.ToHost(buffer.View), p);
+            Assert.True(d <= Tolerance, $"step {s}: GPU and CPU differ by {d:E3}");
+        }
+        Assert.Equal(1, cpu.SkippedSteps);
+        Assert.Equal(1, gpu.SkippedSteps);
+        Assert.Equal(7, gpu.StepCount);
+        Assert.True(double.IsNaN(gpu.LastGradientNorm) == false && gpu.LastGradientNorm > 0);
+
+        // Throw: nothing changes, on the accelerator either.
+        gpu.NonFiniteGradients = NonFiniteGradientPolicy.Throw;
+        var stateBefore = new MemoryStream();
+        gpu.SaveState(stateBefore);
+        var pBefore = Support.ToHost(buffer.View);
+        g[0] = float.PositiveInfinity;
+        gradient.CopyFromCPU(g);
+        Assert.Throws<NotFiniteNumberException>(() => ((ISingleGradientGpuOptimizer)gpu).Step(buffer.View, gradient.View));
+        var stateAfter = new MemoryStream();
+        gpu.SaveState(stateAfter);
+        Assert.Equal(stateBefore.ToArray(), stateAfter.ToArray());
+        Assert.Equal(pBefore, Support.ToHost(buffer.View));
+        Assert.Throws<ArgumentOutOfRangeException>(() => gpu.GradientClipNorm = 0);
     }
 }

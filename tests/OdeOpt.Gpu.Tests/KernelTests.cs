@@ -79,4 +79,19 @@ public class KernelTests
             Assert.DoesNotContain("call", ptx.Split('\n').Where(l => !l.TrimStart().StartsWith("//", StringComparison.Ordinal)).Select(l => l.Trim()).Where(l => l.StartsWith("call", StringComparison.Ordinal)));
         }
     }
+
+    /// <summary>The gradient-norm reduction (norm clipping, non-finite check) compiles for a real GPU: shared memory,
+    /// group barriers, double accumulation, no external calls.</summary>
+    [Fact]
+    public void The_norm_reduction_compiles_to_PTX_with_shared_memory_and_barriers()
+    {
+        var kernel = typeof(GpuReductions).GetMethod("SumOfSquaresKernel", BindingFlags.NonPublic | BindingFlags.Static)!;
+        using var context = Context.Create(b => b.Cuda().EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null);
+        string ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernel), default)).PTXAssembly;
+        Assert.DoesNotContain(".extern", ptx);
+        Assert.Contains(".shared", ptx);
+        Assert.Contains("bar.sync", ptx);
+        Assert.Contains(".f64", ptx);
+    }
 }
