@@ -97,11 +97,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     private int _phase;
     private bool _started;
     private bool _initialized;
-    private long _skippedSteps;
-    private double _clipValue = double.PositiveInfinity;
-    private double _clipNorm = double.PositiveInfinity;
-    private NonFiniteGradientPolicy _policy = NonFiniteGradientPolicy.Propagate;
-    private float _gradientScale = 1f;
+    private readonly GradientControls _controls = new();
     private MemoryBuffer1D<double, Stride1D.Dense>? _partials;
     private double[]? _partialsHost;
     private bool _disposed;
@@ -204,43 +200,19 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     public long StepCount { get; private set; }
 
     /// <inheritdoc/>
-    public double GradientClipValue
-    {
-        get => _clipValue;
-        set
-        {
-            if (double.IsNaN(value) || value <= 0) throw new ArgumentOutOfRangeException(nameof(value), value, "The clip value must be positive (+infinity disables clipping).");
-            _clipValue = value;
-        }
-    }
+    public double GradientClipValue { get => _controls.ClipValue; set => _controls.ClipValue = value; }
 
     /// <inheritdoc/>
-    public double GradientClipNorm
-    {
-        get => _clipNorm;
-        set
-        {
-            if (double.IsNaN(value) || value <= 0) throw new ArgumentOutOfRangeException(nameof(value), value, "The maximum gradient norm must be positive (+infinity disables clipping).");
-            _clipNorm = value;
-        }
-    }
+    public double GradientClipNorm { get => _controls.ClipNorm; set => _controls.ClipNorm = value; }
 
     /// <inheritdoc/>
-    public NonFiniteGradientPolicy NonFiniteGradients
-    {
-        get => _policy;
-        set
-        {
-            if (!Enum.IsDefined(value)) throw new ArgumentOutOfRangeException(nameof(value));
-            _policy = value;
-        }
-    }
+    public NonFiniteGradientPolicy NonFiniteGradients { get => _controls.Policy; set => _controls.Policy = value; }
 
     /// <inheritdoc/>
-    public long SkippedSteps => _skippedSteps;
+    public long SkippedSteps => _controls.SkippedSteps;
 
     /// <inheritdoc/>
-    public double LastGradientNorm { get; private set; } = double.NaN;
+    public double LastGradientNorm => _controls.LastNorm;
 
     // ------------------------------------------------------------------ members the generator implements
 
@@ -440,33 +412,11 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     /// on the accelerator when either is on; nothing is written before the verdict.</summary>
     private bool PrepareGradient(ArrayView<float> gradient)
     {
-        _gradientScale = 1f;
-        bool clip = !double.IsPositiveInfinity(_clipNorm);
-        if (!clip && _policy == NonFiniteGradientPolicy.Propagate)
-        {
-            LastGradientNorm = double.NaN;
-            return true;
-        }
+        if (!_controls.NeedsNorm()) return true;
         _partials ??= Accelerator.Allocate1D<double>(GpuReductions.MaxGroups);
         _partialsHost ??= new double[GpuReductions.MaxGroups];
         double sumOfSquares = GpuReductions.SumOfSquares(Accelerator, _stream, gradient, _partials, _partialsHost);
-        double norm = Math.Sqrt(sumOfSquares);
-        LastGradientNorm = norm;
-        if (!double.IsFinite(sumOfSquares))
-        {
-            switch (_policy)
-            {
-                case NonFiniteGradientPolicy.Throw:
-                    throw new NotFiniteNumberException($"The gradient passed to '{_info.Name}' at step {StepCount + (NextPassBeginsStep(out _, out _) ? 1 : 0)} contains NaN or an infinity; nothing was changed (NonFiniteGradients = Throw).", sumOfSquares);
-                case NonFiniteGradientPolicy.SkipStep:
-                    _skippedSteps++;
-                    return false;
-            }
-        }
-        // torch.nn.utils.clip_grad_norm_: coefficient max_norm / (norm + 1e-6), clamped to 1 (NaN propagates).
-        if (clip) _gradientScale = (float)Math.Min(1.0, _clipNorm / (norm + 1e-6));
-        if (double.IsNaN(norm) && clip) _gradientScale = float.NaN;
-        return true;
+        return _controls.Accept(sumOfSquares, _info.Name, StepCount + (NextPassBeginsStep(out _, out _) ? 1 : 0));
     }
 
     /// <summary>Before the last pass of a step writes the next step's first gradient point: the next step's values as
@@ -503,8 +453,8 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         {
             VectorCount = vectorCount,
             Length = ParameterCount,
-            GradientScale = _gradientScale,
-            GradientLimit = (float)_clipValue,
+            GradientScale = _controls.Scale,
+            GradientLimit = _controls.Limit,
         };
         _launchers[pass](_stream, Configuration(vectorCount + (ParameterCount - 4 * vectorCount)), views, _previous, currentIsNext ? _next : _current, _next, arguments);
     }
@@ -551,8 +501,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         ThrowIfDisposed();
         foreach (var a in _arrays) a?.MemSetToZero(_stream);
         StepCount = 0;
-        _skippedSteps = 0;
-        LastGradientNorm = double.NaN;
+        _controls.Reset();
         _phase = 0;
         _started = false;
         _initialized = false;
@@ -593,7 +542,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
             Phase = _phase,
             Started = _started,
             Initialized = _initialized,
-            SkippedSteps = _skippedSteps,
+            SkippedSteps = _controls.SkippedSteps,
             Hyperparameters = (float[])_hyperparameters.Clone(),
             Groups = Array.Empty<StateFormat.Group>(),
             UniformSize = Unsafe.SizeOf<TUniforms>(),
@@ -636,7 +585,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         _current = FromBytes(segment.Cur);
         _next = FromBytes(segment.Next);
         StepCount = state.StepCount;
-        _skippedSteps = state.SkippedSteps;
+        _controls.SkippedSteps = state.SkippedSteps;
         _phase = state.Phase;
         _started = state.Started;
         _initialized = state.Initialized;

@@ -86,10 +86,7 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
     private int[][] _groupOverrideIndex = Array.Empty<int[]>();
     private float[][] _groupOverrideValue = Array.Empty<float[]>();
 
-    private double _clipNorm = double.PositiveInfinity;
-    private double _clipValue = double.PositiveInfinity;
-    private float _gradientScale = 1f;
-    private NonFiniteGradientPolicy _policy;
+    private readonly GradientControls _controls = new();
 
     /// <summary>Allocates the persistent arrays (pinned, zeroed).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parameterCount"/> is not positive.</exception>
@@ -135,43 +132,19 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
     public ParameterGroupCollection Groups { get; }
 
     /// <inheritdoc/>
-    public double GradientClipNorm
-    {
-        get => _clipNorm;
-        set
-        {
-            if (double.IsNaN(value) || value <= 0) throw new ArgumentOutOfRangeException(nameof(value), value, "The maximum gradient norm must be positive (+infinity disables clipping).");
-            _clipNorm = value;
-        }
-    }
+    public double GradientClipNorm { get => _controls.ClipNorm; set => _controls.ClipNorm = value; }
 
     /// <inheritdoc/>
-    public double GradientClipValue
-    {
-        get => _clipValue;
-        set
-        {
-            if (double.IsNaN(value) || value <= 0) throw new ArgumentOutOfRangeException(nameof(value), value, "The clip value must be positive (+infinity disables clipping).");
-            _clipValue = value;
-        }
-    }
+    public double GradientClipValue { get => _controls.ClipValue; set => _controls.ClipValue = value; }
 
     /// <inheritdoc/>
-    public NonFiniteGradientPolicy NonFiniteGradients
-    {
-        get => _policy;
-        set
-        {
-            if (!Enum.IsDefined(value)) throw new ArgumentOutOfRangeException(nameof(value));
-            _policy = value;
-        }
-    }
+    public NonFiniteGradientPolicy NonFiniteGradients { get => _controls.Policy; set => _controls.Policy = value; }
 
     /// <inheritdoc/>
-    public long SkippedSteps { get; private set; }
+    public long SkippedSteps => _controls.SkippedSteps;
 
     /// <inheritdoc/>
-    public double LastGradientNorm { get; private set; } = double.NaN;
+    public double LastGradientNorm => _controls.LastNorm;
 
     // ------------------------------------------------------------------ members the generator implements
 
@@ -249,10 +222,10 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
     protected ref readonly TUniforms Next => ref _next;
 
     /// <summary>The factor the gradient is multiplied by (norm clipping; 1 otherwise).</summary>
-    protected float GradientScale => _gradientScale;
+    protected float GradientScale => _controls.Scale;
 
     /// <summary>Every gradient component is clamped to [-GradientLimit, GradientLimit] (+infinity: no clipping).</summary>
-    protected float GradientLimit => (float)_clipValue;
+    protected float GradientLimit => _controls.Limit;
 
     // ------------------------------------------------------------------ hyperparameters by name
 
@@ -401,34 +374,8 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
     }
 
     /// <summary>Norm clipping and the non-finite check: one read of the gradient, when either is on.</summary>
-    private bool PrepareGradient()
-    {
-        _gradientScale = 1f;
-        bool clip = !double.IsPositiveInfinity(_clipNorm);
-        if (!clip && _policy == NonFiniteGradientPolicy.Propagate)
-        {
-            LastGradientNorm = double.NaN;
-            return true;
-        }
-        double sumOfSquares = GradientSumOfSquares();
-        double norm = Math.Sqrt(sumOfSquares);
-        LastGradientNorm = norm;
-        if (!double.IsFinite(sumOfSquares))
-        {
-            switch (_policy)
-            {
-                case NonFiniteGradientPolicy.Throw:
-                    throw new NotFiniteNumberException($"The gradient passed to '{_info.Name}' at step {StepCount + (NextPassBeginsStep(out _, out _) ? 1 : 0)} contains NaN or an infinity; nothing was changed (NonFiniteGradients = Throw).", sumOfSquares);
-                case NonFiniteGradientPolicy.SkipStep:
-                    SkippedSteps++;
-                    return false;
-            }
-        }
-        // torch.nn.utils.clip_grad_norm_: coefficient max_norm / (norm + 1e-6), clamped to 1 (NaN propagates).
-        if (clip) _gradientScale = (float)Math.Min(1.0, _clipNorm / (norm + 1e-6));
-        if (double.IsNaN(norm) && clip) _gradientScale = float.NaN;
-        return true;
-    }
+    private bool PrepareGradient() =>
+        !_controls.NeedsNorm() || _controls.Accept(GradientSumOfSquares(), _info.Name, StepCount + (NextPassBeginsStep(out _, out _) ? 1 : 0));
 
     private double GradientSumOfSquares()
     {
@@ -707,8 +654,7 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
     {
         foreach (var a in _arrays) if (a is not null) Array.Clear(a);
         StepCount = 0;
-        SkippedSteps = 0;
-        LastGradientNorm = double.NaN;
+        _controls.Reset();
         _phase = 0;
         _started = false;
         _initialized = false;
@@ -813,7 +759,7 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
         _segmentCount = state.Segments.Length;
         _piecesVersion = -1;
         StepCount = state.StepCount;
-        SkippedSteps = state.SkippedSteps;
+        _controls.SkippedSteps = state.SkippedSteps;
         _phase = state.Phase;
         _started = state.Started;
         _initialized = state.Initialized;
