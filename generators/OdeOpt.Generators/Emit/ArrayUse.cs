@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using OdeOpt.Generators.Model;
@@ -33,5 +34,30 @@ internal static class ArrayUse
             optional &= ~k.Variants.Aggregate(-1, (m, v) => m & Touched(v));
         }
         return optional;
+    }
+
+    /// <summary>For layouts with optional arrays: the override that tells the runtime which arrays a pass touches under
+    /// the flags of the uniforms it runs with. <paramref name="signature"/> declares it; <paramref name="variantKey"/>
+    /// writes a pass's variant key over the uniforms in scope there.</summary>
+    public static void WriteArraysTouched(SourceWriter w, int arrayCount, EquatableArray<KernelPlan> kernels, string signature, Func<KernelPlan, string> variantKey)
+    {
+        if (Optional(arrayCount, kernels) == 0) return;
+        w.Open(signature);
+        w.Open("switch (pass)");
+        for (int i = 0; i < kernels.Count; i++)
+        {
+            var k = kernels[i];
+            if (k.Variants.Count == 0) { w.Line("case " + i + ": return " + Touched(k) + ";"); continue; }
+            w.Open("case " + i + ":");
+            w.Open("switch (" + variantKey(k) + ")");
+            foreach (var v in k.Variants) w.Line("case " + v.Key + ": return " + Touched(v) + ";");
+            w.Close();
+            w.Line("return " + Touched(k) + ";");
+            w.Close();
+        }
+        w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(pass));");
+        w.Close();
+        w.Close();
+        w.Line();
     }
 }

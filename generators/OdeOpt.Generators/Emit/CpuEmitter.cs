@@ -46,7 +46,7 @@ internal static class CpuEmitter
         WriteUniforms(w, plan);
         WriteHyperparameterMembers(w, plan);
         WriteRunPass(w, plan);
-        WriteArraysTouched(w, plan);
+        ArrayUse.WriteArraysTouched(w, plan.ArrayCount, plan.Kernels, "protected override int ArraysTouched(int pass)", VariantKey);
         for (int k = 0; k < plan.Kernels.Count; k++) WritePass(w, plan, k);
 
         w.Close();
@@ -178,29 +178,6 @@ internal static class CpuEmitter
         w.Line("    iteratePasses: new int[] { " + string.Join(", ", plan.IterateKernels) + " },");
         int optional = ArrayUse.Optional(plan.ArrayCount, plan.Kernels);
         w.Line("    iterateAtStartPass: " + plan.IterateAtStartKernel + ")" + (optional != 0 ? " { OptionalArrays = " + optional + " }" : "") + ";");
-        w.Line();
-    }
-
-    /// <summary>For layouts with optional arrays: the arrays the next call of a pass touches, from the step's flags.</summary>
-    private static void WriteArraysTouched(SourceWriter w, OptimizerPlan plan)
-    {
-        if (ArrayUse.Optional(plan.ArrayCount, plan.Kernels) == 0) return;
-        w.Open("protected override int ArraysTouched(int pass)");
-        w.Open("switch (pass)");
-        for (int i = 0; i < plan.Kernels.Count; i++)
-        {
-            var k = plan.Kernels[i];
-            if (k.Variants.Count == 0) { w.Line("case " + i + ": return " + ArrayUse.Touched(k) + ";"); continue; }
-            w.Open("case " + i + ":");
-            w.Open("switch (" + VariantKey(k) + ")");
-            foreach (var v in k.Variants) w.Line("case " + v.Key + ": return " + ArrayUse.Touched(v) + ";");
-            w.Close();
-            w.Line("return " + ArrayUse.Touched(k) + ";");
-            w.Close();
-        }
-        w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(pass));");
-        w.Close();
-        w.Close();
         w.Line();
     }
 

@@ -85,7 +85,8 @@ internal static class IlgpuEmitter
         }
 
         WriteComputeUniforms(w, plan, uniforms);
-        WriteArraysTouched(w, plan, uniforms);
+        ArrayUse.WriteArraysTouched(w, plan.ArrayCount, plan.Kernels,
+            "protected override int ArraysTouched(int pass, in " + uniforms + " _prev, in " + uniforms + " _u, in " + uniforms + " _next)", VariantKey);
         WriteViews(w, plan);
         for (int k = 0; k < plan.Kernels.Count; k++) WriteKernel(w, plan.Kernels[k], uniforms);
 
@@ -134,30 +135,6 @@ internal static class IlgpuEmitter
         w.Line("    iteratePasses: new int[] { " + string.Join(", ", plan.IterateKernels) + " },");
         int optional = ArrayUse.Optional(plan.ArrayCount, plan.Kernels);
         w.Line("    iterateAtStartPass: " + plan.IterateAtStartKernel + ")" + (optional != 0 ? " { OptionalArrays = " + optional + " }" : "") + ";");
-        w.Line();
-    }
-
-    /// <summary>For layouts with optional arrays: the arrays a pass touches under the flags of the uniforms it is launched
-    /// with (the runtime allocates them on the accelerator before the first such launch).</summary>
-    private static void WriteArraysTouched(SourceWriter w, GpuPlan plan, string uniforms)
-    {
-        if (ArrayUse.Optional(plan.ArrayCount, plan.Kernels) == 0) return;
-        w.Open("protected override int ArraysTouched(int pass, in " + uniforms + " _prev, in " + uniforms + " _u, in " + uniforms + " _next)");
-        w.Open("switch (pass)");
-        for (int i = 0; i < plan.Kernels.Count; i++)
-        {
-            var k = plan.Kernels[i];
-            if (k.Variants.Count == 0) { w.Line("case " + i + ": return " + ArrayUse.Touched(k) + ";"); continue; }
-            w.Open("case " + i + ":");
-            w.Open("switch (" + VariantKey(k) + ")");
-            foreach (var v in k.Variants) w.Line("case " + v.Key + ": return " + ArrayUse.Touched(v) + ";");
-            w.Close();
-            w.Line("return " + ArrayUse.Touched(k) + ";");
-            w.Close();
-        }
-        w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(pass));");
-        w.Close();
-        w.Close();
         w.Line();
     }
 
@@ -274,18 +251,11 @@ internal static class IlgpuEmitter
     {
         var guards = new Dictionary<int, uint>();
         if (k.Variants.Count == 0 || k.Conditions.Count > 5) return guards;
-        uint all = 0;
-        var touched = new Dictionary<int, uint>();
-        foreach (var v in k.Variants)
+        uint all = k.Variants.Aggregate(0u, (m, v) => m | 1u << v.Key);
+        for (int slot = 0, named = ArrayUse.Touched(k); named >> slot != 0; slot++)
         {
-            all |= 1u << v.Key;
-            foreach (int slot in v.Loads.Select(l => l.Slot).Concat(v.Stores.Select(st => st.Slot)).Distinct())
-                touched[slot] = (touched.TryGetValue(slot, out uint m) ? m : 0u) | 1u << v.Key;
-        }
-        foreach (int slot in k.Loads.Select(l => l.Slot).Concat(k.Stores.Select(st => st.Slot)).Distinct())
-        {
-            if (slot < 0) continue;
-            uint mask = touched.TryGetValue(slot, out uint m) ? m : 0u;
+            if ((named >> slot & 1) == 0) continue;
+            uint mask = k.Variants.Where(v => (ArrayUse.Touched(v) >> slot & 1) != 0).Aggregate(0u, (m, v) => m | 1u << v.Key);
             if (mask != all) guards[slot] = mask;
         }
         return guards;
