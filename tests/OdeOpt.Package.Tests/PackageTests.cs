@@ -53,6 +53,48 @@ public class PackageTests
         return (process.ExitCode, output);
     }
 
+    /// <summary>Packs the projects under src/ into <paramref name="feed"/>; returns the version of the last one's package.</summary>
+    private string Pack(string root, string feed, params string[] projects)
+    {
+        foreach (string project in projects)
+        {
+            var pack = Dotnet($"pack \"{Path.Combine(root, "src", project, project + ".csproj")}\" -c {Configuration} --no-build -o \"{feed}\"", root);
+            Assert.True(pack.Code == 0, "dotnet pack failed: " + project);
+        }
+        string last = projects[^1];
+        string package = Directory.GetFiles(feed, last + ".*.nupkg").Single(f => !f.EndsWith(".snupkg", StringComparison.Ordinal)
+            && char.IsDigit(Path.GetFileName(f)[last.Length + 1]));
+        return Path.GetFileNameWithoutExtension(package).Substring(last.Length + 1);
+    }
+
+    /// <summary>A fresh console project in <paramref name="app"/> that restores only from <paramref name="sources"/>
+    /// (into its own packages folder) and references one package.</summary>
+    private static void WriteProject(string work, string app, string[] sources, string package, string version, string program)
+    {
+        string feeds = string.Join("", sources.Select((f, i) => $"<add key=\"feed{i}\" value=\"{f}\" />"));
+        File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <config><add key="globalPackagesFolder" value="{Path.Combine(work, "packages")}" /></config>
+              <packageSources><clear />{feeds}</packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="{package}" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), program);
+    }
+
     [Fact]
     public void A_fresh_project_builds_and_trains_with_the_package_alone()
     {
@@ -62,33 +104,9 @@ public class PackageTests
         Directory.CreateDirectory(app);
         try
         {
-            var pack = Dotnet($"pack \"{Path.Combine(root, "src", "OdeOpt", "OdeOpt.csproj")}\" -c {Configuration} --no-build -o \"{feed}\"", root);
-            Assert.True(pack.Code == 0, "dotnet pack failed");
-            string package = Directory.GetFiles(feed, "OdeOpt.*.nupkg").Single(f => !f.EndsWith(".snupkg", StringComparison.Ordinal));
-            string version = Path.GetFileNameWithoutExtension(package).Substring("OdeOpt.".Length);
-
-            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <config><add key="globalPackagesFolder" value="{Path.Combine(work, "packages")}" /></config>
-                  <packageSources><clear /><add key="local" value="{feed}" /></packageSources>
-                </configuration>
-                """);
-            File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <Nullable>enable</Nullable>
-                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="OdeOpt" Version="{version}" />
-                  </ItemGroup>
-                </Project>
-                """);
+            string version = Pack(root, feed, "OdeOpt");
             // A user's own scheme: Heun (explicit trapezoidal) on the gradient flow, two gradients per step.
-            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            WriteProject(work, app, new[] { feed }, "OdeOpt", version, """
                 using System;
                 using System.Globalization;
                 using OdeOpt;
@@ -145,37 +163,10 @@ public class PackageTests
         Directory.CreateDirectory(app);
         try
         {
-            foreach (string project in new[] { "OdeOpt", "OdeOpt.Gpu" })
-            {
-                var pack = Dotnet($"pack \"{Path.Combine(root, "src", project, project + ".csproj")}\" -c {Configuration} --no-build -o \"{feed}\"", root);
-                Assert.True(pack.Code == 0, "dotnet pack failed: " + project);
-            }
-            string package = Directory.GetFiles(feed, "OdeOpt.Gpu.*.nupkg").Single(f => !f.EndsWith(".snupkg", StringComparison.Ordinal));
-            string version = Path.GetFileNameWithoutExtension(package).Substring("OdeOpt.Gpu.".Length);
-
-            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <config><add key="globalPackagesFolder" value="{Path.Combine(work, "packages")}" /></config>
-                  <packageSources><clear /><add key="local" value="{feed}" /><add key="ilgpu" value="{GlobalPackages(root)}" /></packageSources>
-                </configuration>
-                """);
             // Only OdeOpt.Gpu is referenced: OdeOpt (with its generator) and ILGPU come with it.
-            File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <Nullable>enable</Nullable>
-                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="OdeOpt.Gpu" Version="{version}" />
-                  </ItemGroup>
-                </Project>
-                """);
+            string version = Pack(root, feed, "OdeOpt", "OdeOpt.Gpu");
             // The user's own scheme on ILGPU's CPU accelerator, against its CPU form, and the built-in Adam's GPU form.
-            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            WriteProject(work, app, new[] { feed, GlobalPackages(root) }, "OdeOpt.Gpu", version, """
                 using System;
                 using System.Globalization;
                 using ILGPU;
