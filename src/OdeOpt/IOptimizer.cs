@@ -34,6 +34,38 @@ public interface IOptimizer
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or outside its range; nothing was changed.</exception>
     void Step(Span<float> parameters, GradientFunction gradient);
 
+    /// <summary>Advances one step like <see cref="Step(Span{float}, GradientFunction)"/>, but with the caller's own
+    /// gradient buffer: every evaluation is <c>evaluate(parameters, gradient)</c> with exactly the two buffers passed
+    /// here, and the pass reads <paramref name="gradient"/> in place (no scratch buffer, no copy). For callers whose
+    /// gradient already lands in a buffer of their own, such as an autograd engine accumulating into a fixed gradient
+    /// tensor: the callback may ignore its arguments and fill <paramref name="gradient"/> by other means.</summary>
+    /// <param name="parameters">The parameter buffer, updated in place; before each evaluation it holds the point the
+    /// scheme asks for.</param>
+    /// <param name="gradient">The caller's gradient buffer (ParameterCount floats, not overlapping the parameters).</param>
+    /// <param name="evaluate">Fills <paramref name="gradient"/> with the gradient at <paramref name="parameters"/>.</param>
+    /// <exception cref="ArgumentException">A buffer has the wrong length or the buffers overlap.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or outside its range; nothing was changed.</exception>
+    /// <remarks>The default implementation (for implementations written before this member) evaluates into
+    /// <paramref name="gradient"/> and copies it into the closure form's buffer; every generated optimizer implements it
+    /// without the copy.</remarks>
+    unsafe void Step(Span<float> parameters, Span<float> gradient, GradientFunction evaluate)
+    {
+        ArgumentNullException.ThrowIfNull(evaluate);
+        if (gradient.Length != ParameterCount)
+            throw new ArgumentException($"The buffer holds {gradient.Length} floats but the optimizer was created for {ParameterCount} parameters.", nameof(gradient));
+        fixed (float* g = gradient)
+        {
+            nint address = (nint)g;
+            int length = gradient.Length;
+            Step(parameters, (p, scratch) =>
+            {
+                var own = new Span<float>((void*)address, length);
+                evaluate(p, own);
+                own.CopyTo(scratch);
+            });
+        }
+    }
+
     /// <summary>Writes theta, the current iterate, into <paramref name="iterate"/>. Equal to the parameter buffer unless
     /// the gradient is taken at a look-ahead point.</summary>
     void GetIterate(ReadOnlySpan<float> parameters, Span<float> iterate);

@@ -320,10 +320,28 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
         ArgumentNullException.ThrowIfNull(gradient);
         PrepareStepBegin(validateOnly: true);
         var scratch = _gradientScratch ??= GC.AllocateArray<float>(ParameterCount, pinned: true);
+        RunStep(parameters, scratch, gradient);
+    }
+
+    /// <inheritdoc/>
+    public void Step(Span<float> parameters, Span<float> gradient, GradientFunction evaluate)
+    {
+        CheckLength(parameters.Length, nameof(parameters));
+        CheckLength(gradient.Length, nameof(gradient));
+        ArgumentNullException.ThrowIfNull(evaluate);
+        if (parameters.Overlaps(gradient))
+            throw new ArgumentException("The gradient buffer must not overlap the parameter buffer.", nameof(gradient));
+        PrepareStepBegin(validateOnly: true);
+        RunStep(parameters, gradient, evaluate);
+    }
+
+    /// <summary>The passes of one step, each after one evaluation into <paramref name="gradient"/>.</summary>
+    private void RunStep(Span<float> parameters, Span<float> gradient, GradientFunction evaluate)
+    {
         do
         {
-            gradient(parameters, scratch);
-            if (!RunNextPass(parameters, scratch)) return; // skipped under NonFiniteGradientPolicy.SkipStep
+            evaluate(parameters, gradient);
+            if (!RunNextPass(parameters, gradient)) return; // skipped under NonFiniteGradientPolicy.SkipStep
         }
         while (!AtRest);
     }
