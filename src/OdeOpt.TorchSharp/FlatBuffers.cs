@@ -1,0 +1,160 @@
+// The flat parameter and gradient buffers: every trainable parameter of the optimizer rebound as a view into one
+// contiguous float32 tensor, and its gradient as a view into a second one (as FSDP's flat parameter or apex's master
+// buffer do), so that a step is one fused pass of the generated kernels over two spans and data-parallel training needs
+// one collective over one gradient buffer. Owns the binding checks made at every step.
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using static TorchSharp.torch;
+using TorchParameter = TorchSharp.Modules.Parameter;
+
+namespace OdeOpt.TorchSharp;
+
+internal sealed unsafe class FlatBuffers : IDisposable
+{
+    internal readonly record struct Entry(TorchParameter Parameter, string Name, long Offset, long Count, long[] Shape);
+
+    private readonly Entry[] _entries;
+    private readonly Tensor _values;
+    private readonly Tensor _gradients;
+    private readonly float* _valuesData;
+    private readonly float* _gradientsData;
+
+    /// <summary>Moves the storage of <paramref name="parameters"/> (in this order) into one flat tensor and binds their
+    /// gradients to views of a second one (current gradient values kept, missing ones zero).</summary>
+    /// <exception cref="ArgumentException">A parameter is not float32, not on the CPU, not contiguous, or given twice.</exception>
+    public FlatBuffers(IReadOnlyList<(string Name, TorchParameter Parameter)> parameters)
+    {
+        var seen = new HashSet<IntPtr>();
+        long total = 0;
+        foreach (var (name, p) in parameters)
+        {
+            if (p.dtype != ScalarType.Float32)
+                throw new ArgumentException($"The parameter '{name}' (shape {Shape(p.shape)}) is {p.dtype}; OdeOpt steps float32 parameters only. Convert the module (module.to(torch.float32)) or leave the parameter out.", nameof(parameters));
+            if (p.device_type != DeviceType.CPU)
+                throw new ArgumentException($"The parameter '{name}' (shape {Shape(p.shape)}) is on {p.device}; OdeOpt.TorchSharp steps CPU tensors only (CUDA tensors: see docs/torchsharp.md). Nothing is copied behind your back.", nameof(parameters));
+            if (!p.is_contiguous())
+                throw new ArgumentException($"The parameter '{name}' (shape {Shape(p.shape)}) is not contiguous; it cannot become a view of the flat buffer without a copy. Make it contiguous before building the optimizer.", nameof(parameters));
+            if (!seen.Add(LibTorchSharpNative.THSTensor_data(p.Handle)))
+                throw new ArgumentException($"The parameter '{name}' is given twice (or shares its storage with another parameter); a parameter may belong to one group only.", nameof(parameters));
+            total += p.numel();
+        }
+        if (total == 0) throw new ArgumentException("The optimizer has no trainable float32 parameter (every parameter is empty or has requires_grad = false).", nameof(parameters));
+        if (total > int.MaxValue) throw new ArgumentException($"{total} parameters: OdeOpt optimizers hold at most {int.MaxValue}.", nameof(parameters));
+
+        _values = torch.empty(total, ScalarType.Float32).DetachFromDisposeScope();
+        _gradients = torch.zeros(total, ScalarType.Float32).DetachFromDisposeScope();
+        _valuesData = (float*)LibTorchSharpNative.THSTensor_data(_values.Handle);
+        _gradientsData = (float*)LibTorchSharpNative.THSTensor_data(_gradients.Handle);
+        _entries = new Entry[parameters.Count];
+        long offset = 0;
+        using (torch.no_grad())
+        {
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                var (name, p) = parameters[i];
+                long n = p.numel();
+                var shape = p.shape;
+                using (var slot = _values.narrow(0, offset, n))
+                using (var view = slot.view(shape))
+                {
+                    view.copy_(p);
+                    p.set_(view);
+                }
+                BindGradient(p, offset, n, shape, keepValues: true);
+                _entries[i] = new Entry(p, name, offset, n, shape);
+                offset += n;
+            }
+        }
+        Count = (int)total;
+    }
+
+    /// <summary>The number of floats.</summary>
+    public int Count { get; }
+
+    /// <summary>The parameters with their place in the buffers, in buffer order.</summary>
+    public IReadOnlyList<Entry> Entries => _entries;
+
+    /// <summary>The flat parameter tensor (the parameters are views of it).</summary>
+    public Tensor Values => _values;
+
+    /// <summary>The flat gradient tensor (the gradients are views of it).</summary>
+    public Tensor Gradients => _gradients;
+
+    public Span<float> ValueSpan => new(_valuesData, Count);
+
+    public Span<float> GradientSpan => new(_gradientsData, Count);
+
+    /// <summary>Throws when a parameter's storage is no longer its slot of the flat buffer (replaced by set_, to() or a
+    /// load that swapped tensors): stepping would update memory the model no longer reads.</summary>
+    public void CheckParameters()
+    {
+        for (int i = 0; i < _entries.Length; i++)
+        {
+            ref readonly var e = ref _entries[i];
+            if ((float*)LibTorchSharpNative.THSTensor_data(e.Parameter.Handle) != _valuesData + e.Offset)
+                throw new InvalidOperationException($"The storage of parameter '{e.Name}' was replaced since the optimizer was built (set_, to(), or a load that swaps tensors): it is no longer the optimizer's flat buffer, so a step would not reach the model. Nothing was changed. Copy new values in place (parameter.copy_(...) under no_grad) or build a new optimizer.");
+        }
+    }
+
+    /// <summary>Makes sure every gradient lies in the flat gradient buffer before a pass reads it: a gradient that
+    /// autograd created anew (after Module.zero_grad(), which sets gradients to null) is copied into its slot and the
+    /// parameter's gradient rebound to the slot; a missing gradient throws (nothing was changed).</summary>
+    /// <exception cref="InvalidOperationException">A trainable parameter has no gradient.</exception>
+    public void CheckGradients(string optimizer, long step)
+    {
+        int rebind = -1;
+        for (int i = 0; i < _entries.Length; i++)
+        {
+            ref readonly var e = ref _entries[i];
+            var data = (float*)LibTorchSharpNative.GradientData(e.Parameter.Handle);
+            if (data == null)
+                throw new InvalidOperationException($"The parameter '{e.Name}' has no gradient at step {step} of '{optimizer}' (backward did not reach it, or its gradient was set to null after backward). torch.optim would skip it; OdeOpt steps all its parameters together and stops instead. Nothing was changed. Build the optimizer without it (requires_grad = false, or leave it out), or make the loss depend on it.");
+            if (data != _gradientsData + e.Offset && rebind < 0) rebind = i;
+        }
+        if (rebind < 0) return;
+        using (torch.no_grad())
+        {
+            for (int i = rebind; i < _entries.Length; i++)
+            {
+                ref readonly var e = ref _entries[i];
+                if ((float*)LibTorchSharpNative.GradientData(e.Parameter.Handle) != _gradientsData + e.Offset)
+                    BindGradient(e.Parameter, e.Offset, e.Count, e.Shape, keepValues: true);
+            }
+        }
+    }
+
+    /// <summary>Zeroes the flat gradient in place and binds any gradient that was unbound (set to null) back to its slot.</summary>
+    public void ZeroGradients()
+    {
+        GradientSpan.Clear();
+        for (int i = 0; i < _entries.Length; i++)
+        {
+            ref readonly var e = ref _entries[i];
+            if ((float*)LibTorchSharpNative.GradientData(e.Parameter.Handle) != _gradientsData + e.Offset)
+                using (torch.no_grad()) BindGradient(e.Parameter, e.Offset, e.Count, e.Shape, keepValues: false);
+        }
+    }
+
+    private void BindGradient(TorchParameter p, long offset, long n, long[] shape, bool keepValues)
+    {
+        using var slot = _gradients.narrow(0, offset, n);
+        using var view = slot.view(shape);
+        if (keepValues)
+        {
+            using var old = p.grad;
+            if (old is null) view.zero_();
+            else view.copy_(old);
+        }
+        p.grad = view;
+    }
+
+    internal static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
+
+    public void Dispose()
+    {
+        _values.Dispose();
+        _gradients.Dispose();
+    }
+}
