@@ -37,6 +37,7 @@ public sealed class OdeOptimizer : Optimizer
     private int _evaluations;
     private float[]? _iterateBackup;
     private bool _iterateIn;
+    private ParameterGroup?[]? _coreGroups;
 
     private OdeOptimizer(IReadOnlyList<OdeOptParamGroup> groups, Func<int, IOptimizer> create) : base(IntPtr.Zero)
     {
@@ -263,8 +264,11 @@ public sealed class OdeOptimizer : Optimizer
 
     internal string ResolveName(string key)
     {
+        // No lambda here: a captured parameter would allocate at every call, and schedulers call this every step.
         if (key == "lr") return _stepSize ?? throw new ArgumentException($"'{Info.Name}' has no step size or LearningRate hyperparameter, so it has no 'lr'.", nameof(key));
-        if (Info.Hyperparameters.Any(h => h.Name == key)) return key;
+        var hyperparameters = Info.Hyperparameters;
+        for (int i = 0; i < hyperparameters.Count; i++)
+            if (hyperparameters[i].Name == key) return key;
         throw new ArgumentException($"'{Info.Name}' has no hyperparameter '{key}'. It has: {string.Join(", ", Info.Hyperparameters.Select(h => h.Name))} (and 'lr' for the step size).", nameof(key));
     }
 
@@ -285,10 +289,16 @@ public sealed class OdeOptimizer : Optimizer
         if (core[name] != next) core[name] = next; // unchanged values leave the group layout as it is
     }
 
+    /// <summary>The core group of a parameter group (null: a group without trainable parameters), cached: looked up by
+    /// name only after the core's groups were replaced (a state load).</summary>
     private ParameterGroup? CoreGroup(int group)
     {
+        var groups = _training!.Groups;
+        _coreGroups ??= new ParameterGroup?[_groups.Length];
+        var cached = _coreGroups[group];
+        if (cached is not null && groups.Contains(cached)) return cached;
         string name = $"group {group}";
-        foreach (var g in _training!.Groups) if (g.Name == name) return g;
+        foreach (var g in groups) if (g.Name == name) return _coreGroups[group] = g;
         return null;
     }
 

@@ -103,14 +103,24 @@ public sealed class ParameterGroup
         set
         {
             ArgumentNullException.ThrowIfNull(hyperparameter);
-            if (value is float f) _overrides[hyperparameter] = f;
-            else _overrides.Remove(hyperparameter);
+            if (value is float f && _overrides.ContainsKey(hyperparameter))
+            {
+                // A new value of an existing override (a scheduler's learning rate): the layout stays, only values change.
+                _overrides[hyperparameter] = f;
+                Owner?.TouchValues();
+                return;
+            }
+            if (value is float g) _overrides[hyperparameter] = g;
+            else if (!_overrides.Remove(hyperparameter)) return;
             Owner?.Touch();
         }
     }
 
     /// <summary>The overrides, by property name.</summary>
     public IReadOnlyDictionary<string, float> Overrides => _overrides;
+
+    /// <summary>The overrides as their dictionary (enumerated without allocating, in the same order as <see cref="Overrides"/>).</summary>
+    internal Dictionary<string, float> OverrideTable => _overrides;
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name}: {string.Join(", ", _overrides.Select(kv => kv.Key + " = " + kv.Value.ToString(CultureInfo.InvariantCulture)))}";
@@ -121,9 +131,15 @@ public sealed class ParameterGroupCollection : IList<ParameterGroup>
 {
     private readonly List<ParameterGroup> _groups = new();
 
+    /// <summary>Changes when groups or their sets of overrides change (the layout).</summary>
     internal int Version { get; private set; }
 
+    /// <summary>Changes when an existing override gets a new value.</summary>
+    internal int ValuesVersion { get; private set; }
+
     internal void Touch() => Version++;
+
+    internal void TouchValues() => ValuesVersion++;
 
     /// <summary>Adds a group and returns it (for chaining overrides).</summary>
     public ParameterGroup Add(int offset, int count, string? name = null)

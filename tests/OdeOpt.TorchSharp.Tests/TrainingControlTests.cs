@@ -125,4 +125,31 @@ public sealed class TrainingControlTests
         }
         Assert.True(allocated == 0, $"step() + zero_grad() allocated {allocated} bytes in each of 5 windows of 50 steps");
     }
+
+    [Fact]
+    public void A_learning_rate_changed_at_every_step_is_used_and_allocates_nothing()
+    {
+        var (x, y) = Batch(2);
+        var model = Mlp(3);
+        var reference = Mlp(3);
+        using var opt = OdeOptimizer.Create<Sgd>(new[] { new OdeOptParamGroup(model.parameters()) { LearningRate = 0.01 } });
+        using var peer = optim.SGD(reference.parameters(), 0.01);
+        var peerGroup = peer.ParamGroups.Single();
+        for (int s = 0; s < 10; s++)
+        {
+            opt.Groups[0].LearningRate = peerGroup.LearningRate = 0.01 / (s + 1);
+            TrainStep(opt, model, x, y);
+            TrainStep(peer, reference, x, y);
+        }
+        AssertClose(Values(model), Values(reference), 1e-6, "SGD with a new rate at every step");
+
+        long allocated = long.MaxValue;
+        for (int window = 0; window < 5 && allocated != 0; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int s = 0; s < 50; s++) { opt.Groups[0].LearningRate = 0.001 / (s + 1); opt.step(); }
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.True(allocated == 0, $"a new learning rate and step() allocated {allocated} bytes in each of 5 windows of 50 steps");
+    }
 }

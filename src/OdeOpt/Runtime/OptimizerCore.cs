@@ -80,6 +80,7 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
     private (long Start, long End, int Group)[] _pieces = new (long, long, int)[1];
     private int _pieceCount;
     private int _piecesVersion = -1;
+    private int _valuesVersion;
     private TUniforms[] _newUniforms = new TUniforms[1];
     private float[] _pieceValues = new float[1];
     private float[] _hyperScratch;
@@ -440,6 +441,7 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
     private void PrepareStepBegin(bool validateOnly)
     {
         if (Groups.Version != _piecesVersion) BuildPieces();
+        else if (Groups.ValuesVersion != _valuesVersion) RefreshOverrideValues();
         long t = StepCount + 1;
         Span<float> baseValues = stackalloc float[_hyperCount];
         Span<float> values = stackalloc float[_hyperCount];
@@ -513,6 +515,18 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
         return false;
     }
 
+    /// <summary>New values of existing overrides (the layout unchanged): copied in place, nothing allocated.</summary>
+    private void RefreshOverrideValues()
+    {
+        for (int gi = 0; gi < Groups.Count; gi++)
+        {
+            var value = _groupOverrideValue[gi];
+            int o = 0;
+            foreach (var kv in Groups[gi].OverrideTable) value[o++] = kv.Value;
+        }
+        _valuesVersion = Groups.ValuesVersion;
+    }
+
     /// <summary>Turns the groups into pieces covering [0, N); checked before anything is written.</summary>
     private void BuildPieces()
     {
@@ -570,6 +584,7 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
         _groupOverrideValue = values;
         if (_segmentScratch.Length < _segmentCount + count + 1) _segmentScratch = new Segment[_segmentCount + count + 1];
         _piecesVersion = Groups.Version;
+        _valuesVersion = Groups.ValuesVersion;
     }
 
     /// <summary>The new step's uniforms become current; the previous step's current ones become previous, piece by
