@@ -69,7 +69,7 @@ public class PackageTests
 
     /// <summary>A fresh console project in <paramref name="app"/> that restores only from <paramref name="sources"/>
     /// (into its own packages folder) and references one package.</summary>
-    private static void WriteProject(string work, string app, string[] sources, string package, string version, string program)
+    private static void WriteProject(string work, string app, string[] sources, string package, string version, string program, string moreReferences = "")
     {
         string feeds = string.Join("", sources.Select((f, i) => $"<add key=\"feed{i}\" value=\"{f}\" />"));
         File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
@@ -88,7 +88,7 @@ public class PackageTests
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="{package}" Version="{version}" />
+                <PackageReference Include="{package}" Version="{version}" />{moreReferences}
               </ItemGroup>
             </Project>
             """);
@@ -222,6 +222,80 @@ public class PackageTests
             Assert.Equal(0.0, double.Parse(fields["difference"], CultureInfo.InvariantCulture));
             Assert.Equal(Math.Cos(0) * Math.Pow(0.8, 5), double.Parse(fields["p0"], CultureInfo.InvariantCulture), 5);
             Assert.Equal("5", fields["adam-steps"]);
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public void A_fresh_TorchSharp_project_trains_with_its_own_optimizer_through_the_package()
+    {
+        // libtorch for Linux is what the repository restores here; the package's loader fix (buildTransitive) is what
+        // lets TorchSharp load on a libstdc++ older than GCC 13, so this test also checks that a consumer gets it.
+        if (!OperatingSystem.IsLinux()) return;
+        string root = RepositoryRoot();
+        string work = Path.Combine(Path.GetTempPath(), "odeopt-torchsharp-package-" + Guid.NewGuid().ToString("N"));
+        string feed = Path.Combine(work, "feed"), app = Path.Combine(work, "app");
+        Directory.CreateDirectory(app);
+        try
+        {
+            string version = Pack(root, feed, "OdeOpt", "OdeOpt.TorchSharp");
+            // A user's own two-gradient scheme (Heun on the gradient flow) trains nn.Linear through step(closure).
+            WriteProject(work, app, new[] { feed, GlobalPackages(root) }, "OdeOpt.TorchSharp", version, """
+                using System;
+                using System.Globalization;
+                using System.Linq;
+                using OdeOpt;
+                using OdeOpt.TorchSharp;
+                using TorchSharp;
+
+                var model = torch.nn.Linear(2, 1);
+                using (torch.no_grad()) foreach (var p in model.parameters()) p.zero_();
+                var x = torch.tensor(new float[] { 1, 2, 3, 4 }).reshape(2, 2);
+                var y = torch.tensor(new float[] { 1, 2 }).reshape(2, 1);
+                using var opt = OdeOptimizer.Create<HeunFlow>(model.parameters(), o => o.LearningRate = 0.01f);
+                int calls = 0;
+                opt.step(() => { calls++; opt.zero_grad(); var l = torch.nn.functional.mse_loss(model.forward(x), y); l.backward(); return l; });
+                var w = opt.FlatParameters.data<float>().ToArray();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"calls={calls} w0={w[0]:R} w1={w[1]:R} b={w[2]:R}"));
+
+                [Optimizer("user-heun-flow", Order = 2)]
+                [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
+                public partial class HeunFlow
+                {
+                    [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 0.01f;
+                    [Explicit("theta")] static float Theta(float g) => -g;
+                }
+                """, "\n    <PackageReference Include=\"libtorch-cpu-linux-x64\" Version=\"2.10.0\" />");
+
+            var run = Dotnet("run -c Release", app);
+            Assert.True(run.Code == 0, "the fresh TorchSharp project failed to build or run");
+            string line = run.Output.Split('\n').Single(l => l.StartsWith("calls=", StringComparison.Ordinal)).Trim();
+            var fields = line.Split(' ').Select(f => f.Split('=')).ToDictionary(f => f[0], f => f[1]);
+
+            // Heun from theta = 0 on mse_loss = (1/2) sum_i (w . x_i + b - y_i)^2 for x = (1, 2), (3, 4), y = 1, 2.
+            double[][] xs = { new[] { 1.0, 2.0 }, new[] { 3.0, 4.0 } };
+            double[] ys = { 1, 2 };
+            double[] Grad(double[] t)
+            {
+                var g = new double[3];
+                for (int i = 0; i < 2; i++)
+                {
+                    double r = t[0] * xs[i][0] + t[1] * xs[i][1] + t[2] - ys[i];
+                    g[0] += r * xs[i][0]; g[1] += r * xs[i][1]; g[2] += r;
+                }
+                return g;
+            }
+            const double h = 0.01;
+            var k1 = Grad(new double[3]);
+            var k2 = Grad(k1.Select(v => -h * v).ToArray());
+            var theta = k1.Select((v, i) => -h / 2 * (v + k2[i])).ToArray();
+            Assert.Equal("2", fields["calls"]);
+            Assert.Equal(theta[0], double.Parse(fields["w0"], CultureInfo.InvariantCulture), 5);
+            Assert.Equal(theta[1], double.Parse(fields["w1"], CultureInfo.InvariantCulture), 5);
+            Assert.Equal(theta[2], double.Parse(fields["b"], CultureInfo.InvariantCulture), 5);
         }
         finally
         {
