@@ -247,6 +247,50 @@ public class TrainingTests
         _ = before;
     }
 
+    [Theory]
+    [InlineData("test-rk4-gradient-flow", 2)]
+    [InlineData("test-rk4-gradient-flow", 4)]
+    [InlineData("imex-midpoint-adam", 2)]
+    [InlineData("newmark-average-acceleration", 2)]
+    public void A_failure_at_a_later_evaluation_of_a_step_leaves_parameters_state_and_step_count_as_before(string name, int failing)
+    {
+        const int n = 12;
+        var a = (ITrainingOptimizer)OptimizerRegistry.Create(name, n);
+        var b = (ITrainingOptimizer)OptimizerRegistry.Create(name, n);
+        Assert.True(a.Info.GradientEvaluationsPerStep >= failing);
+        var pa = Start(n);
+        var pb = Start(n);
+        for (int s = 0; s < 3; s++) { a.Step(pa, Gradient); b.Step(pb, Gradient); }
+        var before = State(a);
+        var pBefore = (float[])pa.Clone();
+
+        // The caller's gradient function throws at evaluation `failing` of the step.
+        int calls = 0;
+        var e = Assert.Throws<InvalidOperationException>(() => a.Step(pa, (x, g) => { if (++calls == failing) throw new InvalidOperationException("loss failed"); Gradient(x, g); }));
+        Assert.Equal("loss failed", e.Message);
+        Assert.Equal(pBefore, pa);
+        Assert.Equal(before, State(a));
+        Assert.Equal(3, a.StepCount);
+
+        // A non-finite gradient at that evaluation under Throw, then under SkipStep: the whole step is refused or skipped.
+        a.NonFiniteGradients = NonFiniteGradientPolicy.Throw;
+        calls = 0;
+        Assert.Throws<NotFiniteNumberException>(() => a.Step(pa, (x, g) => { Gradient(x, g); if (++calls == failing) g[3] = float.NaN; }));
+        Assert.Equal(pBefore, pa);
+        a.NonFiniteGradients = NonFiniteGradientPolicy.SkipStep;
+        calls = 0;
+        a.Step(pa, (x, g) => { Gradient(x, g); if (++calls == failing) g[3] = float.NaN; });
+        Assert.Equal(1, a.SkippedSteps);
+        Assert.Equal(pBefore, pa);
+        Assert.Equal(3, a.StepCount);
+        a.NonFiniteGradients = NonFiniteGradientPolicy.Propagate;
+
+        // The same as never having failed, in the closure form over the caller's buffer too.
+        var own = new float[n];
+        for (int s = 0; s < 3; s++) { a.Step(pa, own, Gradient); b.Step(pb, Gradient); }
+        Assert.Equal(pb, pa);
+    }
+
     [Fact]
     public void Propagate_lets_NaN_through_like_torch()
     {

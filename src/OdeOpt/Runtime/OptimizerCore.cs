@@ -35,7 +35,7 @@ public static class KernelSettings
 /// </summary>
 /// <typeparam name="TUniforms">The generated struct of per-step hoisted values.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPassRunner where TUniforms : unmanaged
+public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimizer, IPassRunner where TUniforms : unmanaged
 {
     private const int NormPass = -1;
 
@@ -336,16 +336,38 @@ public abstract unsafe class OptimizerCore<TUniforms> : ITrainingOptimizer, IPas
         RunStep(parameters, gradient, evaluate);
     }
 
-    /// <summary>The passes of one step, each after one evaluation into <paramref name="gradient"/>.</summary>
+    /// <summary>The passes of one step, each after one evaluation into <paramref name="gradient"/>. A step of several
+    /// passes is a transaction: when an evaluation after the first throws, or a later pass refuses its gradient (a
+    /// non-finite one under Throw or SkipStep), parameters, state and step count are put back as they were when the
+    /// step began (<see cref="StepSnapshot"/>), so a failure at any evaluation leaves nothing half done.</summary>
     private void RunStep(Span<float> parameters, Span<float> gradient, GradientFunction evaluate)
     {
-        do
+        evaluate(parameters, gradient); // nothing has changed yet if it throws
+        bool onePass = _layout.Cycle.Length == 1 || (_layout.StartPass >= 0 && !_started);
+        if (onePass)
         {
-            evaluate(parameters, gradient);
-            if (!RunNextPass(parameters, gradient)) return; // skipped under NonFiniteGradientPolicy.SkipStep
+            RunNextPass(parameters, gradient); // false: skipped under SkipStep, nothing changed
+            return;
         }
-        while (!AtRest);
+        (_snapshot ??= new StepSnapshot()).Take(this, parameters);
+        bool restore = true;
+        try
+        {
+            if (!RunNextPass(parameters, gradient)) { restore = false; return; } // the first pass refused: nothing changed
+            while (!AtRest)
+            {
+                evaluate(parameters, gradient);
+                if (!RunNextPass(parameters, gradient)) return; // a later pass skipped (SkipStep): the whole step is undone
+            }
+            restore = false;
+        }
+        finally
+        {
+            if (restore) _snapshot.Restore(this, parameters);
+        }
     }
+
+    private StepSnapshot? _snapshot;
 
     private bool AtRest => _phase == 0 && (_layout.StartPass < 0 || _started);
 
