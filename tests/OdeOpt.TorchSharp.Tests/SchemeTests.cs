@@ -98,6 +98,27 @@ public sealed class SchemeTests
     }
 
     [Fact]
+    public void A_closure_that_fails_at_a_later_call_leaves_the_model_and_the_optimizer_as_they_were()
+    {
+        var (model, x, y, _, _) = Problem();
+        using var opt = OdeOptimizer.Create<GradientFlowRk4>(model.parameters(), a => a.LearningRate = 0.1f);
+        Tensor Closure() { opt.zero_grad(); var l = Loss(model, x, y); l.backward(); return l; }
+        for (int s = 0; s < 2; s++) opt.step(Closure);
+        var before = Values(opt.FlatParameters);
+        var state = new System.IO.MemoryStream();
+        opt.save_state_dict(state);
+        int calls = 0;
+        var e = Assert.Throws<InvalidOperationException>(() => opt.step(() => { if (++calls == 3) throw new InvalidOperationException("data loader failed"); return Closure(); }));
+        Assert.Equal("data loader failed", e.Message);
+        Assert.Equal(before, Values(opt.FlatParameters));
+        Assert.Equal(before, model.parameters().SelectMany(p => Values(p)).ToArray());
+        Assert.Equal(2, opt.StepCount);
+        var after = new System.IO.MemoryStream();
+        opt.save_state_dict(after);
+        Assert.Equal(state.ToArray(), after.ToArray());
+    }
+
+    [Fact]
     public void A_first_same_as_last_scheme_calls_the_closure_once_per_step_from_the_first_on_and_equals_plain_steps()
     {
         var (model, x, y, _, _) = Problem();
