@@ -36,7 +36,7 @@ internal sealed unsafe class FlatBuffers : IDisposable
                 throw new ArgumentException($"The parameter '{name}' (shape {Shape(p.shape)}) is on {p.device}; OdeOpt.TorchSharp steps CPU tensors only (CUDA tensors: see docs/torchsharp.md). Nothing is copied behind your back.", nameof(parameters));
             if (!p.is_contiguous())
                 throw new ArgumentException($"The parameter '{name}' (shape {Shape(p.shape)}) is not contiguous; it cannot become a view of the flat buffer without a copy. Make it contiguous before building the optimizer.", nameof(parameters));
-            if (!seen.Add(LibTorchSharpNative.THSTensor_data(p.Handle)))
+            if (p.numel() > 0 && !seen.Add(LibTorchSharpNative.THSTensor_data(p.Handle)))
                 throw new ArgumentException($"The parameter '{name}' is given twice (or shares its storage with another parameter); a parameter may belong to one group only.", nameof(parameters));
             total += p.numel();
         }
