@@ -5,7 +5,7 @@ using System.Collections.Generic;
 
 namespace OdeOpt.Runtime;
 
-public abstract partial class OptimizerCore<TUniforms>
+public abstract unsafe partial class OptimizerCore<TUniforms>
 {
     /// <summary>What a step of several passes changes, copied when it begins: the parameter buffer, every allocated state
     /// array, the segments with their uniforms, the pass position and the counters. Its buffers are allocated once.</summary>
