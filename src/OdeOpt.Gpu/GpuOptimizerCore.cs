@@ -347,12 +347,65 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
             EffectiveHyperparameters(StepCount + 1, values);   // hyperparameters checked before the first gradient
         }
         var scratch = _gradientScratch ??= Accelerator.Allocate1D<float>(ParameterCount);
-        do
+        gradient(parameters, scratch.View); // nothing has changed yet if it throws
+        bool onePass = _layout.Cycle.Length == 1 || (_layout.StartPass >= 0 && !_started);
+        if (onePass)
         {
-            gradient(parameters, scratch.View);
-            if (!RunNextPass(parameters, scratch.View)) return; // skipped under NonFiniteGradientPolicy.SkipStep
+            RunNextPass(parameters, scratch.View); // false: skipped under SkipStep, nothing changed
+            return;
         }
-        while (!AtRest);
+        // A step of several passes is a transaction, as on the CPU (OptimizerCore.RunStep): a later evaluation that
+        // throws, or a later gradient refused under Throw or SkipStep, puts everything back as the step found it.
+        TakeSnapshot(parameters);
+        bool restore = true;
+        try
+        {
+            if (!RunNextPass(parameters, scratch.View)) { restore = false; return; }
+            while (!AtRest)
+            {
+                gradient(parameters, scratch.View);
+                if (!RunNextPass(parameters, scratch.View)) return; // a later pass skipped: the whole step is undone
+            }
+            restore = false;
+        }
+        finally
+        {
+            if (restore) RestoreSnapshot(parameters);
+        }
+    }
+
+    // The step transaction: device copies of the parameters and the allocated state arrays, and the host-side position.
+    private MemoryBuffer1D<float, Stride1D.Dense>? _snapshotParameters;
+    private MemoryBuffer1D<float, Stride1D.Dense>?[]? _snapshotArrays;
+    private (TUniforms Previous, TUniforms Current, TUniforms Next, int Phase, bool Started, bool Initialized, long Steps, long Skipped, int Missing) _snapshot;
+
+    private void TakeSnapshot(ArrayView<float> parameters)
+    {
+        _snapshotParameters ??= Accelerator.Allocate1D<float>(ParameterCount);
+        parameters.CopyTo(_stream, (ArrayView<float>)_snapshotParameters.View);
+        _snapshotArrays ??= new MemoryBuffer1D<float, Stride1D.Dense>?[_arrays.Length];
+        for (int i = 0; i < _arrays.Length; i++)
+        {
+            if (_arrays[i] is not { } array) continue;
+            var copy = _snapshotArrays[i] ??= Accelerator.Allocate1D<float>(ParameterCount);
+            ((ArrayView<float>)array.View).CopyTo(_stream, (ArrayView<float>)copy.View);
+        }
+        _snapshot = (_previous, _current, _next, _phase, _started, _initialized, StepCount, _controls.SkippedSteps, _missingArrays);
+    }
+
+    private void RestoreSnapshot(ArrayView<float> parameters)
+    {
+        var s = _snapshot;
+        ((ArrayView<float>)_snapshotParameters!.View).CopyTo(_stream, parameters);
+        for (int i = 0; i < _arrays.Length; i++)
+        {
+            if (_arrays[i] is not { } array) continue;
+            if ((s.Missing >> i & 1) != 0) array.MemSetToZero(_stream); // allocated during the step: zero, as it was
+            else ((ArrayView<float>)_snapshotArrays![i]!.View).CopyTo(_stream, (ArrayView<float>)array.View);
+        }
+        _stream.Synchronize();
+        (_previous, _current, _next, _phase, _started, _initialized, StepCount) = (s.Previous, s.Current, s.Next, s.Phase, s.Started, s.Initialized, s.Steps);
+        _controls.SkippedSteps = Math.Min(_controls.SkippedSteps, s.Skipped + 1); // a skip counts once, for the whole step
     }
 
     private bool AtRest => _phase == 0 && (_layout.StartPass < 0 || _started);
@@ -602,6 +655,8 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         _placeholder?.Dispose();
         _partials?.Dispose();
         _gradientScratch?.Dispose();
+        _snapshotParameters?.Dispose();
+        if (_snapshotArrays is not null) foreach (var a in _snapshotArrays) a?.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -16,6 +16,36 @@ public class BadInputTests
     public BadInputTests(GpuFixture fixture) => _fixture = fixture;
 
     [Theory]
+    [InlineData("gradient-flow-rk4", 2)]
+    [InlineData("gradient-flow-rk4", 4)]
+    [InlineData("imex-midpoint-adam", 2)]
+    [InlineData("newmark-average-acceleration", 2)]
+    public void A_failure_at_a_later_evaluation_leaves_parameters_state_and_step_count_as_before(string name, int failing)
+    {
+        var acc = _fixture.Accelerator;
+        using var gpu = GpuOptimizerRegistry.Create(name, acc, N);
+        var cpu = OptimizerRegistry.Create(name, N);
+        var p = Support.Start(N);
+        using var buffer = acc.Allocate1D(p);
+        ArrayView<float> pv = buffer.View;
+        var function = Support.OnHost(N);
+        for (int s = 0; s < 3; s++) { gpu.Step(pv, function); cpu.Step(p, Support.Gradient); }
+        var before = Support.State(gpu);
+        var pBefore = Support.ToHost(pv);
+
+        int calls = 0;
+        var e = Assert.Throws<InvalidOperationException>(() => gpu.Step(pv, (x, g) => { if (++calls == failing) throw new InvalidOperationException("loss failed"); function(x, g); }));
+        Assert.Equal("loss failed", e.Message);
+        Assert.Equal(pBefore, Support.ToHost(pv));
+        Assert.Equal(before, Support.State(gpu));
+        Assert.Equal(3, gpu.StepCount);
+
+        // Continuing is the same as never having failed (the CPU form as the reference).
+        for (int s = 0; s < 3; s++) { gpu.Step(pv, function); cpu.Step(p, Support.Gradient); }
+        Assert.True(Support.RelativeDifference(Support.ToHost(pv), p) <= 1e-6);
+    }
+
+    [Theory]
     [MemberData(nameof(Support.AllNames), MemberType = typeof(Support))]
     public void Wrong_views_and_bad_hyperparameters_throw_before_anything_is_queued(string name)
     {
