@@ -101,6 +101,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     private MemoryBuffer1D<double, Stride1D.Dense>? _partials;
     private double[]? _partialsHost;
     private bool _disposed;
+    private int _busy; // Exclusive: one call at a time
 
     /// <summary>Loads (or takes from the cache) the kernels and allocates the zeroed state arrays on the accelerator.</summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
@@ -327,6 +328,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     /// <summary>One pass with a gradient the caller computed at the current parameter buffer.</summary>
     protected void StepWithGradient(ArrayView<float> parameters, ArrayView<float> gradient)
     {
+        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "Step");
         ThrowIfDisposed();
         CheckView(parameters, nameof(parameters));
         CheckView(gradient, nameof(gradient));
@@ -338,6 +340,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     /// <inheritdoc/>
     public void Step(ArrayView<float> parameters, GpuGradientFunction gradient)
     {
+        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "Step");
         ThrowIfDisposed();
         CheckView(parameters, nameof(parameters));
         ArgumentNullException.ThrowIfNull(gradient);
@@ -529,6 +532,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     /// <inheritdoc/>
     public void GetIterate(ArrayView<float> parameters, ArrayView<float> iterate)
     {
+        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "GetIterate");
         ThrowIfDisposed();
         CheckView(parameters, nameof(parameters));
         CheckView(iterate, nameof(iterate));
@@ -551,6 +555,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     /// <inheritdoc/>
     public void Reset()
     {
+        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "Reset");
         ThrowIfDisposed();
         foreach (var a in _arrays) a?.MemSetToZero(_stream);
         StepCount = 0;
@@ -577,6 +582,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     /// <inheritdoc/>
     public void SaveState(System.IO.Stream stream)
     {
+        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "SaveState");
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(stream);
         _stream.Synchronize();
@@ -608,6 +614,7 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     /// <inheritdoc/>
     public void LoadState(System.IO.Stream stream)
     {
+        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "LoadState");
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(stream);
         var state = StateFormat.Read(stream, _info, ParameterCount, _arrays.Length, Unsafe.SizeOf<TUniforms>(), _layout.Cycle.Length, out var arrays);

@@ -15,6 +15,24 @@ public class BadInputTests
 
     public BadInputTests(GpuFixture fixture) => _fixture = fixture;
 
+    [Fact]
+    public void A_call_from_inside_the_gradient_function_throws_and_changes_nothing()
+    {
+        var acc = _fixture.Accelerator;
+        using var gpu = GpuOptimizerRegistry.Create("gradient-flow-rk4", acc, N);
+        using var buffer = acc.Allocate1D(Support.Start(N));
+        ArrayView<float> pv = buffer.View;
+        var function = Support.OnHost(N);
+        gpu.Step(pv, function);
+        var before = Support.State(gpu);
+        var pBefore = Support.ToHost(pv);
+        int calls = 0;
+        var e = Assert.Throws<InvalidOperationException>(() => gpu.Step(pv, (x, g) => { function(x, g); if (++calls == 2) gpu.SaveState(new MemoryStream()); }));
+        Assert.Contains("another call on it is in progress", e.Message);
+        Assert.Equal(pBefore, Support.ToHost(pv));
+        Assert.Equal(before, Support.State(gpu));
+    }
+
     [Theory]
     [InlineData("gradient-flow-rk4", 2)]
     [InlineData("gradient-flow-rk4", 4)]

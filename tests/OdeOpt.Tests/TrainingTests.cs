@@ -291,6 +291,38 @@ public class TrainingTests
         Assert.Equal(pb, pa);
     }
 
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("test-rk4-gradient-flow")]
+    public void A_second_call_while_a_step_is_in_progress_throws_and_changes_nothing(string name)
+    {
+        const int n = 12;
+        var opt = OptimizerRegistry.Create(name, n);
+        var p = Start(n);
+        for (int s = 0; s < 2; s++) opt.Step(p, Gradient);
+        var before = State(opt);
+        var pBefore = (float[])p.Clone();
+
+        // The gradient function calling back into its own optimizer.
+        var e = Assert.Throws<InvalidOperationException>(() => opt.Step(p, (x, g) => { Gradient(x, g); opt.SaveState(new MemoryStream()); }));
+        Assert.Contains("another call on it is in progress", e.Message);
+        Assert.Equal(pBefore, p);
+        Assert.Equal(before, State(opt));
+
+        // A second thread while the first waits inside its gradient function.
+        using var inside = new System.Threading.ManualResetEventSlim();
+        using var release = new System.Threading.ManualResetEventSlim();
+        var q = (float[])p.Clone();
+        var first = System.Threading.Tasks.Task.Run(() => opt.Step(q, (x, g) => { inside.Set(); release.Wait(); Gradient(x, g); }));
+        Assert.True(inside.Wait(TimeSpan.FromSeconds(30)));
+        var other = (float[])p.Clone();
+        Assert.Throws<InvalidOperationException>(() => opt.Step(other, Gradient));
+        Assert.Equal(p, other);
+        release.Set();
+        first.Wait();
+        Assert.Equal(3, opt.StepCount); // the first thread's step completed, the second was refused
+    }
+
     [Fact]
     public void Propagate_lets_NaN_through_like_torch()
     {

@@ -14,6 +14,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
     /// <inheritdoc/>
     public void SaveState(Stream stream)
     {
+        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "SaveState");
         ArgumentNullException.ThrowIfNull(stream);
         var state = new StateFormat.Snapshot
         {
@@ -44,6 +45,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
     /// <inheritdoc/>
     public void LoadState(Stream stream)
     {
+        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "LoadState");
         ArgumentNullException.ThrowIfNull(stream);
         var state = StateFormat.Read(stream, _info, ParameterCount, _arrays.Length, sizeof(TUniforms), _layout.Cycle.Length, out var arrays);
 

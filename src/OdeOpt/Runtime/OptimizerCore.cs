@@ -237,6 +237,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// <summary>One pass with a gradient the caller computed at the current parameter buffer.</summary>
     protected void StepWithGradient(Span<float> parameters, ReadOnlySpan<float> gradient)
     {
+        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "Step");
         CheckLength(parameters.Length, nameof(parameters));
         CheckLength(gradient.Length, nameof(gradient));
         if (parameters.Overlaps(gradient))
@@ -247,6 +248,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// <inheritdoc/>
     public void Step(Span<float> parameters, GradientFunction gradient)
     {
+        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "Step");
         CheckLength(parameters.Length, nameof(parameters));
         ArgumentNullException.ThrowIfNull(gradient);
         PrepareStepBegin(validateOnly: true);
@@ -257,6 +259,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// <inheritdoc/>
     public void Step(Span<float> parameters, Span<float> gradient, GradientFunction evaluate)
     {
+        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "Step");
         CheckLength(parameters.Length, nameof(parameters));
         CheckLength(gradient.Length, nameof(gradient));
         ArgumentNullException.ThrowIfNull(evaluate);
@@ -298,6 +301,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     }
 
     private StepSnapshot? _snapshot;
+    private int _busy; // Exclusive: one call at a time
 
     private bool AtRest => _phase == 0 && (_layout.StartPass < 0 || _started);
 
@@ -404,6 +408,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// <inheritdoc/>
     public void GetIterate(ReadOnlySpan<float> parameters, Span<float> iterate)
     {
+        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "GetIterate");
         CheckLength(parameters.Length, nameof(parameters));
         CheckLength(iterate.Length, nameof(iterate));
         int pass = !_initialized || _layout.IteratePasses.Length == 0 ? -1
@@ -431,6 +436,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// <inheritdoc/>
     public void Reset()
     {
+        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "Reset");
         foreach (var a in _arrays) if (a is not null) Array.Clear(a);
         StepCount = 0;
         _controls.Reset();
