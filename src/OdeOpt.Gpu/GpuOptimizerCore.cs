@@ -67,7 +67,7 @@ public static class GpuKernelSettings
 /// <typeparam name="TUniforms">The CPU form's struct of per-step hoisted values.</typeparam>
 /// <typeparam name="TViews">The generated struct of buffer views the kernels take.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
+public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
     where TUniforms : unmanaged
     where TViews : struct
 {
@@ -375,40 +375,6 @@ public abstract class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
         {
             if (restore) RestoreSnapshot(parameters);
         }
-    }
-
-    // The step transaction: device copies of the parameters and the allocated state arrays, and the host-side position.
-    private MemoryBuffer1D<float, Stride1D.Dense>? _snapshotParameters;
-    private MemoryBuffer1D<float, Stride1D.Dense>?[]? _snapshotArrays;
-    private (TUniforms Previous, TUniforms Current, TUniforms Next, int Phase, bool Started, bool Initialized, long Steps, long Skipped, int Missing) _snapshot;
-
-    private void TakeSnapshot(ArrayView<float> parameters)
-    {
-        _snapshotParameters ??= Accelerator.Allocate1D<float>(ParameterCount);
-        parameters.CopyTo(_stream, (ArrayView<float>)_snapshotParameters.View);
-        _snapshotArrays ??= new MemoryBuffer1D<float, Stride1D.Dense>?[_arrays.Length];
-        for (int i = 0; i < _arrays.Length; i++)
-        {
-            if (_arrays[i] is not { } array) continue;
-            var copy = _snapshotArrays[i] ??= Accelerator.Allocate1D<float>(ParameterCount);
-            ((ArrayView<float>)array.View).CopyTo(_stream, (ArrayView<float>)copy.View);
-        }
-        _snapshot = (_previous, _current, _next, _phase, _started, _initialized, StepCount, _controls.SkippedSteps, _missingArrays);
-    }
-
-    private void RestoreSnapshot(ArrayView<float> parameters)
-    {
-        var s = _snapshot;
-        ((ArrayView<float>)_snapshotParameters!.View).CopyTo(_stream, parameters);
-        for (int i = 0; i < _arrays.Length; i++)
-        {
-            if (_arrays[i] is not { } array) continue;
-            if ((s.Missing >> i & 1) != 0) array.MemSetToZero(_stream); // allocated during the step: zero, as it was
-            else ((ArrayView<float>)_snapshotArrays![i]!.View).CopyTo(_stream, (ArrayView<float>)array.View);
-        }
-        _stream.Synchronize();
-        (_previous, _current, _next, _phase, _started, _initialized, StepCount) = (s.Previous, s.Current, s.Next, s.Phase, s.Started, s.Initialized, s.Steps);
-        _controls.SkippedSteps = Math.Min(_controls.SkippedSteps, s.Skipped + 1); // a skip counts once, for the whole step
     }
 
     private bool AtRest => _phase == 0 && (_layout.StartPass < 0 || _started);

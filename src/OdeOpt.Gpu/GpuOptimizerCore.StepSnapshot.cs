@@ -1,0 +1,45 @@
+// The step transaction of a GPU form (as OptimizerCore.StepSnapshot on the CPU): device copies of the parameters and
+// of every allocated state array, and the host-side pass position and counters, taken when a step of several passes
+// begins and put back when a later evaluation fails.
+using System;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace OdeOpt.Gpu;
+
+public abstract partial class GpuOptimizerCore<TUniforms, TViews>
+{
+    // The step transaction: device copies of the parameters and the allocated state arrays, and the host-side position.
+    private MemoryBuffer1D<float, Stride1D.Dense>? _snapshotParameters;
+    private MemoryBuffer1D<float, Stride1D.Dense>?[]? _snapshotArrays;
+    private (TUniforms Previous, TUniforms Current, TUniforms Next, int Phase, bool Started, bool Initialized, long Steps, long Skipped, int Missing) _snapshot;
+
+    private void TakeSnapshot(ArrayView<float> parameters)
+    {
+        _snapshotParameters ??= Accelerator.Allocate1D<float>(ParameterCount);
+        parameters.CopyTo(_stream, (ArrayView<float>)_snapshotParameters.View);
+        _snapshotArrays ??= new MemoryBuffer1D<float, Stride1D.Dense>?[_arrays.Length];
+        for (int i = 0; i < _arrays.Length; i++)
+        {
+            if (_arrays[i] is not { } array) continue;
+            var copy = _snapshotArrays[i] ??= Accelerator.Allocate1D<float>(ParameterCount);
+            ((ArrayView<float>)array.View).CopyTo(_stream, (ArrayView<float>)copy.View);
+        }
+        _snapshot = (_previous, _current, _next, _phase, _started, _initialized, StepCount, _controls.SkippedSteps, _missingArrays);
+    }
+
+    private void RestoreSnapshot(ArrayView<float> parameters)
+    {
+        var s = _snapshot;
+        ((ArrayView<float>)_snapshotParameters!.View).CopyTo(_stream, parameters);
+        for (int i = 0; i < _arrays.Length; i++)
+        {
+            if (_arrays[i] is not { } array) continue;
+            if ((s.Missing >> i & 1) != 0) array.MemSetToZero(_stream); // allocated during the step: zero, as it was
+            else ((ArrayView<float>)_snapshotArrays![i]!.View).CopyTo(_stream, (ArrayView<float>)array.View);
+        }
+        _stream.Synchronize();
+        (_previous, _current, _next, _phase, _started, _initialized, StepCount) = (s.Previous, s.Current, s.Next, s.Phase, s.Started, s.Initialized, s.Steps);
+        _controls.SkippedSteps = Math.Min(_controls.SkippedSteps, s.Skipped + 1); // a skip counts once, for the whole step
+    }
+}
