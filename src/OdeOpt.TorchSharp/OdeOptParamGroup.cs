@@ -71,6 +71,8 @@ public sealed class OdeOptParamGroup : ILearningRateController
 
     internal IReadOnlyDictionary<string, double> Pending => _pending;
 
+    internal bool IsAttached => _owner is not null;
+
     internal void Attach(OdeOptimizer owner, int index)
     {
         if (_owner is not null && _owner != owner) throw new ArgumentException("The parameter group already belongs to another optimizer.");

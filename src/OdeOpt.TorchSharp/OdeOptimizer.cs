@@ -72,6 +72,12 @@ public sealed class OdeOptimizer : Optimizer
             throw new ArgumentException($"'{info.Name}' ({_inner.GetType().Name}) does not implement ITrainingOptimizer, so it cannot have parameter groups with their own options.", nameof(groups));
         foreach (var g in groups)
             foreach (var key in g.Pending.Keys) ResolveName(key);
+        for (int k = 0; k < groups.Count; k++)
+        {
+            if (groups[k].IsAttached) throw new ArgumentException($"Parameter group {k} already belongs to another optimizer.", nameof(groups));
+            for (int j = 0; j < k; j++)
+                if (ReferenceEquals(groups[j], groups[k])) throw new ArgumentException($"Parameter groups {j} and {k} are the same object.", nameof(groups));
+        }
 
         _flat = new FlatBuffers(trainable);
         _groups = groups.ToArray();

@@ -46,6 +46,15 @@ public sealed class BadInputTests
         var e = Assert.Throws<ArgumentException>(() => OdeOptimizer.Create<Adam>(new[] { new OdeOptParamGroup(ps) { ["Momentum"] = 0.9 } }));
         Assert.Contains("Momentum", e.Message);
         Assert.Throws<ArgumentException>(() => OdeOptimizer.Create("no-such-optimizer", ps));
+        // A group object given twice, or one that belongs to another optimizer, is refused before anything moves.
+        var group = new OdeOptParamGroup(ps.Take(2));
+        Assert.Throws<ArgumentException>(() => OdeOptimizer.Create<Adam>(new[] { group, group }));
+        using var owner = OdeOptimizer.Create<Adam>(new[] { group });
+        var other = Mlp(2);
+        var otherStorage = other.parameters().Select(Data).ToArray();
+        var e2 = Assert.Throws<ArgumentException>(() => OdeOptimizer.Create<Adam>(new[] { group, new OdeOptParamGroup(other.parameters()) }));
+        Assert.Contains("another optimizer", e2.Message);
+        Assert.Equal(otherStorage, other.parameters().Select(Data).ToArray());
     }
 
     [Fact]
