@@ -1,3 +1,7 @@
+// Owns the CPU form of one optimizer (OdeOpt.Runtime.OptimizerCore): header, Info, uniforms struct and their
+// double-precision computation, hyperparameter members, the pass dispatch with its flag variants, and the CPU spelling
+// of a pass body (ISimd<V> loads, stores and expressions in a Vector512/256/128/scalar loop). The plan walk itself is
+// PlanWalker's.
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -30,7 +34,7 @@ internal static class CpuEmitter
         w.Open("partial class " + m.ClassName + " : " + Core + ".OptimizerCore<" + GlobalName(m) + ".StepUniforms>" + (single ? ", global::OdeOpt.ISingleGradientOptimizer" : ""));
 
         WriteInfo(w, plan);
-        WriteLayout(w, plan);
+        PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel);
 
         w.Line("/// <summary>Creates the optimizer for <paramref name=\"parameterCount\"/> parameters, with all state at zero.</summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"parameterCount\"/> is not positive.</exception>");
@@ -101,21 +105,9 @@ internal static class CpuEmitter
                 w.Line("//     " + (slot.Slot == Slots.Parameters ? "p " : "a" + slot.Slot) + " = " + Literals.Comment(slot.Description));
         }
         w.Line("// Passes:");
-        foreach (var k in plan.Kernels)
-        {
-            w.Line("//   " + k.Name + ": " + Literals.Comment(k.Description) + "; reads " + string.Join(", ", k.Loads.Select(l => SlotName(l.Slot))) +
-                   "; writes " + string.Join(", ", k.Stores.Select(s => SlotName(s.Slot))) + ".");
-        }
+        PlanWalker.WritePassSummaries(w, plan.Kernels);
         w.Line("//");
     }
-
-    private static string SlotName(int slot) => slot switch
-    {
-        Slots.Parameters => "p",
-        Slots.Gradient => "g",
-        Slots.Output => "out",
-        _ => "a" + slot,
-    };
 
     // ------------------------------------------------------------------ Info and layout
 
@@ -164,22 +156,7 @@ internal static class CpuEmitter
         w.Line();
     }
 
-    private static string Bool(bool b) => b ? "true" : "false";
-
-    private static void WriteLayout(SourceWriter w, OptimizerPlan plan)
-    {
-        string begins = string.Join(", ", plan.Kernels.Select(k => Bool(k.BeginsStep)));
-        w.Line("private static readonly " + Core + ".SchemeLayout s_layout = new " + Core + ".SchemeLayout(");
-        w.Line("    arrayCount: " + plan.ArrayCount + ",");
-        w.Line("    beginsStep: new bool[] { " + begins + " },");
-        w.Line("    cycle: new int[] { " + string.Join(", ", plan.Cycle) + " },");
-        w.Line("    startPass: " + plan.StartKernel + ",");
-        w.Line("    initPass: " + plan.InitKernel + ",");
-        w.Line("    iteratePasses: new int[] { " + string.Join(", ", plan.IterateKernels) + " },");
-        int optional = ArrayUse.Optional(plan.ArrayCount, plan.Kernels);
-        w.Line("    iterateAtStartPass: " + plan.IterateAtStartKernel + ")" + (optional != 0 ? " { OptionalArrays = " + optional + " }" : "") + ";");
-        w.Line();
-    }
+    private static string Bool(bool b) => Literals.Bool(b);
 
     // ------------------------------------------------------------------ uniforms
 
@@ -220,11 +197,11 @@ internal static class CpuEmitter
             if (!h.IsStepSize && used.Any(r => r.Kind == Binding.Hyper && r.Name == h.ParameterName))
                 w.Line("double @" + h.ParameterName + " = " + values + "[" + k + "]; // " + h.PropertyName);
         }
-        LanguageExtensionsEmitter.WriteUpdates(w, m, e => DoubleExpr(e, 0), step, previous);
+        LanguageExtensionsEmitter.WriteUpdates(w, m, e => DoubleSpelling.Instance.Write(e), step, previous);
         w.Line("StepUniforms " + result + ";");
         LanguageExtensionsEmitter.WriteStores(w, m, result);
         foreach (var u in plan.Uniforms)
-            w.Line(result + "." + u.Name + " = (float)(" + DoubleExpr(u.Definition, 0) + ");");
+            w.Line(result + "." + u.Name + " = (float)(" + DoubleSpelling.Instance.Write(u.Definition) + ");");
         w.Line("return " + result + ";");
         w.Close();
         w.Line();
@@ -237,38 +214,24 @@ internal static class CpuEmitter
         return candidate;
     }
 
-    internal static int Precedence(Expr e) => e switch
+    /// <summary>A uniform definition (or a [Condition]) as a double-precision C# expression over the locals h, t and
+    /// <c>@name</c> of the hyperparameters.</summary>
+    private sealed class DoubleSpelling : ExprSpelling
     {
-        BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract } => 4,
-        BinaryExpr { Op: BinaryOp.Multiply or BinaryOp.Divide } => 5,
-        BinaryExpr { Op: BinaryOp.Less or BinaryOp.LessOrEqual or BinaryOp.Greater or BinaryOp.GreaterOrEqual } => 3,
-        BinaryExpr { Op: BinaryOp.Equal or BinaryOp.NotEqual } => 2,
-        BinaryExpr { Op: BinaryOp.And } => 1,
-        BinaryExpr { Op: BinaryOp.Or } => 0,
-        ConditionalExpr => -1,
-        UnaryExpr => 6,
-        ConstExpr c when c.Value < 0 => 6,
-        _ => 7,
-    };
+        public static readonly DoubleSpelling Instance = new();
 
-    /// <summary>A uniform definition as a double-precision C# expression.</summary>
-    internal static string DoubleExpr(Expr e, int context)
-    {
-        string text = e switch
+        private DoubleSpelling() : base("unexpected node ") { }
+
+        protected override string Constant(double value) => Literals.Double(value);
+
+        protected override string Reference(RefExpr r) => r.Kind switch
         {
-            ConstExpr c => Literals.Double(c.Value),
-            RefExpr { Kind: Binding.StepSize } => "h",
-            RefExpr { Kind: Binding.StepIndex } => "t",
-            RefExpr r => "@" + r.Name,
-            UnaryExpr { Op: UnaryOp.Negate } u => "-" + DoubleExpr(u.Operand, 6),
-            UnaryExpr u => "!" + DoubleExpr(u.Operand, 6),
-            BinaryExpr b => DoubleExpr(b.Left, Precedence(b)) + " " + ExprText.Symbol(b.Op) + " " + DoubleExpr(b.Right, Precedence(b) + 1),
-            CallExpr c => (c.Function == MathFunction.Sign ? Core + ".ScalarMath.Sign" : "global::System.Math." + c.Function) +
-                          "(" + string.Join(", ", c.Args.Select(a => DoubleExpr(a, 0))) + ")",
-            ConditionalExpr q => DoubleExpr(q.Condition, 0) + " ? " + DoubleExpr(q.WhenTrue, 0) + " : " + DoubleExpr(q.WhenFalse, 0),
-            _ => throw new InvalidOperationException("unexpected node " + e),
+            Binding.StepSize => "h",
+            Binding.StepIndex => "t",
+            _ => "@" + r.Name,
         };
-        return Precedence(e) < context ? "(" + text + ")" : text;
+
+        protected override string Function(MathFunction f) => f == MathFunction.Sign ? Core + ".ScalarMath.Sign" : "global::System.Math." + f;
     }
 
     // ------------------------------------------------------------------ hyperparameters
@@ -326,7 +289,7 @@ internal static class CpuEmitter
             }
             string pairs = string.Join(", ", shown.Select(n => "new global::System.Collections.Generic.KeyValuePair<string, float>(" + Literals.String(n) + ", (float)" +
                 (stepSize >= 0 && n == m.Hyperparameters[stepSize].ParameterName || n == "h" ? "h" : "@" + n) + ")"));
-            w.Line("if (!(" + DoubleExpr(c.Condition, 0) + "))");
+            w.Line("if (!(" + DoubleSpelling.Instance.Write(c.Condition) + "))");
             w.Line("    " + warnings + ".Add(new global::OdeOpt.HyperparameterWarning(" + Literals.String(c.Text) + ", " + (c.Reference is null ? "null" : Literals.String(c.Reference)) +
                    ", new global::System.Collections.Generic.KeyValuePair<string, float>[] { " + pairs + " }, " + group + "));");
         }
@@ -348,16 +311,7 @@ internal static class CpuEmitter
         w.Line();
     }
 
-    private static List<int> SlotsOf(KernelPlan k) =>
-        k.Loads.Select(l => l.Slot).Concat(k.Stores.Select(s => s.Slot)).Distinct().OrderBy(s => s < 0 ? -100 - s : s).ToList();
-
-    private static string RefName(int slot) => slot switch
-    {
-        Slots.Parameters => "_p",
-        Slots.Gradient => "_g",
-        Slots.Output => "_out",
-        _ => "_a" + slot,
-    };
+    private static string RefName(int slot) => "_" + PlanWalker.SlotName(slot);
 
     private static string RefSource(int slot) => slot switch
     {
@@ -370,7 +324,7 @@ internal static class CpuEmitter
     private static void WritePass(SourceWriter w, OptimizerPlan plan, int index)
     {
         var k = plan.Kernels[index];
-        var slots = SlotsOf(k);
+        var slots = PlanWalker.SlotsOf(k);
         string refArgs = string.Join(", ", slots.Select(s => "ref " + RefName(s)));
         string sep = slots.Count > 0 ? ", " : "";
         bool gradient = k.Loads.Any(l => l.Slot == Slots.Gradient);
@@ -416,29 +370,44 @@ internal static class CpuEmitter
         foreach (var v in k.Variants)
         {
             w.Line("// " + k.Name + " when " + string.Join(", ", k.Conditions.Select((c, b) => Literals.Comment(c.Text) + " is " + ((v.Key >> b & 1) == 1 ? "true" : "false"))) +
-                   ": reads " + string.Join(", ", v.Loads.Select(l => SlotName(l.Slot))) + "; writes " + string.Join(", ", v.Stores.Select(st => SlotName(st.Slot))) + ".");
+                   ": " + PlanWalker.Traffic(v.Loads, v.Stores) + ".");
             WriteLoop(w, VariantName(k, v), slots, gradient, v.Loads, v.Statements, v.Stores);
         }
     }
 
     private static string VariantName(KernelPlan k, KernelVariant v) => k.Name + "V" + v.Key + "Loop";
 
-    private static string VariantKey(KernelPlan k) => string.Join(" | ", k.Conditions.Select((c, b) => "(" + ScalarExpr(c.Condition) + " ? " + (1 << b) + " : 0)"));
+    private static string VariantKey(KernelPlan k) => PlanWalker.VariantKey(k, ConditionSpelling.Instance);
 
-    /// <summary>A per-step condition as scalar C# over the segment's uniforms (evaluated once per pass call).</summary>
-    private static string ScalarExpr(Expr e) => e switch
+    /// <summary>A per-step condition as scalar C# over the segment's uniforms (evaluated once per pass call), every
+    /// compound node in its own parentheses.</summary>
+    private sealed class ConditionSpelling : ExprSpelling
     {
-        ConstExpr c => Literals.Float(c.Value),
-        RefExpr { Kind: Binding.Uniform } r => "Current." + r.Name,
-        RefExpr { Kind: Binding.PrevUniform } r => "Previous." + r.Name,
-        RefExpr { Kind: Binding.NextUniform } r => "Next." + r.Name,
-        UnaryExpr { Op: UnaryOp.Negate } u => "(-" + ScalarExpr(u.Operand) + ")",
-        UnaryExpr u => "(!" + ScalarExpr(u.Operand) + ")",
-        BinaryExpr b => "(" + ScalarExpr(b.Left) + " " + ExprText.Symbol(b.Op) + " " + ScalarExpr(b.Right) + ")",
-        CallExpr c => (c.Function == MathFunction.Sign ? Core + ".ScalarMath.Sign" : "global::System.MathF." + c.Function) + "(" + string.Join(", ", c.Args.Select(ScalarExpr)) + ")",
-        ConditionalExpr q => "(" + ScalarExpr(q.Condition) + " ? " + ScalarExpr(q.WhenTrue) + " : " + ScalarExpr(q.WhenFalse) + ")",
-        _ => throw new InvalidOperationException("unexpected node in a per-step condition: " + e),
-    };
+        public static readonly ConditionSpelling Instance = new();
+
+        private ConditionSpelling() : base("unexpected node in a per-step condition: ") { }
+
+        protected override string Spell(Expr e, out int precedence)
+        {
+            switch (e)
+            {
+                case UnaryExpr u: precedence = 7; return "(" + (u.Op == UnaryOp.Negate ? "-" : "!") + Write(u.Operand) + ")";
+                case BinaryExpr b: precedence = 7; return "(" + Write(b.Left) + " " + ExprText.Symbol(b.Op) + " " + Write(b.Right) + ")";
+                case ConditionalExpr q: precedence = 7; return "(" + Write(q.Condition) + " ? " + Write(q.WhenTrue) + " : " + Write(q.WhenFalse) + ")";
+                default: return base.Spell(e, out precedence);
+            }
+        }
+
+        protected override string Reference(RefExpr r) => r.Kind switch
+        {
+            Binding.Uniform => "Current." + r.Name,
+            Binding.PrevUniform => "Previous." + r.Name,
+            Binding.NextUniform => "Next." + r.Name,
+            _ => throw Unexpected(r),
+        };
+
+        protected override string Function(MathFunction f) => f == MathFunction.Sign ? Core + ".ScalarMath.Sign" : "global::System.MathF." + f;
+    }
 
     private static void WriteLoop(SourceWriter w, string name, List<int> slots, bool gradientParameters, IEnumerable<KernelLoad> loads,
         IEnumerable<KernelStatement> statements, IEnumerable<KernelStore> stores)
@@ -452,24 +421,10 @@ internal static class CpuEmitter
         w.Line("    where V : struct, " + Core + ".ISimd<V>");
         if (gradientParameters) w.Line("    where C : struct, " + Core + ".IGradientClip");
         w.Line("{");
+        // The body first: its expressions collect the constants and uniforms broadcast before the loop.
+        var vectors = new VectorSpelling();
         var body = new SourceWriter();
-        var constants = new List<double>();
-        var uniforms = new SortedSet<string>(StringComparer.Ordinal);
-        var prevUniforms = new SortedSet<string>(StringComparer.Ordinal);
-        var nextUniforms = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var l in loads)
-        {
-            // The gradient enters through norm clipping (a scale) and value clipping (a clamp); both are exact no-ops when off.
-            if (l.Slot == Slots.Gradient)
-            {
-                body.Line("V " + l.Local + " = V.Load(ref " + RefName(l.Slot) + ", i);");
-                body.Line("if (C.Enabled) " + l.Local + " = V.Min(V.Max(" + l.Local + " * _gradientScale, _gradientLow), _gradientHigh);");
-            }
-            else body.Line("V " + l.Local + " = V.Load(ref " + RefName(l.Slot) + ", i);");
-        }
-        foreach (var st in statements)
-            body.Line("V " + st.Local + " = " + VectorExpr(st.Value, 0, constants, uniforms, prevUniforms, nextUniforms) + ";");
-        foreach (var s in stores) body.Line("V.Store(" + s.Local + ", ref " + RefName(s.Slot) + ", i);");
+        PlanWalker.WriteBody(body, new SimdBody(vectors), loads, statements, stores);
 
         var inner = new SourceWriter();
         if (gradient)
@@ -478,10 +433,10 @@ internal static class CpuEmitter
             inner.Line("V _gradientLow = V.Create(-gradientLimit);");
             inner.Line("V _gradientHigh = V.Create(gradientLimit);");
         }
-        foreach (var u in uniforms) inner.Line("V _" + u + " = V.Create(_u." + u + ");");
-        foreach (var u in prevUniforms) inner.Line("V _prev" + u + " = V.Create(_prev." + u + ");");
-        foreach (var u in nextUniforms) inner.Line("V _next" + u + " = V.Create(_next." + u + ");");
-        for (int c = 0; c < constants.Count; c++) inner.Line("V _k" + c + " = V.Create(" + Literals.Float(constants[c]) + ");");
+        foreach (var u in vectors.Uniforms) inner.Line("V _" + u + " = V.Create(_u." + u + ");");
+        foreach (var u in vectors.PrevUniforms) inner.Line("V _prev" + u + " = V.Create(_prev." + u + ");");
+        foreach (var u in vectors.NextUniforms) inner.Line("V _next" + u + " = V.Create(_next." + u + ");");
+        for (int c = 0; c < vectors.Constants.Count; c++) inner.Line("V _k" + c + " = V.Create(" + Literals.Float(vectors.Constants[c]) + ");");
         foreach (var line in inner.ToString().Split('\n')) if (line.Length > 0) w.Line("    " + line);
         w.Line("    for (; i <= end - V.Count; i += V.Count)");
         w.Line("    {");
@@ -492,53 +447,82 @@ internal static class CpuEmitter
         w.Line();
     }
 
-    private static string VectorExpr(Expr e, int context, List<double> constants, SortedSet<string> uniforms, SortedSet<string> prevUniforms, SortedSet<string> nextUniforms)
+    /// <summary>One element group of a SIMD loop: <c>V.Load</c> and <c>V.Store</c> at <c>i</c> through the pass's refs.</summary>
+    private sealed class SimdBody : PassSpelling
     {
-        string Sub(Expr x, int c) => VectorExpr(x, c, constants, uniforms, prevUniforms, nextUniforms);
-        string Call(string name, params Expr[] args) => "V." + name + "(" + string.Join(", ", args.Select(a => Sub(a, 0))) + ")";
-        string text;
-        int precedence;
-        switch (e)
+        public SimdBody(VectorSpelling expressions) : base(expressions) { }
+
+        public override void Load(SourceWriter w, KernelLoad l)
         {
-            case ConstExpr c:
-            {
-                int index = constants.IndexOf(c.Value);
-                if (index < 0) { index = constants.Count; constants.Add(c.Value); }
-                text = "_k" + index;
-                precedence = 7;
-                break;
-            }
-            case RefExpr { Kind: Binding.Local } r: text = r.Name; precedence = 7; break;
-            case RefExpr { Kind: Binding.Uniform } r: uniforms.Add(r.Name); text = "_" + r.Name; precedence = 7; break;
-            case RefExpr { Kind: Binding.PrevUniform } r: prevUniforms.Add(r.Name); text = "_prev" + r.Name; precedence = 7; break;
-            case RefExpr { Kind: Binding.NextUniform } r: nextUniforms.Add(r.Name); text = "_next" + r.Name; precedence = 7; break;
-            case UnaryExpr { Op: UnaryOp.Negate } u: text = "-" + Sub(u.Operand, 6); precedence = 6; break;
-            case UnaryExpr u: text = Call("Not", u.Operand); precedence = 7; break;
-            case BinaryExpr { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide } b:
-                precedence = Precedence(b);
-                text = Sub(b.Left, precedence) + " " + ExprText.Symbol(b.Op) + " " + Sub(b.Right, precedence + 1);
-                break;
-            case BinaryExpr b:
-            {
-                string name = b.Op switch
-                {
-                    BinaryOp.Less => "LessThan",
-                    BinaryOp.LessOrEqual => "LessThanOrEqual",
-                    BinaryOp.Greater => "GreaterThan",
-                    BinaryOp.GreaterOrEqual => "GreaterThanOrEqual",
-                    BinaryOp.Equal => "Equal",
-                    BinaryOp.NotEqual => "NotEqual",
-                    BinaryOp.And => "And",
-                    _ => "Or",
-                };
-                text = Call(name, b.Left, b.Right);
-                precedence = 7;
-                break;
-            }
-            case CallExpr c: text = Call(c.Function.ToString(), c.Args.ToArray()); precedence = 7; break;
-            case ConditionalExpr q: text = Call("Select", q.Condition, q.WhenTrue, q.WhenFalse); precedence = 7; break;
-            default: throw new InvalidOperationException("unexpected node " + e);
+            w.Line("V " + l.Local + " = V.Load(ref " + RefName(l.Slot) + ", i);");
+            // The gradient enters through norm clipping (a scale) and value clipping (a clamp); both are exact no-ops when off.
+            if (l.Slot == Slots.Gradient) w.Line("if (C.Enabled) " + l.Local + " = V.Min(V.Max(" + l.Local + " * _gradientScale, _gradientLow), _gradientHigh);");
         }
-        return precedence < context ? "(" + text + ")" : text;
+
+        public override string Local(KernelStatement st) => "V " + st.Local;
+
+        public override void Store(SourceWriter w, KernelStore s) => w.Line("V.Store(" + s.Local + ", ref " + RefName(s.Slot) + ", i);");
+    }
+
+    /// <summary>A per-element expression over <c>V</c>: operators where ISimd has them, <c>V.Name(...)</c> otherwise. It
+    /// collects the constants (<c>_k0</c>, ...) and uniforms (<c>_name</c>, <c>_prevname</c>, <c>_nextname</c>) it reads,
+    /// which the loop broadcasts once before its first element.</summary>
+    private sealed class VectorSpelling : ExprSpelling
+    {
+        public VectorSpelling() : base("unexpected node ") { }
+
+        public List<double> Constants { get; } = new();
+        public SortedSet<string> Uniforms { get; } = new(StringComparer.Ordinal);
+        public SortedSet<string> PrevUniforms { get; } = new(StringComparer.Ordinal);
+        public SortedSet<string> NextUniforms { get; } = new(StringComparer.Ordinal);
+
+        protected override string Spell(Expr e, out int precedence)
+        {
+            switch (e)
+            {
+                case ConstExpr c:
+                {
+                    int index = Constants.IndexOf(c.Value);
+                    if (index < 0) { index = Constants.Count; Constants.Add(c.Value); }
+                    precedence = 7;
+                    return "_k" + index;
+                }
+                case UnaryExpr { Op: UnaryOp.Not } u: precedence = 7; return Call("Not", u.Operand);
+                case BinaryExpr { Op: not (BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide) } b:
+                {
+                    string name = b.Op switch
+                    {
+                        BinaryOp.Less => "LessThan",
+                        BinaryOp.LessOrEqual => "LessThanOrEqual",
+                        BinaryOp.Greater => "GreaterThan",
+                        BinaryOp.GreaterOrEqual => "GreaterThanOrEqual",
+                        BinaryOp.Equal => "Equal",
+                        BinaryOp.NotEqual => "NotEqual",
+                        BinaryOp.And => "And",
+                        _ => "Or",
+                    };
+                    precedence = 7;
+                    return Call(name, b.Left, b.Right);
+                }
+                case CallExpr c: precedence = 7; return Call(c.Function.ToString(), c.Args.ToArray());
+                case ConditionalExpr q: precedence = 7; return Call("Select", q.Condition, q.WhenTrue, q.WhenFalse);
+                // Locals, uniforms, negation and + - * / are plain C# on V.
+                default: return base.Spell(e, out precedence);
+            }
+        }
+
+        private string Call(string name, params Expr[] args) => "V." + name + "(" + string.Join(", ", args.Select(a => Write(a))) + ")";
+
+        protected override string Reference(RefExpr r)
+        {
+            switch (r.Kind)
+            {
+                case Binding.Local: return r.Name;
+                case Binding.Uniform: Uniforms.Add(r.Name); return "_" + r.Name;
+                case Binding.PrevUniform: PrevUniforms.Add(r.Name); return "_prev" + r.Name;
+                case Binding.NextUniform: NextUniforms.Add(r.Name); return "_next" + r.Name;
+                default: throw Unexpected(r);
+            }
+        }
     }
 }

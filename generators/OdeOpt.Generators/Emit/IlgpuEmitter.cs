@@ -1,3 +1,6 @@
+// Owns the GPU form of one optimizer (XGpu : OdeOpt.Gpu.GpuOptimizerCore): header, hyperparameter properties, the
+// views struct, and the ILGPU spelling of a pass body (float4 lanes and a scalar tail in grid-stride loops, loads and
+// stores guarded by the step's flags, expressions ILGPU compiles everywhere). The plan walk itself is PlanWalker's.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -58,7 +61,7 @@ internal static class IlgpuEmitter
         w.Line("/// <summary>The optimizer's name, scheme, cost per step and hyperparameters: those of <see cref=\"" + cpu + "\"/>.</summary>");
         w.Line("public static global::OdeOpt.OptimizerInfo Info => " + cpu + ".Info;");
         w.Line();
-        WriteLayout(w, plan);
+        PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel);
         w.Line("private static readonly " + kernelType + "[] s_kernels = { " + string.Join(", ", plan.Kernels.Select(k => k.Name + "Kernel")) + " };");
         w.Line();
         w.Line("/// <summary>Creates the optimizer for <paramref name=\"parameterCount\"/> parameters on <paramref name=\"accelerator\"/>, with all state at zero.</summary>");
@@ -95,7 +98,7 @@ internal static class IlgpuEmitter
         return w.ToString();
     }
 
-    // ------------------------------------------------------------------ header and layout
+    // ------------------------------------------------------------------ header
 
     private static void WriteHeader(SourceWriter w, GpuPlan plan, string gpuName)
     {
@@ -108,39 +111,12 @@ internal static class IlgpuEmitter
         w.Line("// " + plan.GradientEvaluationsPerStep + " gradient evaluation(s) per step; " + plan.ArrayCount + " state array(s) on the accelerator; " +
                plan.BytesPerParameter + " bytes per parameter per step.");
         w.Line("// Passes (p = parameters, g = gradient, out = iterate output, a<k> = state array k):");
-        foreach (var k in plan.Kernels)
-            w.Line("//   " + k.Name + ": " + Literals.Comment(k.Description) + "; reads " + string.Join(", ", k.Loads.Select(l => SlotName(l.Slot))) +
-                   "; writes " + string.Join(", ", k.Stores.Select(s => SlotName(s.Slot))) + ".");
+        PlanWalker.WritePassSummaries(w, plan.Kernels);
         w.Line("//");
     }
 
-    private static string SlotName(int slot) => slot switch
-    {
-        Slots.Parameters => "p",
-        Slots.Gradient => "g",
-        Slots.Output => "out",
-        _ => "a" + slot.ToString(CultureInfo.InvariantCulture),
-    };
-
-    private static string Bool(bool b) => b ? "true" : "false";
-
-    private static void WriteLayout(SourceWriter w, GpuPlan plan)
-    {
-        w.Line("private static readonly global::OdeOpt.Runtime.SchemeLayout s_layout = new global::OdeOpt.Runtime.SchemeLayout(");
-        w.Line("    arrayCount: " + plan.ArrayCount + ",");
-        w.Line("    beginsStep: new bool[] { " + string.Join(", ", plan.Kernels.Select(k => Bool(k.BeginsStep))) + " },");
-        w.Line("    cycle: new int[] { " + string.Join(", ", plan.Cycle) + " },");
-        w.Line("    startPass: " + plan.StartKernel + ",");
-        w.Line("    initPass: " + plan.InitKernel + ",");
-        w.Line("    iteratePasses: new int[] { " + string.Join(", ", plan.IterateKernels) + " },");
-        int optional = ArrayUse.Optional(plan.ArrayCount, plan.Kernels);
-        w.Line("    iterateAtStartPass: " + plan.IterateAtStartKernel + ")" + (optional != 0 ? " { OptionalArrays = " + optional + " }" : "") + ";");
-        w.Line();
-    }
-
     /// <summary>The variant key of a pass (bit i = condition i) over the uniforms <c>_prev</c>, <c>_u</c>, <c>_next</c>.</summary>
-    private static string VariantKey(KernelPlan k) =>
-        string.Join(" | ", k.Conditions.Select((c, b) => "(" + ScalarExpr(c.Condition, 0) + " ? " + (1 << b) + " : 0)"));
+    private static string VariantKey(KernelPlan k) => PlanWalker.VariantKey(k, KernelExpr.Instance);
 
     /// <summary>The CPU form's own computation of the per-step values, so that both forms step with bit-identical
     /// values (step scalars included).</summary>
@@ -186,14 +162,13 @@ internal static class IlgpuEmitter
 
     // ------------------------------------------------------------------ kernels
 
-    private static List<int> SlotsOf(KernelPlan k) =>
-        k.Loads.Select(l => l.Slot).Concat(k.Stores.Select(s => s.Slot)).Distinct().OrderBy(s => s < 0 ? -100 - s : s).ToList();
+    private static string SlotName(int slot) => PlanWalker.SlotName(slot);
 
     private static string Vector(int slot) => "_" + SlotName(slot) + "4";
 
     private static void WriteKernel(SourceWriter w, KernelPlan k, string uniforms)
     {
-        var slots = SlotsOf(k);
+        var slots = PlanWalker.SlotsOf(k);
         var bools = new HashSet<string>(StringComparer.Ordinal);
         foreach (var st in k.Statements) if (IsBool(st.Value, bools)) bools.Add(st.Local);
 
@@ -213,35 +188,33 @@ internal static class IlgpuEmitter
             foreach (var g in guards)
                 w.Line("bool " + Use(g.Key) + " = ((0x" + g.Value.ToString("X", CultureInfo.InvariantCulture) + "u >> _variant) & 1u) != 0u;");
         }
-        string Guarded(int slot, string value, string zero) => guards.ContainsKey(slot) ? Use(slot) + " ? " + value + " : " + zero : value;
-        string GuardStore(int slot, string store) => guards.ContainsKey(slot) ? "if (" + Use(slot) + ") " + store : store;
 
         // float4 groups: one 16-byte load and store per buffer, the statements once per lane.
         w.Open("for (int _i = _first; _i < _args.VectorCount; _i += _stride)");
-        foreach (var s in k.Loads.Select(l => l.Slot).Distinct()) w.Line(Float4 + " _in_" + SlotName(s) + " = " + Guarded(s, Vector(s) + "[_i]", "default") + ";");
+        foreach (var s in k.Loads.Select(l => l.Slot).Distinct()) w.Line(Float4 + " _in_" + SlotName(s) + " = " + Guarded(guards, s, Vector(s) + "[_i]", "default") + ";");
         var storeSlots = k.Stores.Select(s => s.Slot).Distinct().ToList();
         if (storeSlots.Count > 0)
             w.Line(Float4 + " " + string.Join(", ", storeSlots.Select(s => "_out_" + SlotName(s) + " = default")) + ";");
         foreach (var lane in Lanes)
         {
             w.Open("// lane " + lane);
-            foreach (var l in k.Loads) w.Line(Load(l, "_in_" + SlotName(l.Slot) + "." + lane));
-            WriteStatements(w, k, bools);
-            foreach (var s in k.Stores) w.Line("_out_" + SlotName(s.Slot) + "." + lane + " = " + s.Local + ";");
+            PlanWalker.WriteBody(w, new KernelBody(bools, guards, lane), k.Loads, k.Statements, k.Stores);
             w.Close();
         }
-        foreach (var s in storeSlots) w.Line(GuardStore(s, Vector(s) + "[_i] = _out_" + SlotName(s) + ";"));
+        foreach (var s in storeSlots) w.Line(GuardStore(guards, s, Vector(s) + "[_i] = _out_" + SlotName(s) + ";"));
         w.Close();
 
         // The elements after the last float4 group (all of them when a buffer is not 16-byte aligned).
         w.Open("for (int _i = _args.VectorCount * 4 + _first; _i < _args.Length; _i += _stride)");
-        foreach (var l in k.Loads) w.Line(Load(l, Guarded(l.Slot, "_views." + ViewField(l.Slot) + "[_i]", "0f")));
-        WriteStatements(w, k, bools);
-        foreach (var s in k.Stores) w.Line(GuardStore(s.Slot, "_views." + ViewField(s.Slot) + "[_i] = " + s.Local + ";"));
+        PlanWalker.WriteBody(w, new KernelBody(bools, guards, null), k.Loads, k.Statements, k.Stores);
         w.Close();
         w.Close();
         w.Line();
     }
+
+    private static string Guarded(Dictionary<int, uint> guards, int slot, string value, string zero) => guards.ContainsKey(slot) ? Use(slot) + " ? " + value + " : " + zero : value;
+
+    private static string GuardStore(Dictionary<int, uint> guards, int slot, string store) => guards.ContainsKey(slot) ? "if (" + Use(slot) + ") " + store : store;
 
     private static string Use(int slot) => "_use_" + SlotName(slot);
 
@@ -261,16 +234,34 @@ internal static class IlgpuEmitter
         return guards;
     }
 
-    private static string Load(KernelLoad l, string source) =>
-        // The gradient enters through norm clipping (a scale) and value clipping (a clamp), as on the CPU.
-        l.Slot == Slots.Gradient
-            ? "float " + l.Local + " = " + Runtime + ".GpuMath.ClipGradient(" + source + ", _args.GradientScale, _args.GradientLimit);"
-            : "float " + l.Local + " = " + source + ";";
-
-    private static void WriteStatements(SourceWriter w, KernelPlan k, HashSet<string> bools)
+    /// <summary>One element of a kernel: lane <c>X</c>..<c>W</c> of the float4 group (<c>_in_s</c>, <c>_out_s</c>), or,
+    /// with no lane, element <c>_i</c> of the views in the tail loop, loaded and stored only where the flags touch it.</summary>
+    private sealed class KernelBody : PassSpelling
     {
-        foreach (var st in k.Statements)
-            w.Line((bools.Contains(st.Local) ? "bool " : "float ") + st.Local + " = " + ScalarExpr(st.Value, 0) + ";");
+        private readonly HashSet<string> _bools;
+        private readonly Dictionary<int, uint> _guards;
+        private readonly string? _lane;
+
+        public KernelBody(HashSet<string> bools, Dictionary<int, uint> guards, string? lane) : base(KernelExpr.Instance)
+        {
+            _bools = bools;
+            _guards = guards;
+            _lane = lane;
+        }
+
+        public override void Load(SourceWriter w, KernelLoad l)
+        {
+            string source = _lane is null ? Guarded(_guards, l.Slot, "_views." + ViewField(l.Slot) + "[_i]", "0f") : "_in_" + SlotName(l.Slot) + "." + _lane;
+            // The gradient enters through norm clipping (a scale) and value clipping (a clamp), as on the CPU.
+            w.Line(l.Slot == Slots.Gradient
+                ? "float " + l.Local + " = " + Runtime + ".GpuMath.ClipGradient(" + source + ", _args.GradientScale, _args.GradientLimit);"
+                : "float " + l.Local + " = " + source + ";");
+        }
+
+        public override string Local(KernelStatement st) => (_bools.Contains(st.Local) ? "bool " : "float ") + st.Local;
+
+        public override void Store(SourceWriter w, KernelStore s) =>
+            w.Line(_lane is null ? GuardStore(_guards, s.Slot, "_views." + ViewField(s.Slot) + "[_i] = " + s.Local + ";") : "_out_" + SlotName(s.Slot) + "." + _lane + " = " + s.Local + ";");
     }
 
     /// <summary>Whether an expression is a condition (a comparison or a logical combination) rather than a number.</summary>
@@ -283,34 +274,31 @@ internal static class IlgpuEmitter
         _ => false,
     };
 
-    /// <summary>A kernel expression as scalar C# that ILGPU compiles for every accelerator.</summary>
-    private static string ScalarExpr(Expr e, int context)
+    /// <summary>A kernel expression as scalar C# that ILGPU compiles for every accelerator, over the uniforms <c>_prev</c>,
+    /// <c>_u</c>, <c>_next</c>.</summary>
+    private sealed class KernelExpr : ExprSpelling
     {
-        string text;
-        int precedence = CpuEmitter.Precedence(e);
-        switch (e)
-        {
-            case ConstExpr c: text = Literals.Float(c.Value); break;
-            case RefExpr { Kind: Binding.Local } r: text = r.Name; break;
-            case RefExpr { Kind: Binding.Uniform } r: text = "_u." + r.Name; break;
-            case RefExpr { Kind: Binding.PrevUniform } r: text = "_prev." + r.Name; break;
-            case RefExpr { Kind: Binding.NextUniform } r: text = "_next." + r.Name; break;
-            case UnaryExpr u: text = (u.Op == UnaryOp.Negate ? "-" : "!") + ScalarExpr(u.Operand, 6); break;
-            case BinaryExpr b: text = ScalarExpr(b.Left, precedence) + " " + ExprText.Symbol(b.Op) + " " + ScalarExpr(b.Right, precedence + 1); break;
-            case CallExpr c: text = Function(c.Function) + "(" + string.Join(", ", c.Args.Select(a => ScalarExpr(a, 0))) + ")"; break;
-            case ConditionalExpr q: text = ScalarExpr(q.Condition, 0) + " ? " + ScalarExpr(q.WhenTrue, 0) + " : " + ScalarExpr(q.WhenFalse, 0); break;
-            default: throw new InvalidOperationException("unexpected node in a kernel: " + e);
-        }
-        return precedence < context ? "(" + text + ")" : text;
-    }
+        public static readonly KernelExpr Instance = new();
 
-    private static string Function(MathFunction f) => f switch
-    {
-        // IEEE-exact on every backend.
-        MathFunction.Sqrt or MathFunction.Abs => "global::System.MathF." + f,
-        // Exp, Log and Pow: ILGPU maps them to its XMath implementations (the Context needs EnableAlgorithms() on CUDA).
-        MathFunction.Exp or MathFunction.Log or MathFunction.Pow => "global::System.MathF." + f,
-        // Max/Min propagate NaN as on the CPU (PTX max.f32 does not); Sign without MathF.Sign's throw; FMA as a * b + c.
-        _ => Runtime + ".GpuMath." + f,
-    };
+        private KernelExpr() : base("unexpected node in a kernel: ") { }
+
+        protected override string Reference(RefExpr r) => r.Kind switch
+        {
+            Binding.Local => r.Name,
+            Binding.Uniform => "_u." + r.Name,
+            Binding.PrevUniform => "_prev." + r.Name,
+            Binding.NextUniform => "_next." + r.Name,
+            _ => throw Unexpected(r),
+        };
+
+        protected override string Function(MathFunction f) => f switch
+        {
+            // IEEE-exact on every backend.
+            MathFunction.Sqrt or MathFunction.Abs => "global::System.MathF." + f,
+            // Exp, Log and Pow: ILGPU maps them to its XMath implementations (the Context needs EnableAlgorithms() on CUDA).
+            MathFunction.Exp or MathFunction.Log or MathFunction.Pow => "global::System.MathF." + f,
+            // Max/Min propagate NaN as on the CPU (PTX max.f32 does not); Sign without MathF.Sign's throw; FMA as a * b + c.
+            _ => Runtime + ".GpuMath." + f,
+        };
+    }
 }

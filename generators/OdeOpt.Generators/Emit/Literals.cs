@@ -23,6 +23,8 @@ internal static class Literals
         return f.ToString("R", CultureInfo.InvariantCulture) + "f";
     }
 
+    public static string Bool(bool value) => value ? "true" : "false";
+
     public static string String(string value)
     {
         var sb = new System.Text.StringBuilder("\"");
