@@ -101,6 +101,10 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
     private MemoryBuffer1D<double, Stride1D.Dense>? _partials;
     private double[]? _partialsHost;
     private bool _disposed;
+    private string? _interrupted; // a step left part-way with rollback off: why, until Reset or LoadState
+
+    /// <inheritdoc/>
+    public bool RollbackFailedSteps { get; set; } = true;
     private int _busy; // Exclusive: one call at a time
 
     /// <summary>Loads (or takes from the cache) the kernels and allocates the zeroed state arrays on the accelerator.</summary>
@@ -349,12 +353,35 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
             Span<float> values = stackalloc float[_hyperparameters.Length];
             EffectiveHyperparameters(StepCount + 1, values);   // hyperparameters checked before the first gradient
         }
+        if (_interrupted is not null) throw new InvalidOperationException(_interrupted);
         var scratch = _gradientScratch ??= Accelerator.Allocate1D<float>(ParameterCount);
         gradient(parameters, scratch.View); // nothing has changed yet if it throws
         bool onePass = _layout.Cycle.Length == 1 || (_layout.StartPass >= 0 && !_started);
         if (onePass)
         {
             RunNextPass(parameters, scratch.View); // false: skipped under SkipStep, nothing changed
+            return;
+        }
+        if (!RollbackFailedSteps)
+        {
+            // As OptimizerCore.RunStepWithoutRollback: a later failure leaves the step part-way and later steps refuse.
+            int evaluation = 1;
+            long step = StepCount + (NextPassBeginsStep(out _, out _) ? 1 : 0);
+            try
+            {
+                if (!RunNextPass(parameters, scratch.View)) return;
+                while (!AtRest)
+                {
+                    evaluation++;
+                    gradient(parameters, scratch.View);
+                    if (!RunNextPass(parameters, scratch.View)) return;
+                }
+            }
+            catch (Exception e) when (!AtRest)
+            {
+                _interrupted = $"Step {step} of '{_info.Name}' failed at gradient evaluation {evaluation} ({e.GetType().Name}: {e.Message}) with RollbackFailedSteps off: the parameter view holds that evaluation's point and the state is part-way through the step. Reset() or LoadState() a checkpoint before stepping again.";
+                throw;
+            }
             return;
         }
         // A step of several passes is a transaction, as on the CPU (OptimizerCore.RunStep): a later evaluation that
@@ -528,6 +555,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
         _controls.Reset();
         _phase = 0;
         _started = false;
+        _interrupted = null;
         _initialized = false;
         _previous = default;
         _current = default;
@@ -615,6 +643,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
         _phase = state.Phase;
         _started = state.Started;
         _initialized = state.Initialized;
+        _interrupted = null;
     }
 
     // ------------------------------------------------------------------ disposal

@@ -52,6 +52,16 @@ public interface IGpuOptimizer : IDisposable
     /// reduction.</summary>
     NonFiniteGradientPolicy NonFiniteGradients { get; set; }
 
+    /// <summary>Whether a step of several gradient evaluations is a transaction (default true), as on the CPU
+    /// (<see cref="ITrainingOptimizer.RollbackFailedSteps"/>): a failed step leaves everything as it was, at the cost of
+    /// one device copy of the parameters and the state per such step. Off, a failed step is left part-way and later steps
+    /// throw until Reset or LoadState.</summary>
+    bool RollbackFailedSteps
+    {
+        get => false;
+        set { if (value) throw new NotSupportedException($"{GetType().Name} does not roll back failed steps."); }
+    }
+
     /// <summary>Steps skipped under <see cref="NonFiniteGradientPolicy.SkipStep"/>.</summary>
     long SkippedSteps { get; }
 

@@ -64,6 +64,20 @@ public interface ITrainingOptimizer : IOptimizer
 
     /// <summary>The most threads a pass may use (default: all cores). Results do not depend on it.</summary>
     int MaxDegreeOfParallelism { get; set; }
+
+    /// <summary>Whether a step of several gradient evaluations, taken through a closure form, is a transaction (default
+    /// true): a failure at any evaluation, or a later gradient refused under <see cref="NonFiniteGradientPolicy.Throw"/>
+    /// or <see cref="NonFiniteGradientPolicy.SkipStep"/>, leaves parameters, state and step count as they were. It costs
+    /// one copy of the parameters and the state arrays per such step (none for one-gradient schemes). Off, that copy is
+    /// saved; a failed step is then left part-way and every later <c>Step</c> throws <see cref="InvalidOperationException"/>
+    /// until <see cref="IOptimizer.Reset"/> or <see cref="IOptimizer.LoadState"/>, and a pass skipped under SkipStep is
+    /// resumed by the next call.</summary>
+    /// <remarks>The default implementation, for implementations written before this member, has no rollback.</remarks>
+    bool RollbackFailedSteps
+    {
+        get => false;
+        set { if (value) throw new NotSupportedException($"{GetType().Name} does not roll back failed steps."); }
+    }
 }
 
 /// <summary>A segment [Offset, Offset + Count) of the parameter buffer with hyperparameter overrides, for example no

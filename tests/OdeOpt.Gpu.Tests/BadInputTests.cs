@@ -16,6 +16,28 @@ public class BadInputTests
     public BadInputTests(GpuFixture fixture) => _fixture = fixture;
 
     [Fact]
+    public void With_rollback_off_a_failed_step_makes_later_steps_refuse_until_Reset()
+    {
+        var acc = _fixture.Accelerator;
+        using var gpu = GpuOptimizerRegistry.Create("gradient-flow-rk4", acc, N);
+        Assert.True(gpu.RollbackFailedSteps);
+        gpu.RollbackFailedSteps = false;
+        using var buffer = acc.Allocate1D(Support.Start(N));
+        ArrayView<float> pv = buffer.View;
+        var function = Support.OnHost(N);
+        gpu.Step(pv, function);
+        var pBefore = Support.ToHost(pv);
+        int calls = 0;
+        Assert.Throws<InvalidOperationException>(() => gpu.Step(pv, (x, g) => { if (++calls == 3) throw new InvalidOperationException("loss failed"); function(x, g); }));
+        Assert.NotEqual(pBefore, Support.ToHost(pv));
+        var e = Assert.Throws<InvalidOperationException>(() => gpu.Step(pv, function));
+        Assert.Contains("RollbackFailedSteps off", e.Message);
+        gpu.Reset();
+        gpu.Step(pv, function);
+        Assert.Equal(1, gpu.StepCount);
+    }
+
+    [Fact]
     public void A_call_from_inside_the_gradient_function_throws_and_changes_nothing()
     {
         var acc = _fixture.Accelerator;

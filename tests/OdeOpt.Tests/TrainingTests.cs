@@ -292,6 +292,47 @@ public class TrainingTests
     }
 
     [Theory]
+    [InlineData("test-rk4-gradient-flow")]
+    [InlineData("imex-midpoint-adam")]
+    public void With_rollback_off_a_failed_step_is_left_part_way_and_later_steps_say_so_until_Reset(string name)
+    {
+        const int n = 12;
+        var a = (ITrainingOptimizer)OptimizerRegistry.Create(name, n);
+        var b = (ITrainingOptimizer)OptimizerRegistry.Create(name, n);
+        Assert.True(a.RollbackFailedSteps); // the default
+        a.RollbackFailedSteps = false;
+        var pa = Start(n);
+        var pb = Start(n);
+        for (int s = 0; s < 3; s++) { a.Step(pa, Gradient); b.Step(pb, Gradient); }
+        var pBefore = (float[])pa.Clone();
+
+        int calls = 0;
+        Assert.Throws<InvalidOperationException>(() => a.Step(pa, (x, g) => { if (++calls == 2) throw new InvalidOperationException("loss failed"); Gradient(x, g); }));
+        Assert.NotEqual(pBefore, pa); // left at the failed evaluation's point: no copy was taken to undo it
+        var e = Assert.Throws<InvalidOperationException>(() => a.Step(pa, Gradient));
+        Assert.Contains("RollbackFailedSteps off", e.Message);
+        Assert.Contains("loss failed", e.Message);
+        Assert.Contains("evaluation 2", e.Message);
+
+        // Reset clears it; so does loading a checkpoint taken before the failure.
+        var checkpoint = State(b);
+        a.LoadState(new MemoryStream(checkpoint));
+        pBefore.CopyTo(pa, 0);
+        for (int s = 0; s < 3; s++) { a.Step(pa, Gradient); b.Step(pb, Gradient); }
+        Assert.Equal(pb, pa);
+
+        // SkipStep with rollback off: the bad pass is skipped and the next call resumes the step at that pass.
+        a.NonFiniteGradients = NonFiniteGradientPolicy.SkipStep;
+        calls = 0;
+        a.Step(pa, (x, g) => { Gradient(x, g); if (++calls == 2) g[1] = float.NaN; });
+        a.Step(pa, Gradient); // finishes the step in progress
+        b.Step(pb, Gradient);
+        Assert.Equal(pb, pa);
+        a.Reset();
+        a.Step(pa, Gradient);
+    }
+
+    [Theory]
     [InlineData("adam")]
     [InlineData("test-rk4-gradient-flow")]
     public void A_second_call_while_a_step_is_in_progress_throws_and_changes_nothing(string name)

@@ -31,7 +31,7 @@ internal static class ReservedNames
         "HasStepScalars", "RunPass", "GetHyperparameters", "SetHyperparameters", "ParameterRef", "GradientRef", "OutputRef",
         "StateRef", "ArraysTouched", "Previous", "Current", "Next", "GradientScale", "GradientLimit", "GetHyperparameter", "SetHyperparameter",
         "SetSchedule", "GetSchedule", "GetEffectiveHyperparameter", "StepWithGradient", "Step", "GetIterate", "Reset",
-        "SaveState", "LoadState", "Validate", "CheckConditions", "Info",
+        "SaveState", "LoadState", "Validate", "CheckConditions", "Info", "RollbackFailedSteps",
     };
 
     /// <summary>Declared or inherited by the GPU form <c>XGpu</c> (OdeOpt.Gpu.GpuOptimizerCore), which repeats the
@@ -41,7 +41,7 @@ internal static class ReservedNames
         "Info", "Views", "CreateViews", "ComputeUniforms", "StateView", "Hyperparameter", "Accelerator", "Stream",
         "ParameterCount", "StepCount", "GradientClipValue", "GetHyperparameter", "SetHyperparameter", "SetSchedule",
         "GetSchedule", "StepWithGradient", "Step", "GetIterate", "Reset", "SaveState", "LoadState", "Dispose", "MaxParameterCount", "s_layout",
-        "s_kernels",
+        "s_kernels", "RollbackFailedSteps",
     };
 
     /// <summary>The names among <see cref="Generated"/> and <see cref="Inherited"/> that are not methods (properties,
@@ -52,6 +52,7 @@ internal static class ReservedNames
         "Info", "StepUniforms", "s_layout", "HasStepScalars", "ParameterCount", "StepCount", "Groups", "SkippedSteps",
         "LastGradientNorm", "MaxDegreeOfParallelism", "GradientClipNorm", "GradientClipValue", "NonFiniteGradients",
         "ParameterRef", "GradientRef", "OutputRef", "Previous", "Current", "Next", "GradientScale", "GradientLimit",
+        "RollbackFailedSteps",
     };
 
     /// <summary>Inherited methods without parameters: a parameterless method of that name would hide them.</summary>

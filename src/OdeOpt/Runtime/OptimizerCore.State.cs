@@ -105,5 +105,6 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
         _phase = state.Phase;
         _started = state.Started;
         _initialized = state.Initialized;
+        _interrupted = null;
     }
 }

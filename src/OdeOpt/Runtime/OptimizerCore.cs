@@ -275,11 +275,17 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// step began (<see cref="StepSnapshot"/>), so a failure at any evaluation leaves nothing half done.</summary>
     private void RunStep(Span<float> parameters, Span<float> gradient, GradientFunction evaluate)
     {
+        if (_interrupted is not null) throw new InvalidOperationException(_interrupted);
         evaluate(parameters, gradient); // nothing has changed yet if it throws
         bool onePass = _layout.Cycle.Length == 1 || (_layout.StartPass >= 0 && !_started);
         if (onePass)
         {
             RunNextPass(parameters, gradient); // false: skipped under SkipStep, nothing changed
+            return;
+        }
+        if (!RollbackFailedSteps)
+        {
+            RunStepWithoutRollback(parameters, gradient, evaluate);
             return;
         }
         (_snapshot ??= new StepSnapshot()).Take(this, parameters);
@@ -300,6 +306,35 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
         }
     }
 
+    /// <summary>With rollback off (the traffic of the step copy saved), the rest of a step after its first evaluation:
+    /// a failure at a later evaluation leaves the step in progress (the parameter buffer at that evaluation's point, the
+    /// state part-way) and every later Step refuses until Reset or LoadState; a pass skipped under SkipStep leaves the
+    /// step in progress and the next call resumes it at the skipped pass.</summary>
+    private void RunStepWithoutRollback(Span<float> parameters, Span<float> gradient, GradientFunction evaluate)
+    {
+        int evaluation = 1;
+        long step = StepCount + (NextPassBeginsStep(out _, out _) ? 1 : 0);
+        try
+        {
+            if (!RunNextPass(parameters, gradient)) return;
+            while (!AtRest)
+            {
+                evaluation++;
+                evaluate(parameters, gradient);
+                if (!RunNextPass(parameters, gradient)) return;
+            }
+        }
+        catch (Exception e) when (!AtRest)
+        {
+            _interrupted = $"Step {step} of '{_info.Name}' failed at gradient evaluation {evaluation} ({e.GetType().Name}: {e.Message}) with RollbackFailedSteps off: the parameter buffer holds that evaluation's point and the state is part-way through the step. Reset() or LoadState() a checkpoint before stepping again (with RollbackFailedSteps on, a failed step leaves everything as it was).";
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool RollbackFailedSteps { get; set; } = true;
+
+    private string? _interrupted; // a step left part-way with rollback off: why, until Reset or LoadState
     private StepSnapshot? _snapshot;
     private int _busy; // Exclusive: one call at a time
 
@@ -445,6 +480,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
         _initialized = false;
         _previous = default;
         _current = default;
+        _interrupted = null;
         ResetSegments();
     }
 
