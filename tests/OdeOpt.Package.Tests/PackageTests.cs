@@ -95,6 +95,16 @@ public class PackageTests
         File.WriteAllText(Path.Combine(app, "Program.cs"), program);
     }
 
+    /// <summary>Runs the fresh project and reads its one result line, <c>key=value</c> pairs separated by spaces, that
+    /// begins with <paramref name="firstKey"/>.</summary>
+    private System.Collections.Generic.Dictionary<string, string> RunAndRead(string app, string firstKey, string failure)
+    {
+        var run = Dotnet("run -c Release", app);
+        Assert.True(run.Code == 0, failure);
+        string line = run.Output.Split('\n').Single(l => l.StartsWith(firstKey, StringComparison.Ordinal)).Trim();
+        return line.Split(' ').Select(f => f.Split('=')).ToDictionary(f => f[0], f => f[1]);
+    }
+
     [Fact]
     public void A_fresh_project_builds_and_trains_with_the_package_alone()
     {
@@ -126,13 +136,10 @@ public class PackageTests
                 }
                 """);
 
-            var run = Dotnet("run -c Release", app);
-            Assert.True(run.Code == 0, "the fresh project failed to build or run");
-            string line = run.Output.Split('\n').Single(l => l.StartsWith("gradients/step=", StringComparison.Ordinal)).Trim();
+            var fields = RunAndRead(app, "gradients/step=", "the fresh project failed to build or run");
 
             // Heun on theta' = -a theta multiplies theta by 1 - h a + (h a)^2 / 2 per step.
             static double Heun(double theta, double a) { for (int i = 0; i < 5; i++) theta *= 1 - 0.1 * a + 0.5 * (0.1 * a) * (0.1 * a); return theta; }
-            var fields = line.Split(' ').Select(f => f.Split('=')).ToDictionary(f => f[0], f => f[1]);
             Assert.Equal("2", fields["gradients/step"]);
             Assert.Equal("2", fields["order"]);
             Assert.Equal("True", fields["registry"]);
@@ -212,10 +219,7 @@ public class PackageTests
                 }
                 """);
 
-            var run = Dotnet("run -c Release", app);
-            Assert.True(run.Code == 0, "the fresh GPU project failed to build or run");
-            string line = run.Output.Split('\n').Single(l => l.StartsWith("difference=", StringComparison.Ordinal)).Trim();
-            var fields = line.Split(' ').Select(f => f.Split('=')).ToDictionary(f => f[0], f => f[1]);
+            var fields = RunAndRead(app, "difference=", "the fresh GPU project failed to build or run");
             // b = g after the first step (IMEX Euler with h = lr: b_1 = b_0 + h (g - b_0)/h), theta -= lr b: on
             // theta' = -2 theta with b following g exactly, theta_k = theta_0 (1 - 0.2)^k. ILGPU's CPU accelerator is
             // bit-identical to the CPU form.
@@ -270,10 +274,7 @@ public class PackageTests
                 }
                 """, "\n    <PackageReference Include=\"libtorch-cpu-linux-x64\" Version=\"2.10.0\" />");
 
-            var run = Dotnet("run -c Release", app);
-            Assert.True(run.Code == 0, "the fresh TorchSharp project failed to build or run");
-            string line = run.Output.Split('\n').Single(l => l.StartsWith("calls=", StringComparison.Ordinal)).Trim();
-            var fields = line.Split(' ').Select(f => f.Split('=')).ToDictionary(f => f[0], f => f[1]);
+            var fields = RunAndRead(app, "calls=", "the fresh TorchSharp project failed to build or run");
 
             // Heun from theta = 0 on mse_loss = (1/2) sum_i (w . x_i + b - y_i)^2 for x = (1, 2), (3, 4), y = 1, 2.
             double[][] xs = { new[] { 1.0, 2.0 }, new[] { 3.0, 4.0 } };
