@@ -1,6 +1,6 @@
 // The step transaction of a GPU form (as OptimizerCore.StepSnapshot on the CPU): device copies of the parameters and
 // of every allocated state array, and the host-side pass position and counters, taken when a step of several passes
-// begins and put back when a later evaluation fails.
+// begins and put back when a later evaluation fails; with RollbackFailedSteps off, the step without the copy.
 using System;
 using ILGPU;
 using ILGPU.Runtime;
@@ -41,5 +41,31 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews>
         _stream.Synchronize();
         (_previous, _current, _next, _phase, _started, _initialized, StepCount) = (s.Previous, s.Current, s.Next, s.Phase, s.Started, s.Initialized, s.Steps);
         _controls.SkippedSteps = Math.Min(_controls.SkippedSteps, s.Skipped + 1); // a skip counts once, for the whole step
+    }
+
+    /// <inheritdoc/>
+    public bool RollbackFailedSteps { get; set; } = true;
+
+    /// <summary>With rollback off (as OptimizerCore.RunStepWithoutRollback): the rest of a step after its first
+    /// evaluation; a later failure leaves the step part-way and later steps refuse until Reset or LoadState.</summary>
+    private void StepWithoutRollback(ArrayView<float> parameters, ArrayView<float> gradient, GpuGradientFunction evaluate)
+    {
+        int evaluation = 1;
+        long step = StepCount + (NextPassBeginsStep(out _, out _) ? 1 : 0);
+        try
+        {
+            if (!RunNextPass(parameters, gradient)) return;
+            while (!AtRest)
+            {
+                evaluation++;
+                evaluate(parameters, gradient);
+                if (!RunNextPass(parameters, gradient)) return;
+            }
+        }
+        catch (Exception e) when (!AtRest)
+        {
+            _interrupted = $"Step {step} of '{_info.Name}' failed at gradient evaluation {evaluation} ({e.GetType().Name}: {e.Message}) with RollbackFailedSteps off: the parameter view holds that evaluation's point and the state is part-way through the step. Reset() or LoadState() a checkpoint before stepping again.";
+            throw;
+        }
     }
 }

@@ -102,9 +102,6 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
     private double[]? _partialsHost;
     private bool _disposed;
     private string? _interrupted; // a step left part-way with rollback off: why, until Reset or LoadState
-
-    /// <inheritdoc/>
-    public bool RollbackFailedSteps { get; set; } = true;
     private int _busy; // Exclusive: one call at a time
 
     /// <summary>Loads (or takes from the cache) the kernels and allocates the zeroed state arrays on the accelerator.</summary>
@@ -364,24 +361,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
         }
         if (!RollbackFailedSteps)
         {
-            // As OptimizerCore.RunStepWithoutRollback: a later failure leaves the step part-way and later steps refuse.
-            int evaluation = 1;
-            long step = StepCount + (NextPassBeginsStep(out _, out _) ? 1 : 0);
-            try
-            {
-                if (!RunNextPass(parameters, scratch.View)) return;
-                while (!AtRest)
-                {
-                    evaluation++;
-                    gradient(parameters, scratch.View);
-                    if (!RunNextPass(parameters, scratch.View)) return;
-                }
-            }
-            catch (Exception e) when (!AtRest)
-            {
-                _interrupted = $"Step {step} of '{_info.Name}' failed at gradient evaluation {evaluation} ({e.GetType().Name}: {e.Message}) with RollbackFailedSteps off: the parameter view holds that evaluation's point and the state is part-way through the step. Reset() or LoadState() a checkpoint before stepping again.";
-                throw;
-            }
+            StepWithoutRollback(parameters, scratch.View, gradient);
             return;
         }
         // A step of several passes is a transaction, as on the CPU (OptimizerCore.RunStep): a later evaluation that
