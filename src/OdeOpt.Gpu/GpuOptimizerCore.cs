@@ -1,6 +1,6 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
-using System.IO;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -10,64 +10,18 @@ using OdeOpt.Runtime;
 
 namespace OdeOpt.Gpu;
 
-/// <summary>The scalars every generated kernel takes besides its views and uniforms (emitted code only).</summary>
-[EditorBrowsable(EditorBrowsableState.Never)]
-[StructLayout(LayoutKind.Sequential)]
-public struct GpuPassArguments
-{
-    /// <summary>The float4 groups the vector loop covers (0 when a buffer is not 16-byte aligned).</summary>
-    public int VectorCount;
-    /// <summary>The number of parameters.</summary>
-    public int Length;
-    /// <summary>The factor the gradient is multiplied by (1: no norm clipping).</summary>
-    public float GradientScale;
-    /// <summary>Every gradient component is clamped to [-GradientLimit, GradientLimit] (+infinity: no clipping).</summary>
-    public float GradientLimit;
-}
-
-/// <summary>Launch settings of the GPU kernels, for every GPU optimizer in the process.</summary>
-public static class GpuKernelSettings
-{
-    private static int s_groupSize = 256;
-    private static int s_groupsPerMultiprocessor = 2;
-
-    /// <summary>Threads per group (default 256; clamped to the accelerator's maximum).</summary>
-    public static int GroupSize
-    {
-        get => s_groupSize;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
-            s_groupSize = value;
-        }
-    }
-
-    /// <summary>Groups per multiprocessor of the grid-stride launch (default 2); 0 fills every multiprocessor once
-    /// (its maximum resident threads / <see cref="GroupSize"/>). On an H100, 2 groups of 256 threads per multiprocessor
-    /// moved 2-4% more bytes per second than a full one from 16M parameters on (docs/benchmarks.md).</summary>
-    public static int GroupsPerMultiprocessor
-    {
-        get => s_groupsPerMultiprocessor;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            s_groupsPerMultiprocessor = value;
-        }
-    }
-
-    /// <summary>Whether kernels read and write float4 groups when every buffer is 16-byte aligned (default true).</summary>
-    public static bool VectorAccess { get; set; } = true;
-}
-
 /// <summary>
-/// The runtime half of every generated GPU form: validation, the pass cycle (the CPU form's, pipelined
-/// first-same-as-last steps included), per-step values, schedules, kernel loading and caching, launch configuration,
-/// state arrays on the accelerator and the state format shared with the CPU form.
+/// The GPU backend of every generated GPU form: kernels loaded and cached per accelerator, the state arrays on the
+/// accelerator, the caller's views during a call, launches over segments, and the gradient-norm reduction. The pass
+/// sequence, the step transaction, hyperparameters with schedules and parameter groups, gradient controls and the
+/// checkpoint layout are the <see cref="StepDriver{TUniforms}"/>'s, shared with the CPU form, so both step alike and
+/// share one state format.
 /// </summary>
+/// <remarks>One class in two files: this one; GpuOptimizerCore.StepSnapshot.cs the memory half of a step transaction.</remarks>
 /// <typeparam name="TUniforms">The CPU form's struct of per-step hoisted values.</typeparam>
 /// <typeparam name="TViews">The generated struct of buffer views the kernels take.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer
+public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer, IStepBackend<TUniforms>
     where TUniforms : unmanaged
     where TViews : struct
 {
@@ -80,29 +34,23 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
     private static readonly ConditionalWeakTable<Accelerator, Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[]> s_kernels = new();
     private static readonly object s_loadLock = new();
 
-    private readonly OptimizerInfo _info;
-    private readonly SchemeLayout _layout;
+    private readonly StepDriver<TUniforms> _driver;
     private readonly Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] _launchers;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>?[] _arrays;
     private readonly ArrayView<float>[] _arrayViews;
     private int _missingArrays; // optional arrays not allocated yet (bit i: array i); they hold 0 everywhere
     private MemoryBuffer1D<float, Stride1D.Dense>? _placeholder; // the view of a missing array: its kernels never touch it
     private readonly float[] _hyperparameters;
-    private readonly Schedule?[] _schedules;
     private MemoryBuffer1D<float, Stride1D.Dense>? _gradientScratch;
     private AcceleratorStream _stream;
-    private TUniforms _previous;
-    private TUniforms _current;
-    private TUniforms _next;
-    private int _phase;
-    private bool _started;
-    private bool _initialized;
-    private readonly GradientControls _controls = new();
     private MemoryBuffer1D<double, Stride1D.Dense>? _partials;
     private double[]? _partialsHost;
     private bool _disposed;
-    private string? _interrupted; // a step left part-way with rollback off: why, until Reset or LoadState
-    private int _busy; // Exclusive: one call at a time
+
+    // The caller's views and gradient function while a call is in progress, and the segment being launched over.
+    private ArrayView<float> _parameters, _gradient, _output;
+    private GpuGradientFunction? _evaluate;
+    private long _segmentStart, _segmentLength;
 
     /// <summary>Loads (or takes from the cache) the kernels and allocates the zeroed state arrays on the accelerator.</summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
@@ -119,12 +67,9 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
         ArgumentOutOfRangeException.ThrowIfGreaterThan(parameterCount, MaxParameterCount);
         Accelerator = accelerator;
         ParameterCount = parameterCount;
-        _info = info;
-        _layout = layout;
         _stream = accelerator.DefaultStream;
         _launchers = LoadKernels(accelerator, kernels, info);
         _hyperparameters = info.Hyperparameters.Select(h => (float)h.DefaultValue).ToArray();
-        _schedules = new Schedule?[_hyperparameters.Length];
         _arrays = new MemoryBuffer1D<float, Stride1D.Dense>?[layout.ArrayCount];
         _arrayViews = new ArrayView<float>[layout.ArrayCount];
         try
@@ -149,6 +94,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
             _placeholder?.Dispose();
             throw;
         }
+        _driver = new StepDriver<TUniforms>(this, parameterCount, info, layout);
     }
 
     private static Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] LoadKernels(Accelerator accelerator, Action<TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] kernels, OptimizerInfo info)
@@ -178,7 +124,9 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
 
     // ------------------------------------------------------------------ properties
 
-    OptimizerInfo IGpuOptimizer.Info => _info;
+    OptimizerInfo IGpuOptimizer.Info => _driver.Info;
+
+    private string Name => _driver.Info.Name;
 
     /// <inheritdoc/>
     public Accelerator Accelerator { get; }
@@ -199,22 +147,51 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
     public int ParameterCount { get; }
 
     /// <inheritdoc/>
-    public long StepCount { get; private set; }
+    public long StepCount => _driver.StepCount;
 
     /// <inheritdoc/>
-    public double GradientClipValue { get => _controls.ClipValue; set => _controls.ClipValue = value; }
+    public ParameterGroupCollection Groups => _driver.Groups;
 
     /// <inheritdoc/>
-    public double GradientClipNorm { get => _controls.ClipNorm; set => _controls.ClipNorm = value; }
+    public double GradientClipValue { get => _driver.Controls.ClipValue; set => _driver.Controls.ClipValue = value; }
 
     /// <inheritdoc/>
-    public NonFiniteGradientPolicy NonFiniteGradients { get => _controls.Policy; set => _controls.Policy = value; }
+    public double GradientClipNorm { get => _driver.Controls.ClipNorm; set => _driver.Controls.ClipNorm = value; }
 
     /// <inheritdoc/>
-    public long SkippedSteps => _controls.SkippedSteps;
+    public NonFiniteGradientPolicy NonFiniteGradients { get => _driver.Controls.Policy; set => _driver.Controls.Policy = value; }
 
     /// <inheritdoc/>
-    public double LastGradientNorm => _controls.LastNorm;
+    public long SkippedSteps => _driver.Controls.SkippedSteps;
+
+    /// <inheritdoc/>
+    public double LastGradientNorm => _driver.Controls.LastNorm;
+
+    /// <inheritdoc/>
+    public bool RollbackFailedSteps { get => _driver.RollbackFailedSteps; set => _driver.RollbackFailedSteps = value; }
+
+    // ------------------------------------------------------------------ hyperparameters (the driver's set)
+
+    /// <inheritdoc/>
+    public IReadOnlyList<HyperparameterWarning> Validate() => _driver.Validate();
+
+    /// <inheritdoc/>
+    public float GetHyperparameter(string name) => _driver.GetHyperparameter(name);
+
+    /// <inheritdoc/>
+    public void SetHyperparameter(string name, float value) => _driver.SetHyperparameter(name, value);
+
+    /// <inheritdoc/>
+    public void SetSchedule(string hyperparameter, Schedule? schedule) => _driver.SetSchedule(hyperparameter, schedule);
+
+    /// <inheritdoc/>
+    public Schedule? GetSchedule(string hyperparameter) => _driver.GetSchedule(hyperparameter);
+
+    /// <inheritdoc/>
+    public float GetEffectiveHyperparameter(string name, long step, ParameterGroup? group = null) => _driver.GetEffectiveHyperparameter(name, step, group);
+
+    /// <summary>Hyperparameter <paramref name="index"/> (declaration order), for the generated properties.</summary>
+    protected ref float Hyperparameter(int index) => ref _hyperparameters[index];
 
     // ------------------------------------------------------------------ members the generator implements
 
@@ -222,12 +199,23 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
     /// the same computation as the CPU form's. <paramref name="previous"/> is the previous step's (read by step scalars).</summary>
     protected abstract TUniforms ComputeUniforms(long step, ReadOnlySpan<float> values, in TUniforms previous);
 
-    /// <summary>The views struct of a pass: the caller's buffers (empty where the pass does not use them) and the state arrays.</summary>
+    /// <summary>The views struct of a pass: the caller's buffers (empty where the pass does not use them) and the state
+    /// arrays, all over the segment the pass is launched for.</summary>
     protected abstract TViews CreateViews(ArrayView<float> parameters, ArrayView<float> gradient, ArrayView<float> output);
 
-    /// <summary>State array <paramref name="slot"/> on the accelerator (a placeholder for an optional array no pass has
-    /// needed yet; the kernels that would touch it allocate it first).</summary>
-    protected ArrayView<float> StateView(int slot) => _arrayViews[slot];
+    /// <summary>Adds a warning for every declared condition the values violate (the CPU form's check; generated for
+    /// optimizers with conditions).</summary>
+    /// <param name="values">The hyperparameter values, in declaration order.</param>
+    /// <param name="group">The parameter group the values are those of, or null.</param>
+    /// <param name="warnings">Receives the warnings.</param>
+    protected virtual void CheckConditions(ReadOnlySpan<float> values, string? group, List<HyperparameterWarning> warnings)
+    {
+    }
+
+    /// <summary>State array <paramref name="slot"/> on the accelerator over the segment being launched (a placeholder for
+    /// an optional array no pass has needed yet; the kernels that would touch it allocate it first).</summary>
+    protected ArrayView<float> StateView(int slot) =>
+        (_missingArrays >> slot & 1) != 0 ? _arrayViews[slot] : _arrayViews[slot].SubView(_segmentStart, _segmentLength);
 
     /// <summary>The state arrays (bit i: array i) that pass <paramref name="pass"/> reads or writes under the flags of the
     /// uniforms it is launched with. Generated for layouts with optional arrays; all arrays otherwise.</summary>
@@ -245,57 +233,67 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
         _missingArrays &= ~(1 << i);
     }
 
-    /// <summary>Hyperparameter <paramref name="index"/> (declaration order), for the generated properties.</summary>
-    protected ref float Hyperparameter(int index) => ref _hyperparameters[index];
+    // ------------------------------------------------------------------ the backend for the driver
 
-    // ------------------------------------------------------------------ hyperparameters by name
+    void IStepBackend<TUniforms>.GetHyperparameters(Span<float> values) => _hyperparameters.CopyTo(values);
+    void IStepBackend<TUniforms>.SetHyperparameters(ReadOnlySpan<float> values) => values.CopyTo(_hyperparameters);
+    void IStepBackend<TUniforms>.CheckConditions(ReadOnlySpan<float> values, string? group, List<HyperparameterWarning> warnings) => CheckConditions(values, group, warnings);
+    bool IStepBackend<TUniforms>.HasStepScalars => true; // the uniforms are always computed from the previous step's: right with or without step scalars
+    TUniforms IStepBackend<TUniforms>.ComputeUniforms(long t, ReadOnlySpan<float> values, in TUniforms previous) => ComputeUniforms(t, values, in previous);
 
-    private int HyperIndex(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        for (int i = 0; i < _hyperparameters.Length; i++)
-            if (_info.Hyperparameters[i].Name == name) return i;
-        throw new ArgumentException($"'{_info.Name}' has no hyperparameter '{name}'. It has: {string.Join(", ", _info.Hyperparameters.Select(h => h.Name))}.", nameof(name));
-    }
-
-    /// <inheritdoc/>
-    public float GetHyperparameter(string name) => _hyperparameters[HyperIndex(name)];
-
-    /// <inheritdoc/>
-    public void SetHyperparameter(string name, float value) => _hyperparameters[HyperIndex(name)] = value;
-
-    /// <inheritdoc/>
-    public void SetSchedule(string hyperparameter, Schedule? schedule) => _schedules[HyperIndex(hyperparameter)] = schedule;
-
-    /// <inheritdoc/>
-    public Schedule? GetSchedule(string hyperparameter) => _schedules[HyperIndex(hyperparameter)];
-
-    private void ValidateHyperparameters(ReadOnlySpan<float> values)
+    void IStepBackend<TUniforms>.ValidateHyperparameters(ReadOnlySpan<float> values)
     {
         for (int i = 0; i < values.Length; i++)
         {
-            var h = _info.Hyperparameters[i];
+            var h = _driver.Info.Hyperparameters[i];
             Check.Hyperparameter(values[i], h.Name, h.Min, h.MinExclusive, h.Max, h.MaxExclusive);
         }
     }
 
-    private bool HasSchedules() => _schedules.Any(s => s is not null);
+    void IStepBackend<TUniforms>.Evaluate() => _evaluate!(_parameters, _gradient);
 
-    /// <summary>The hyperparameters of step <paramref name="t"/> (schedules applied), checked.</summary>
-    private void EffectiveHyperparameters(long t, Span<float> values)
+    double IStepBackend<TUniforms>.GradientSumOfSquares()
     {
-        _hyperparameters.CopyTo(values);
-        for (int h = 0; h < values.Length; h++)
-            if (_schedules[h] is { } schedule) values[h] = (float)schedule.Evaluate(t, values[h]);
-        try
-        {
-            ValidateHyperparameters(values);
-        }
-        catch (ArgumentOutOfRangeException e) when (HasSchedules())
-        {
-            throw new ArgumentOutOfRangeException(e.ParamName, e.ActualValue, e.Message.Split(" (Parameter")[0] + $" at step {t} (schedules applied)");
-        }
+        _partials ??= Accelerator.Allocate1D<double>(GpuReductions.MaxGroups);
+        _partialsHost ??= new double[GpuReductions.MaxGroups];
+        return GpuReductions.SumOfSquares(Accelerator, _stream, _gradient, _partials, _partialsHost);
     }
+
+    /// <summary>Queues pass <paramref name="pass"/> over one segment: every view narrowed to it, its uniforms, float4
+    /// access when every narrowed view is 16-byte aligned.</summary>
+    void IStepBackend<TUniforms>.RunPass(int pass, in StepDriver<TUniforms>.Segment segment, bool currentIsNext)
+    {
+        var previous = segment.Prev;
+        var current = currentIsNext ? segment.Next : segment.Cur;
+        var next = segment.Next;
+        if (_missingArrays != 0)
+        {
+            // Zeroed on the optimizer's stream, before the launch that first touches them: their value so far.
+            int needed = ArraysTouched(pass, in previous, in current, in next) & _missingArrays;
+            for (int i = 0; needed != 0; i++, needed >>= 1)
+                if ((needed & 1) != 0) AllocateArray(i, _stream);
+        }
+        _segmentStart = segment.Start;
+        _segmentLength = segment.End - segment.Start;
+        var parameters = Narrow(_parameters);
+        var gradient = Narrow(_gradient);
+        var output = Narrow(_output);
+        var views = CreateViews(parameters, gradient, output);
+        bool vector = GpuKernelSettings.VectorAccess && Aligned(parameters) && Aligned(gradient) && Aligned(output);
+        for (int i = 0; i < _arrayViews.Length; i++) vector &= Aligned(StateView(i));
+        int length = (int)_segmentLength;
+        int vectorCount = vector ? length / 4 : 0;
+        var arguments = new GpuPassArguments
+        {
+            VectorCount = vectorCount,
+            Length = length,
+            GradientScale = _driver.Controls.Scale,
+            GradientLimit = _driver.Controls.Limit,
+        };
+        _launchers[pass](_stream, Configuration(vectorCount + (length - 4 * vectorCount)), views, previous, current, next, arguments);
+    }
+
+    private ArrayView<float> Narrow(ArrayView<float> view) => view.IsValid ? view.SubView(_segmentStart, _segmentLength) : view;
 
     // ------------------------------------------------------------------ validation
 
@@ -326,166 +324,41 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
 
     // ------------------------------------------------------------------ stepping
 
+    private void Bind(ArrayView<float> parameters, ArrayView<float> gradient, ArrayView<float> output, GpuGradientFunction? evaluate)
+    {
+        _parameters = parameters;
+        _gradient = gradient;
+        _output = output;
+        _evaluate = evaluate;
+    }
+
+    private void Unbind() => Bind(default, default, default, null);
+
     /// <summary>One pass with a gradient the caller computed at the current parameter buffer.</summary>
     protected void StepWithGradient(ArrayView<float> parameters, ArrayView<float> gradient)
     {
-        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "Step");
+        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "Step");
         ThrowIfDisposed();
         CheckView(parameters, nameof(parameters));
         CheckView(gradient, nameof(gradient));
         if (Overlap(parameters, gradient, out _))
             throw new ArgumentException("The gradient view must not overlap the parameter view.", nameof(gradient));
-        RunNextPass(parameters, gradient);
+        Bind(parameters, gradient, default, null);
+        try { _driver.RunNextPass(); }
+        finally { Unbind(); }
     }
 
     /// <inheritdoc/>
     public void Step(ArrayView<float> parameters, GpuGradientFunction gradient)
     {
-        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "Step");
+        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "Step");
         ThrowIfDisposed();
         CheckView(parameters, nameof(parameters));
         ArgumentNullException.ThrowIfNull(gradient);
-        if (NextPassBeginsStep(out _, out _))
-        {
-            Span<float> values = stackalloc float[_hyperparameters.Length];
-            EffectiveHyperparameters(StepCount + 1, values);   // hyperparameters checked before the first gradient
-        }
-        if (_interrupted is not null) throw new InvalidOperationException(_interrupted);
         var scratch = _gradientScratch ??= Accelerator.Allocate1D<float>(ParameterCount);
-        gradient(parameters, scratch.View); // nothing has changed yet if it throws
-        bool onePass = _layout.Cycle.Length == 1 || (_layout.StartPass >= 0 && !_started);
-        if (onePass)
-        {
-            RunNextPass(parameters, scratch.View); // false: skipped under SkipStep, nothing changed
-            return;
-        }
-        if (!RollbackFailedSteps)
-        {
-            StepWithoutRollback(parameters, scratch.View, gradient);
-            return;
-        }
-        // A step of several passes is a transaction, as on the CPU (OptimizerCore.RunStep): a later evaluation that
-        // throws, or a later gradient refused under Throw or SkipStep, puts everything back as the step found it.
-        TakeSnapshot(parameters);
-        bool restore = true;
-        try
-        {
-            if (!RunNextPass(parameters, scratch.View)) { restore = false; return; }
-            while (!AtRest)
-            {
-                gradient(parameters, scratch.View);
-                if (!RunNextPass(parameters, scratch.View)) return; // a later pass skipped: the whole step is undone
-            }
-            restore = false;
-        }
-        finally
-        {
-            if (restore) RestoreSnapshot(parameters);
-        }
-    }
-
-    private bool AtRest => _phase == 0 && (_layout.StartPass < 0 || _started);
-
-    private bool NextPassBeginsStep(out int pass, out bool starting)
-    {
-        starting = _layout.StartPass >= 0 && !_started;
-        pass = starting ? _layout.StartPass : _layout.Cycle[_phase];
-        return _layout.BeginsStep[pass];
-    }
-
-    /// <summary>The CPU form's pass cycle (OptimizerCore.RunNextPass) for one segment: everything is checked before the
-    /// first kernel is queued. Returns false when the pass was skipped (non-finite gradient, SkipStep).</summary>
-    private bool RunNextPass(ArrayView<float> parameters, ArrayView<float> gradient)
-    {
-        bool begins = NextPassBeginsStep(out int pass, out bool starting);
-        TUniforms fresh = default;
-        if (begins)
-        {
-            Span<float> values = stackalloc float[_hyperparameters.Length];
-            EffectiveHyperparameters(StepCount + 1, values);
-            fresh = _initialized ? ComputeUniforms(StepCount + 1, values, in _current) : ComputeUniforms(StepCount + 1, values, default);
-        }
-        if (!PrepareGradient(gradient)) return false;
-        if (begins)
-        {
-            if (!_initialized)
-            {
-                _previous = fresh;
-                _current = fresh;
-                _next = fresh;
-            }
-            else
-            {
-                // Pipelined (first-same-as-last) schemes finish the previous step with its own values; the others
-                // recover the look-ahead point with the values it was written with (the previous step's preview).
-                _previous = _layout.StartPass >= 0 ? _current : _next;
-                _current = fresh;
-                _next = fresh;
-            }
-        }
-        if (!_initialized)
-        {
-            if (_layout.InitPass >= 0) Launch(_layout.InitPass, parameters, gradient, default);
-            _initialized = true;
-        }
-        if (_layout.StartPass < 0 && _phase == _layout.Cycle.Length - 1) PreviewNextStep(begins ? StepCount + 2 : StepCount + 1);
-        Launch(pass, parameters, gradient, default);
-
-        if (begins) StepCount++;
-        if (starting) _started = true;
-        else _phase = (_phase + 1) % _layout.Cycle.Length;
-        return true;
-    }
-
-    /// <summary>Norm clipping and the non-finite check (OptimizerCore.PrepareGradient): one reduction over the gradient
-    /// on the accelerator when either is on; nothing is written before the verdict.</summary>
-    private bool PrepareGradient(ArrayView<float> gradient)
-    {
-        if (!_controls.NeedsNorm()) return true;
-        _partials ??= Accelerator.Allocate1D<double>(GpuReductions.MaxGroups);
-        _partialsHost ??= new double[GpuReductions.MaxGroups];
-        double sumOfSquares = GpuReductions.SumOfSquares(Accelerator, _stream, gradient, _partials, _partialsHost);
-        return _controls.Accept(sumOfSquares, _info.Name, StepCount + (NextPassBeginsStep(out _, out _) ? 1 : 0));
-    }
-
-    /// <summary>Before the last pass of a step writes the next step's first gradient point: the next step's values as
-    /// known now (the current ones when they cannot be computed; the next step's check reports the problem).</summary>
-    private void PreviewNextStep(long t)
-    {
-        _next = _current;
-        Span<float> values = stackalloc float[_hyperparameters.Length];
-        try
-        {
-            EffectiveHyperparameters(t, values);
-            _next = ComputeUniforms(t, values, in _current);
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            // keep the current values
-        }
-    }
-
-    private void Launch(int pass, ArrayView<float> parameters, ArrayView<float> gradient, ArrayView<float> output, bool currentIsNext = false)
-    {
-        if (_missingArrays != 0)
-        {
-            // Zeroed on the optimizer's stream, before the launch that first touches them: their value so far.
-            int needed = ArraysTouched(pass, in _previous, in currentIsNext ? ref _next : ref _current, in _next) & _missingArrays;
-            for (int i = 0; needed != 0; i++, needed >>= 1)
-                if ((needed & 1) != 0) AllocateArray(i, _stream);
-        }
-        var views = CreateViews(parameters, gradient, output);
-        bool vector = GpuKernelSettings.VectorAccess && Aligned(parameters) && Aligned(gradient) && Aligned(output);
-        foreach (var a in _arrayViews) vector &= Aligned(a);
-        int vectorCount = vector ? ParameterCount / 4 : 0;
-        var arguments = new GpuPassArguments
-        {
-            VectorCount = vectorCount,
-            Length = ParameterCount,
-            GradientScale = _controls.Scale,
-            GradientLimit = _controls.Limit,
-        };
-        _launchers[pass](_stream, Configuration(vectorCount + (ParameterCount - 4 * vectorCount)), views, _previous, currentIsNext ? _next : _current, _next, arguments);
+        Bind(parameters, scratch.View, default, gradient);
+        try { _driver.Step(); }
+        finally { Unbind(); }
     }
 
     /// <summary>A grid-stride launch: groups of <see cref="GpuKernelSettings.GroupSize"/> threads,
@@ -505,58 +378,39 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
     /// <inheritdoc/>
     public void GetIterate(ArrayView<float> parameters, ArrayView<float> iterate)
     {
-        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "GetIterate");
+        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "GetIterate");
         ThrowIfDisposed();
         CheckView(parameters, nameof(parameters));
         CheckView(iterate, nameof(iterate));
         bool overlap = Overlap(parameters, iterate, out bool same);
         if (overlap && !same)
             throw new ArgumentException("The iterate view must be the parameter view itself or not overlap it.", nameof(iterate));
-        int pass = !_initialized || _layout.IteratePasses.Length == 0 ? -1
-            : _layout.StartPass >= 0 && !_started ? _layout.IterateAtStartPass
-            : _layout.IteratePasses[_phase];
+        int pass = _driver.IteratePass(out bool currentIsNext);
         if (pass < 0)
         {
             if (!same) parameters.CopyTo(_stream, iterate);
             return;
         }
-        // At rest between steps, a non-pipelined scheme's point was written with the next step's values.
-        bool atRest = _layout.StartPass < 0 && _phase == 0;
-        Launch(pass, parameters, default, iterate, currentIsNext: atRest);
+        Bind(parameters, default, iterate, null);
+        try { _driver.Execute(pass, currentIsNext); }
+        finally { Unbind(); }
     }
 
     /// <inheritdoc/>
     public void Reset()
     {
-        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "Reset");
+        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "Reset");
         ThrowIfDisposed();
         foreach (var a in _arrays) a?.MemSetToZero(_stream);
-        StepCount = 0;
-        _controls.Reset();
-        _phase = 0;
-        _started = false;
-        _interrupted = null;
-        _initialized = false;
-        _previous = default;
-        _current = default;
-        _next = default;
+        _driver.Reset();
     }
 
-    // ------------------------------------------------------------------ state
-
-    private static byte[] Bytes(in TUniforms value) => MemoryMarshal.AsBytes(new ReadOnlySpan<TUniforms>(in value)).ToArray();
-
-    private static TUniforms FromBytes(byte[] bytes)
-    {
-        TUniforms value = default;
-        bytes.CopyTo(MemoryMarshal.AsBytes(new Span<TUniforms>(ref value)));
-        return value;
-    }
+    // ------------------------------------------------------------------ checkpoints (the driver's layout)
 
     /// <inheritdoc/>
     public void SaveState(System.IO.Stream stream)
     {
-        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "SaveState");
+        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "SaveState");
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(stream);
         _stream.Synchronize();
@@ -567,63 +421,27 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
             host[i] = new float[ParameterCount];
             array.View.CopyToCPU(host[i]);
         }
-        var state = new StateFormat.Snapshot
-        {
-            Name = _info.Name,
-            ParameterCount = ParameterCount,
-            StepCount = StepCount,
-            Phase = _phase,
-            Started = _started,
-            Initialized = _initialized,
-            SkippedSteps = _controls.SkippedSteps,
-            Hyperparameters = (float[])_hyperparameters.Clone(),
-            Groups = Array.Empty<StateFormat.Group>(),
-            UniformSize = Unsafe.SizeOf<TUniforms>(),
-            Segments = new[] { new StateFormat.SegmentState(0, ParameterCount, Bytes(in _previous), Bytes(in _current), Bytes(in _next)) },
-            ArrayCount = _arrays.Length,
-        };
-        StateFormat.Write(stream, state, i => host[i]);
+        _driver.Save(stream, _arrays.Length, i => host[i]);
     }
 
     /// <inheritdoc/>
     public void LoadState(System.IO.Stream stream)
     {
-        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "LoadState");
+        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "LoadState");
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(stream);
-        var state = StateFormat.Read(stream, _info, ParameterCount, _arrays.Length, Unsafe.SizeOf<TUniforms>(), _layout.Cycle.Length, out var arrays);
-        InvalidDataException Invalid(string why) => new($"The stream cannot be loaded into this '{_info.Name}' optimizer: {why}. Nothing was changed.");
-        if (state.Groups.Length > 0) throw Invalid("it has parameter groups, which the GPU form does not support yet");
-        if (state.Segments.Length != 1) throw Invalid("its per-step values are split into segments, which the GPU form does not support yet");
-        try
+        _driver.Load(stream, _arrays.Length, arrays =>
         {
-            ValidateHyperparameters(state.Hyperparameters);
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"The stream cannot be loaded into this '{_info.Name}' optimizer: {e.Message} Nothing was changed.", e);
-        }
-
-        _stream.Synchronize();
-        for (int i = 0; i < _arrays.Length; i++)
-        {
-            // An optional array stays unallocated while the stream holds only its initial zeros.
-            if (_arrays[i] is null && !MemoryMarshal.Cast<float, int>(arrays[i].AsSpan()).ContainsAnyExcept(0)) continue;
-            if (_arrays[i] is null) AllocateArray(i, _stream);
-            _arrays[i]!.View.CopyFromCPU(_stream, arrays[i]);
-        }
-        _stream.Synchronize();
-        state.Hyperparameters.CopyTo(_hyperparameters, 0);
-        var segment = state.Segments[0];
-        _previous = FromBytes(segment.Prev);
-        _current = FromBytes(segment.Cur);
-        _next = FromBytes(segment.Next);
-        StepCount = state.StepCount;
-        _controls.SkippedSteps = state.SkippedSteps;
-        _phase = state.Phase;
-        _started = state.Started;
-        _initialized = state.Initialized;
-        _interrupted = null;
+            _stream.Synchronize();
+            for (int i = 0; i < _arrays.Length; i++)
+            {
+                // An optional array stays unallocated while the stream holds only its initial zeros.
+                if (_arrays[i] is null && !MemoryMarshal.Cast<float, int>(arrays[i].AsSpan()).ContainsAnyExcept(0)) continue;
+                if (_arrays[i] is null) AllocateArray(i, _stream);
+                _arrays[i]!.View.CopyFromCPU(_stream, arrays[i]);
+            }
+            _stream.Synchronize();
+        });
     }
 
     // ------------------------------------------------------------------ disposal
@@ -637,8 +455,8 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
         _placeholder?.Dispose();
         _partials?.Dispose();
         _gradientScratch?.Dispose();
-        _snapshotParameters?.Dispose();
-        if (_snapshotArrays is not null) foreach (var a in _snapshotArrays) a?.Dispose();
+        _savedParameters?.Dispose();
+        if (_savedArrays is not null) foreach (var a in _savedArrays) a?.Dispose();
         GC.SuppressFinalize(this);
     }
 }

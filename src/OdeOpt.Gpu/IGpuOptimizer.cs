@@ -87,7 +87,7 @@ public interface IGpuOptimizer : IDisposable
 
     /// <summary>Restores a state written by this or the CPU form.</summary>
     /// <exception cref="System.IO.InvalidDataException">The stream is not a state of this optimizer, format and parameter
-    /// count, is truncated or corrupted, or has parameter groups (not supported on the GPU yet); nothing was changed.</exception>
+    /// count, is truncated or corrupted, or its hyperparameters or groups are out of range; nothing was changed.</exception>
     void LoadState(System.IO.Stream stream);
 
     /// <summary>A hyperparameter's value by its property name.</summary>
@@ -103,6 +103,21 @@ public interface IGpuOptimizer : IDisposable
 
     /// <summary>The schedule of a hyperparameter, or null.</summary>
     Schedule? GetSchedule(string hyperparameter);
+
+    /// <summary>Segments of the parameter view with their own hyperparameter values, as on the CPU form
+    /// (<see cref="ITrainingOptimizer.Groups"/>): each group's passes are launched over its part of the views with its
+    /// own per-step values. Checked when a step begins.</summary>
+    ParameterGroupCollection Groups => throw new NotSupportedException($"{GetType().Name} has no parameter groups.");
+
+    /// <summary>The value hyperparameter <paramref name="name"/> takes at step <paramref name="step"/> in
+    /// <paramref name="group"/> (schedules applied), as on the CPU form.</summary>
+    float GetEffectiveHyperparameter(string name, long step, ParameterGroup? group = null) =>
+        throw new NotSupportedException($"{GetType().Name} does not report effective hyperparameters.");
+
+    /// <summary>The declared conditions ([Condition]) that the hyperparameters, and each group's, violate, as on the CPU
+    /// form (<see cref="IOptimizer.Validate"/>); empty when all hold.</summary>
+    System.Collections.Generic.IReadOnlyList<HyperparameterWarning> Validate() =>
+        throw new NotSupportedException($"{GetType().Name} does not check conditions.");
 }
 
 /// <summary>A GPU optimizer that needs exactly one gradient per step and can therefore be driven by a gradient the

@@ -157,14 +157,16 @@ public class BadInputTests
         corrupted[corrupted.Length / 2] ^= 0x40;
         Assert.Throws<InvalidDataException>(() => gpu.LoadState(new MemoryStream(corrupted)));
 
-        // A CPU state with parameter groups: not supported on the GPU yet, refused as a whole.
+        // A CPU state whose parameter group holds an out-of-range value (set after its last step): refused as a whole.
         var cpu = (ITrainingOptimizer)OptimizerRegistry.Create("adam", N);
         var group = cpu.Groups.Add(0, 10, "first layer");
         group["LearningRate"] = 0.5f;
         var p = Support.Start(N);
         cpu.Step(p, Support.Gradient);
+        group["Beta1"] = 1.5f;
         var e = Assert.Throws<InvalidDataException>(() => gpu.LoadState(new MemoryStream(Support.State(cpu))));
-        Assert.Contains("parameter groups", e.Message);
+        Assert.Contains("Beta1", e.Message);
+        Assert.Empty(gpu.Groups);
 
         Assert.Equal(state, Support.State(gpu));
     }

@@ -31,6 +31,7 @@ public class GeneratorGpuPathTests
         /// <summary>Momentum with a bias-free look at the gradient sign, declared in a library without ILGPU.</summary>
         [Optimizer("lib-momentum")]
         [ImexScheme(ImexSchemes.Euler)]
+        [Condition("mu < 0.95", Reference = "a library's own rule")]
         public partial class LibMomentum
         {
             [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 0.05f;
@@ -126,6 +127,13 @@ public class GeneratorGpuPathTests
             }
             Assert.True(Support.RelativeDifference(Support.ToHost(buffer.View), p) <= 1e-6);
             Assert.Equal(Support.State(cpu), Support.State(gpu));
+
+            // The library's [Condition] travels in the metadata (format 3): the GPU form checks it with the CPU form's code.
+            Assert.Empty(gpu.Validate());
+            gpu.SetHyperparameter("Mu", 0.97f);
+            var warning = Assert.Single(gpu.Validate());
+            Assert.Equal("mu < 0.95", warning.Condition);
+            Assert.Equal(0.97f, warning.Values.Single().Value);
         }
         finally
         {
@@ -158,7 +166,7 @@ public class GeneratorGpuPathTests
             """;
         var (library, libraryResult) = Generate("Lib", source, References(gpu: false));
         string plan = libraryResult.GeneratedSources.Single(s => s.HintName.EndsWith(".Plan.g.cs", StringComparison.Ordinal)).SourceText.ToString();
-        Assert.Contains("odeopt-plan 2", plan);
+        Assert.Contains("odeopt-plan 3", plan);
         Assert.Contains("variant ", plan);
         string cpuForm = libraryResult.GeneratedSources.Single(s => s.HintName == "Lib.LibFlagged.OdeOpt.g.cs").SourceText.ToString();
         Assert.Contains("OptionalArrays = 2", cpuForm); // top is array 1: allocated at the first step with KeepMax on

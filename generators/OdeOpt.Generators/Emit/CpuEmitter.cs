@@ -260,14 +260,21 @@ internal static class CpuEmitter
         w.Line();
     }
 
-    /// <summary>The [Condition]s as an override of OptimizerCore.CheckConditions, evaluated in double precision.</summary>
+    /// <summary>The [Condition]s, evaluated in double precision, as a static CheckStepConditions that the GPU form calls
+    /// too, and the override of OptimizerCore.CheckConditions that calls it.</summary>
     private static void WriteConditions(SourceWriter w, OptimizerPlan plan)
     {
         var m = plan.Model;
         if (m.Conditions.Count == 0) return;
         var taken = new HashSet<string>(m.Hyperparameters.Select(h => h.ParameterName)) { "h" };
         string values = Fresh("values", taken), group = Fresh("group", taken), warnings = Fresh("warnings", taken);
-        w.Open("protected override void CheckConditions(global::System.ReadOnlySpan<float> " + values + ", string? " + group +
+        const string signature = "(global::System.ReadOnlySpan<float> values, string? group, global::System.Collections.Generic.List<global::OdeOpt.HyperparameterWarning> warnings)";
+        w.Line("protected override void CheckConditions" + signature + " => CheckStepConditions(values, group, warnings);");
+        w.Line();
+        w.Line("/// <summary>Adds a warning for every [Condition] the hyperparameter <paramref name=\"" + values + "\"/> (declaration order) violate;");
+        w.Line("/// shared by the CPU and GPU forms.</summary>");
+        w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+        w.Open("public static void CheckStepConditions(global::System.ReadOnlySpan<float> " + values + ", string? " + group +
                ", global::System.Collections.Generic.List<global::OdeOpt.HyperparameterWarning> " + warnings + ")");
         var refs = m.Conditions.SelectMany(c => X.Refs(c.Condition)).ToList();
         int stepSize = IndexOf(m.Hyperparameters, h => h.IsStepSize);

@@ -126,6 +126,10 @@ internal static class IlgpuEmitter
         w.Line("protected override " + uniforms + " ComputeUniforms(long step, global::System.ReadOnlySpan<float> values, in " + uniforms + " previous) =>");
         w.Line("    " + cpu + ".ComputeStepUniforms(step, values, in previous);");
         w.Line();
+        if (!plan.HasConditions) return;
+        w.Line("protected override void CheckConditions(global::System.ReadOnlySpan<float> values, string? group, global::System.Collections.Generic.List<global::OdeOpt.HyperparameterWarning> warnings) =>");
+        w.Line("    " + cpu + ".CheckStepConditions(values, group, warnings);");
+        w.Line();
     }
 
     private static string ViewField(int slot) => slot switch

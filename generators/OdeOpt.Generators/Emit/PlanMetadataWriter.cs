@@ -12,11 +12,12 @@ namespace OdeOpt.Generators.Emit;
 /// whose method bodies it cannot see. Emitted with every CPU form; a few hundred bytes per optimizer.
 /// </summary>
 /// <remarks>
-/// The text is line-oriented (version 2); <see cref="Parsing.PlanMetadataReader"/> reads it back:
+/// The text is line-oriented (version 3); <see cref="Parsing.PlanMetadataReader"/> reads it back:
 /// <code>
-/// odeopt-plan 2
+/// odeopt-plan 3
 /// name "adam"
 /// gradients 1 | arrays 2 | bytes 28 | start -1 | init -1 | cycle 0 | iterate | iterate-at-start -1
+/// conditions            (version 3: the CPU form has [Condition]s, checked by its static CheckStepConditions)
 /// hyper "LearningRate" "learningRate" step
 /// uniform U0 (Multiply $StepSize:h (Divide (Subtract #1 $Hyper:beta1) $StepSize:h))
 /// kernel Pass1 begins "what the pass computes"
@@ -61,6 +62,7 @@ internal static class PlanMetadataWriter
         Line(new[] { "cycle" }.Concat(plan.Cycle.Select(Int)).ToArray());
         Line(new[] { "iterate" }.Concat(plan.IterateKernels.Select(Int)).ToArray());
         Line("iterate-at-start", Int(plan.IterateAtStartKernel));
+        if (plan.HasConditions) Line("conditions");
         foreach (var h in plan.Hyperparameters)
             Line(new[] { "hyper", Quote(h.PropertyName), Quote(h.ParameterName) }.Concat(h.IsStepSize ? new[] { "step" } : h.IsFlag ? new[] { "flag" } : Array.Empty<string>()).ToArray());
         foreach (var u in plan.Uniforms) Line("uniform", u.Name, Expression(u.Definition));

@@ -31,7 +31,8 @@ internal sealed record GpuPlan(
     EquatableArray<int> Cycle,
     int InitKernel,
     EquatableArray<int> IterateKernels,
-    int IterateAtStartKernel)
+    int IterateAtStartKernel,
+    bool HasConditions = false)
 {
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
 
@@ -53,7 +54,8 @@ internal sealed record GpuPlan(
             plan.Cycle,
             plan.InitKernel,
             plan.IterateKernels,
-            plan.IterateAtStartKernel);
+            plan.IterateAtStartKernel,
+            m.Conditions.Count > 0);
     }
 }
 
@@ -70,10 +72,11 @@ internal sealed record GpuTarget(bool Enabled, EquatableArray<GpuPlan> Reference
 internal static class PlanFormat
 {
     /// <summary>Bumped whenever the text changes meaning; a reader refuses other versions (ODEOPT060).</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>The oldest version a reader still takes (version 1 has no per-flag variants: its passes touch every
-    /// array they name).</summary>
+    /// array they name; before version 3 no record says that the CPU form has [Condition]s, so a GPU form emitted from it
+    /// cannot check them and its Validate() says so).</summary>
     public const int OldestVersion = 1;
     public const string Header = "odeopt-plan";
     public const string AttributeMetadataName = "OdeOpt.Runtime.OptimizerPlanAttribute";

@@ -43,6 +43,7 @@ internal static class PlanMetadataReader
 
         string name = "";
         int gradients = 1, arrays = 0, bytes = 0, start = -1, init = -1, iterateAtStart = -1;
+        bool conditions = false;
         var cycle = new List<int>();
         var iterate = new List<int>();
         var hypers = new List<GpuHyperparameter>();
@@ -71,6 +72,7 @@ internal static class PlanMetadataReader
                 case "start": start = Int(t[1]); break;
                 case "init": init = Int(t[1]); break;
                 case "iterate-at-start": iterateAtStart = Int(t[1]); break;
+                case "conditions": conditions = true; break;
                 case "cycle": for (int k = 1; k < t.Count; k++) cycle.Add(Int(t[k])); break;
                 case "iterate": for (int k = 1; k < t.Count; k++) iterate.Add(Int(t[k])); break;
                 case "hyper": hypers.Add(new GpuHyperparameter(Unquote(t[1]), Unquote(t[2]), t.Count > 3 && t[3] == "step", t.Count > 3 && t[3] == "flag")); break;
@@ -100,7 +102,7 @@ internal static class PlanMetadataReader
             throw new FormatException("its pass layout is inconsistent");
 
         return new GpuPlan(ns, className, name, isPublic, gradients, arrays, bytes, hypers.ToEquatableArray(), uniforms.ToEquatableArray(),
-            kernels.ToEquatableArray(), start, cycle.ToEquatableArray(), init, iterate.ToEquatableArray(), iterateAtStart);
+            kernels.ToEquatableArray(), start, cycle.ToEquatableArray(), init, iterate.ToEquatableArray(), iterateAtStart, conditions);
     }
 
     private sealed class KernelHead

@@ -19,7 +19,7 @@ internal static class ReservedNames
     public static readonly string[] Generated =
     {
         "Info", "StepUniforms", "ComputeStepUniforms", "ComputeUniforms", "Step", "RunPass", "ValidateHyperparameters",
-        "GetHyperparameters", "SetHyperparameters", "HasStepScalars", "CheckConditions", "s_layout",
+        "GetHyperparameters", "SetHyperparameters", "HasStepScalars", "CheckConditions", "CheckStepConditions", "s_layout",
     };
 
     /// <summary>The public and protected members of OdeOpt.Runtime.OptimizerCore, the generated class's base, with those of
@@ -41,7 +41,8 @@ internal static class ReservedNames
         "Info", "Views", "CreateViews", "ComputeUniforms", "StateView", "Hyperparameter", "Accelerator", "Stream",
         "ParameterCount", "StepCount", "GradientClipValue", "GetHyperparameter", "SetHyperparameter", "SetSchedule",
         "GetSchedule", "StepWithGradient", "Step", "GetIterate", "Reset", "SaveState", "LoadState", "Dispose", "MaxParameterCount", "s_layout",
-        "s_kernels", "RollbackFailedSteps",
+        "s_kernels", "RollbackFailedSteps", "Groups", "Validate", "CheckConditions", "GetEffectiveHyperparameter",
+        "GradientClipNorm", "NonFiniteGradients", "SkippedSteps", "LastGradientNorm", "ArraysTouched",
     };
 
     /// <summary>The names among <see cref="Generated"/> and <see cref="Inherited"/> that are not methods (properties,

@@ -28,70 +28,37 @@ public static class KernelSettings
 }
 
 /// <summary>
-/// The runtime half of every generated optimizer: buffer validation, the pass cycle (pipelined first-same-as-last
-/// steps included), parameter groups and schedules, gradient clipping and the non-finite policy, threading, and
-/// state save/load. The generator derives each [Optimizer] class from it and supplies the per-step uniforms and the
-/// fused passes.
+/// The CPU backend of every generated optimizer: the state arrays in pinned host memory, the caller's buffers during a
+/// call, the passes over segments on worker threads (PassScheduler) and the deterministic gradient norm. The pass
+/// sequence, the step transaction, hyperparameters with schedules and groups, gradient controls and the checkpoint
+/// layout are the backend-neutral <see cref="StepDriver{TUniforms}"/>'s, shared with the GPU form. The generator derives
+/// each [Optimizer] class from it and supplies the per-step uniforms and the fused passes.
 /// </summary>
-/// <remarks>One class in four files: this one owns the state arrays, the members the generator implements and the
-/// pass driver (steps, passes over segments, the gradient norm, iterate recovery); OptimizerCore.Hyperparameters.cs the
-/// hyperparameter set (values by name, schedules, groups, per-step uniforms); OptimizerCore.StepSnapshot.cs the
-/// transaction of a step of several passes; OptimizerCore.State.cs checkpoints.</remarks>
+/// <remarks>One class in two files: this one; OptimizerCore.StepSnapshot.cs the memory half of a step transaction.</remarks>
 /// <typeparam name="TUniforms">The generated struct of per-step hoisted values.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimizer, IPassRunner where TUniforms : unmanaged
+public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimizer, IPassRunner, IStepBackend<TUniforms> where TUniforms : unmanaged
 {
     private const int NormPass = -1;
 
-    /// <summary>A piece of the parameter buffer with the uniforms its passes use: those of the step being finished
-    /// (Prev) and of the step in progress (Cur).</summary>
-    internal struct Segment
-    {
-        public long Start;
-        public long End;
-        public int Piece;
-        public TUniforms Prev;
-        public TUniforms Cur;
-        public TUniforms Next;
-    }
-
-    private readonly OptimizerInfo _info;
-    private readonly SchemeLayout _layout;
+    private readonly StepDriver<TUniforms> _driver;
     private readonly float[]?[] _arrays;
     private readonly nint[] _arrayPointers;
     private int _missingArrays; // optional arrays not allocated yet (bit i: array i); they hold 0 everywhere
-    private readonly int _hyperCount;
-    private readonly Schedule?[] _schedules;
     private float[]? _gradientScratch;
     private double[]? _normPartials;
+    private int _maxDegreeOfParallelism = Environment.ProcessorCount;
+
+    // The caller's buffers while a call is in progress (pinned by it), and its gradient function.
     private float* _parameters;
     private float* _gradient;
     private float* _output;
+    private GradientFunction? _evaluate;
+
+    // The uniforms of the segment the pass in progress runs over.
     private TUniforms _previous;
     private TUniforms _current;
     private TUniforms _next;
-    private int _phase;
-    private bool _started;
-    private bool _initialized;
-    private int _maxDegreeOfParallelism = Environment.ProcessorCount;
-
-    // Segments of the buffer with their uniforms (one without groups).
-    private Segment[] _segments = new Segment[1];
-    private int _segmentCount;
-    private Segment[] _segmentScratch = new Segment[2];
-
-    // The group layout: pieces covering [0, N), each with the group it belongs to (-1: none), rebuilt when the groups change.
-    private (long Start, long End, int Group)[] _pieces = new (long, long, int)[1];
-    private int _pieceCount;
-    private int _piecesVersion = -1;
-    private int _valuesVersion;
-    private TUniforms[] _newUniforms = new TUniforms[1];
-    private float[] _pieceValues = new float[1];
-    private float[] _hyperScratch;
-    private int[][] _groupOverrideIndex = Array.Empty<int[]>();
-    private float[][] _groupOverrideValue = Array.Empty<float[]>();
-
-    private readonly GradientControls _controls = new();
 
     /// <summary>Allocates the persistent arrays (pinned, zeroed).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parameterCount"/> is not positive.</exception>
@@ -99,28 +66,24 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
         ParameterCount = parameterCount;
-        _info = info;
-        _layout = layout;
-        _hyperCount = info.Hyperparameters.Count;
-        _schedules = new Schedule?[_hyperCount];
-        _hyperScratch = new float[Math.Max(1, _hyperCount)];
         _arrays = new float[]?[layout.ArrayCount];
         _arrayPointers = new nint[layout.ArrayCount];
         // Optional arrays (untouched under some flags, such as AMSGrad's maximum) wait for the first pass that needs them.
         for (int i = 0; i < _arrays.Length; i++)
             if ((layout.OptionalArrays >> i & 1) == 0) AllocateArray(i);
             else _missingArrays |= 1 << i;
-        Groups = new ParameterGroupCollection();
-        ResetSegments();
+        _driver = new StepDriver<TUniforms>(this, parameterCount, info, layout);
     }
 
-    OptimizerInfo IOptimizer.Info => _info;
+    OptimizerInfo IOptimizer.Info => _driver.Info;
+
+    private string Name => _driver.Info.Name;
 
     /// <inheritdoc/>
     public int ParameterCount { get; }
 
     /// <inheritdoc/>
-    public long StepCount { get; private set; }
+    public long StepCount => _driver.StepCount;
 
     /// <inheritdoc/>
     public int MaxDegreeOfParallelism
@@ -134,22 +97,45 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     }
 
     /// <inheritdoc/>
-    public ParameterGroupCollection Groups { get; }
+    public ParameterGroupCollection Groups => _driver.Groups;
 
     /// <inheritdoc/>
-    public double GradientClipNorm { get => _controls.ClipNorm; set => _controls.ClipNorm = value; }
+    public double GradientClipNorm { get => _driver.Controls.ClipNorm; set => _driver.Controls.ClipNorm = value; }
 
     /// <inheritdoc/>
-    public double GradientClipValue { get => _controls.ClipValue; set => _controls.ClipValue = value; }
+    public double GradientClipValue { get => _driver.Controls.ClipValue; set => _driver.Controls.ClipValue = value; }
 
     /// <inheritdoc/>
-    public NonFiniteGradientPolicy NonFiniteGradients { get => _controls.Policy; set => _controls.Policy = value; }
+    public NonFiniteGradientPolicy NonFiniteGradients { get => _driver.Controls.Policy; set => _driver.Controls.Policy = value; }
 
     /// <inheritdoc/>
-    public long SkippedSteps => _controls.SkippedSteps;
+    public long SkippedSteps => _driver.Controls.SkippedSteps;
 
     /// <inheritdoc/>
-    public double LastGradientNorm => _controls.LastNorm;
+    public double LastGradientNorm => _driver.Controls.LastNorm;
+
+    /// <inheritdoc/>
+    public bool RollbackFailedSteps { get => _driver.RollbackFailedSteps; set => _driver.RollbackFailedSteps = value; }
+
+    // ------------------------------------------------------------------ hyperparameters (the driver's set)
+
+    /// <inheritdoc/>
+    public IReadOnlyList<HyperparameterWarning> Validate() => _driver.Validate();
+
+    /// <inheritdoc/>
+    public float GetHyperparameter(string name) => _driver.GetHyperparameter(name);
+
+    /// <inheritdoc/>
+    public void SetHyperparameter(string name, float value) => _driver.SetHyperparameter(name, value);
+
+    /// <inheritdoc/>
+    public void SetSchedule(string hyperparameter, Schedule? schedule) => _driver.SetSchedule(hyperparameter, schedule);
+
+    /// <inheritdoc/>
+    public Schedule? GetSchedule(string hyperparameter) => _driver.GetSchedule(hyperparameter);
+
+    /// <inheritdoc/>
+    public float GetEffectiveHyperparameter(string name, long step, ParameterGroup? group = null) => _driver.GetEffectiveHyperparameter(name, step, group);
 
     // ------------------------------------------------------------------ members the generator implements
 
@@ -177,10 +163,13 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// <summary>Sets the hyperparameter properties, in declaration order.</summary>
     protected abstract void SetHyperparameters(ReadOnlySpan<float> values);
 
-    void IPassRunner.RunPass(int pass, nint start, nint end)
+    /// <summary>Adds a warning to <paramref name="warnings"/> for every declared condition that <paramref name="values"/>
+    /// (hyperparameters in declaration order) violate; generated for optimizers with conditions.</summary>
+    /// <param name="values">The hyperparameter values.</param>
+    /// <param name="group">The parameter group the values are those of, or null.</param>
+    /// <param name="warnings">Receives the warnings.</param>
+    protected virtual void CheckConditions(ReadOnlySpan<float> values, string? group, List<HyperparameterWarning> warnings)
     {
-        if (pass == NormPass) NormOfBlocks(start, end);
-        else RunPass(pass, start, end);
     }
 
     /// <summary>The parameter buffer of the pass in progress.</summary>
@@ -200,6 +189,52 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// <see cref="Current"/>. Generated for layouts with optional arrays; all arrays otherwise.</summary>
     protected virtual int ArraysTouched(int pass) => -1;
 
+    /// <summary>The uniforms of the step the pass finishes (of the step before a step-beginning pass).</summary>
+    protected ref readonly TUniforms Previous => ref _previous;
+
+    /// <summary>The uniforms of the step in progress.</summary>
+    protected ref readonly TUniforms Current => ref _current;
+
+    /// <summary>The uniforms the next step will begin with, as far as they are known when the step in progress ends
+    /// (hyperparameters as set now, schedules at the next step): the first gradient point of the next step is written
+    /// with them.</summary>
+    protected ref readonly TUniforms Next => ref _next;
+
+    /// <summary>The factor the gradient is multiplied by (norm clipping; 1 otherwise).</summary>
+    protected float GradientScale => _driver.Controls.Scale;
+
+    /// <summary>Every gradient component is clamped to [-GradientLimit, GradientLimit] (+infinity: no clipping).</summary>
+    protected float GradientLimit => _driver.Controls.Limit;
+
+    // ------------------------------------------------------------------ the backend for the driver
+
+    void IStepBackend<TUniforms>.GetHyperparameters(Span<float> values) => GetHyperparameters(values);
+    void IStepBackend<TUniforms>.SetHyperparameters(ReadOnlySpan<float> values) => SetHyperparameters(values);
+    void IStepBackend<TUniforms>.ValidateHyperparameters(ReadOnlySpan<float> values) => ValidateHyperparameters(values);
+    void IStepBackend<TUniforms>.CheckConditions(ReadOnlySpan<float> values, string? group, List<HyperparameterWarning> warnings) => CheckConditions(values, group, warnings);
+    bool IStepBackend<TUniforms>.HasStepScalars => HasStepScalars;
+    TUniforms IStepBackend<TUniforms>.ComputeUniforms(long t, ReadOnlySpan<float> values, in TUniforms previous) => ComputeUniforms(t, values, in previous);
+
+    void IStepBackend<TUniforms>.RunPass(int pass, in StepDriver<TUniforms>.Segment segment, bool currentIsNext)
+    {
+        _previous = segment.Prev;
+        _current = currentIsNext ? segment.Next : segment.Cur;
+        _next = segment.Next;
+        if (_missingArrays != 0) AllocateTouchedArrays(pass);
+        long length = segment.End - segment.Start;
+        int threads = length >= KernelSettings.ParallelThreshold ? _maxDegreeOfParallelism : 1;
+        PassScheduler.Run(this, pass, (nint)segment.Start, (nint)segment.End, threads);
+    }
+
+    void IPassRunner.RunPass(int pass, nint start, nint end)
+    {
+        if (pass == NormPass) NormOfBlocks(start, end);
+        else RunPass(pass, start, end);
+    }
+
+    void IStepBackend<TUniforms>.Evaluate() =>
+        _evaluate!(new ReadOnlySpan<float>(_parameters, ParameterCount), new Span<float>(_gradient, ParameterCount));
+
     private void AllocateArray(int i)
     {
         _arrays[i] = GC.AllocateArray<float>(ParameterCount, pinned: true);
@@ -215,43 +250,31 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
             if ((needed & 1) != 0) AllocateArray(i);
     }
 
-    /// <summary>The uniforms of the step the pass finishes (of the step before a step-beginning pass).</summary>
-    protected ref readonly TUniforms Previous => ref _previous;
-
-    /// <summary>The uniforms of the step in progress.</summary>
-    protected ref readonly TUniforms Current => ref _current;
-
-    /// <summary>The uniforms the next step will begin with, as far as they are known when the step in progress ends
-    /// (hyperparameters as set now, schedules at the next step): the first gradient point of the next step is written
-    /// with them.</summary>
-    protected ref readonly TUniforms Next => ref _next;
-
-    /// <summary>The factor the gradient is multiplied by (norm clipping; 1 otherwise).</summary>
-    protected float GradientScale => _controls.Scale;
-
-    /// <summary>Every gradient component is clamped to [-GradientLimit, GradientLimit] (+infinity: no clipping).</summary>
-    protected float GradientLimit => _controls.Limit;
-
     // ------------------------------------------------------------------ stepping
 
     /// <summary>One pass with a gradient the caller computed at the current parameter buffer.</summary>
     protected void StepWithGradient(Span<float> parameters, ReadOnlySpan<float> gradient)
     {
-        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "Step");
+        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "Step");
         CheckLength(parameters.Length, nameof(parameters));
         CheckLength(gradient.Length, nameof(gradient));
         if (parameters.Overlaps(gradient))
             throw new ArgumentException("The gradient buffer must not overlap the parameter buffer.", nameof(gradient));
-        RunNextPass(parameters, gradient);
+        fixed (float* p = parameters)
+        fixed (float* g = gradient)
+        {
+            Bind(p, g, null);
+            try { _driver.RunNextPass(); }
+            finally { Unbind(); }
+        }
     }
 
     /// <inheritdoc/>
     public void Step(Span<float> parameters, GradientFunction gradient)
     {
-        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "Step");
+        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "Step");
         CheckLength(parameters.Length, nameof(parameters));
         ArgumentNullException.ThrowIfNull(gradient);
-        PrepareStepBegin(validateOnly: true);
         var scratch = _gradientScratch ??= GC.AllocateArray<float>(ParameterCount, pinned: true);
         RunStep(parameters, scratch, gradient);
     }
@@ -259,135 +282,42 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// <inheritdoc/>
     public void Step(Span<float> parameters, Span<float> gradient, GradientFunction evaluate)
     {
-        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "Step");
+        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "Step");
         CheckLength(parameters.Length, nameof(parameters));
         CheckLength(gradient.Length, nameof(gradient));
         ArgumentNullException.ThrowIfNull(evaluate);
         if (parameters.Overlaps(gradient))
             throw new ArgumentException("The gradient buffer must not overlap the parameter buffer.", nameof(gradient));
-        PrepareStepBegin(validateOnly: true);
         RunStep(parameters, gradient, evaluate);
     }
 
-    /// <summary>The passes of one step, each after one evaluation into <paramref name="gradient"/>. A step of several
-    /// passes is a transaction: when an evaluation after the first throws, or a later pass refuses its gradient (a
-    /// non-finite one under Throw or SkipStep), parameters, state and step count are put back as they were when the
-    /// step began (<see cref="StepSnapshot"/>), so a failure at any evaluation leaves nothing half done.</summary>
     private void RunStep(Span<float> parameters, Span<float> gradient, GradientFunction evaluate)
     {
-        if (_interrupted is not null) throw new InvalidOperationException(_interrupted);
-        evaluate(parameters, gradient); // nothing has changed yet if it throws
-        bool onePass = _layout.Cycle.Length == 1 || (_layout.StartPass >= 0 && !_started);
-        if (onePass)
-        {
-            RunNextPass(parameters, gradient); // false: skipped under SkipStep, nothing changed
-            return;
-        }
-        if (!RollbackFailedSteps)
-        {
-            RunStepWithoutRollback(parameters, gradient, evaluate);
-            return;
-        }
-        (_snapshot ??= new StepSnapshot()).Take(this, parameters);
-        bool restore = true;
-        try
-        {
-            if (!RunNextPass(parameters, gradient)) { restore = false; return; } // the first pass refused: nothing changed
-            while (!AtRest)
-            {
-                evaluate(parameters, gradient);
-                if (!RunNextPass(parameters, gradient)) return; // a later pass skipped (SkipStep): the whole step is undone
-            }
-            restore = false;
-        }
-        finally
-        {
-            if (restore) _snapshot.Restore(this, parameters);
-        }
-    }
-
-    /// <summary>With rollback off (the traffic of the step copy saved), the rest of a step after its first evaluation:
-    /// a failure at a later evaluation leaves the step in progress (the parameter buffer at that evaluation's point, the
-    /// state part-way) and every later Step refuses until Reset or LoadState; a pass skipped under SkipStep leaves the
-    /// step in progress and the next call resumes it at the skipped pass.</summary>
-    private void RunStepWithoutRollback(Span<float> parameters, Span<float> gradient, GradientFunction evaluate)
-    {
-        int evaluation = 1;
-        long step = StepCount + (NextPassBeginsStep(out _, out _) ? 1 : 0);
-        try
-        {
-            if (!RunNextPass(parameters, gradient)) return;
-            while (!AtRest)
-            {
-                evaluation++;
-                evaluate(parameters, gradient);
-                if (!RunNextPass(parameters, gradient)) return;
-            }
-        }
-        catch (Exception e) when (!AtRest)
-        {
-            _interrupted = $"Step {step} of '{_info.Name}' failed at gradient evaluation {evaluation} ({e.GetType().Name}: {e.Message}) with RollbackFailedSteps off: the parameter buffer holds that evaluation's point and the state is part-way through the step. Reset() or LoadState() a checkpoint before stepping again (with RollbackFailedSteps on, a failed step leaves everything as it was).";
-            throw;
-        }
-    }
-
-    /// <inheritdoc/>
-    public bool RollbackFailedSteps { get; set; } = true;
-
-    private string? _interrupted; // a step left part-way with rollback off: why, until Reset or LoadState
-    private StepSnapshot? _snapshot;
-    private int _busy; // Exclusive: one call at a time
-
-    private bool AtRest => _phase == 0 && (_layout.StartPass < 0 || _started);
-
-    private bool NextPassBeginsStep(out int pass, out bool starting)
-    {
-        starting = _layout.StartPass >= 0 && !_started;
-        pass = starting ? _layout.StartPass : _layout.Cycle[_phase];
-        return _layout.BeginsStep[pass];
-    }
-
-    /// <summary>Runs the next pass. Returns false when the pass was skipped (non-finite gradient, SkipStep).</summary>
-    private bool RunNextPass(Span<float> parameters, ReadOnlySpan<float> gradient)
-    {
-        bool begins = NextPassBeginsStep(out int pass, out bool starting);
-        if (begins) PrepareStepBegin(validateOnly: false); // hyperparameters and groups checked; nothing committed
-
         fixed (float* p = parameters)
         fixed (float* g = gradient)
         {
-            _parameters = p;
-            _gradient = g;
-            try
-            {
-                if (!PrepareGradient()) return false;
-                if (begins) CommitStepBegin();
-                if (!_initialized)
-                {
-                    if (_layout.InitPass >= 0) Execute(_layout.InitPass);
-                    _initialized = true;
-                }
-                if (_layout.StartPass < 0 && _phase == _layout.Cycle.Length - 1) PreviewNextStep(begins ? StepCount + 2 : StepCount + 1);
-                Execute(pass);
-            }
-            finally
-            {
-                _parameters = null;
-                _gradient = null;
-            }
+            Bind(p, g, evaluate);
+            try { _driver.Step(); }
+            finally { Unbind(); }
         }
-
-        if (begins) StepCount++;
-        if (starting) _started = true;
-        else _phase = (_phase + 1) % _layout.Cycle.Length;
-        return true;
     }
 
-    /// <summary>Norm clipping and the non-finite check: one read of the gradient, when either is on.</summary>
-    private bool PrepareGradient() =>
-        !_controls.NeedsNorm() || _controls.Accept(GradientSumOfSquares(), _info.Name, StepCount + (NextPassBeginsStep(out _, out _) ? 1 : 0));
+    private void Bind(float* parameters, float* gradient, GradientFunction? evaluate)
+    {
+        _parameters = parameters;
+        _gradient = gradient;
+        _evaluate = evaluate;
+    }
 
-    private double GradientSumOfSquares()
+    private void Unbind()
+    {
+        _parameters = null;
+        _gradient = null;
+        _output = null;
+        _evaluate = null;
+    }
+
+    double IStepBackend<TUniforms>.GradientSumOfSquares()
     {
         int blocks = (int)((ParameterCount + PassScheduler.BlockSize - 1) / PassScheduler.BlockSize);
         var partials = _normPartials ??= new double[blocks];
@@ -425,30 +355,13 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
         return total;
     }
 
-    private void Execute(int pass, bool currentIsNext = false)
-    {
-        for (int s = 0; s < _segmentCount; s++)
-        {
-            ref var segment = ref _segments[s];
-            _previous = segment.Prev;
-            _current = currentIsNext ? segment.Next : segment.Cur;
-            _next = segment.Next;
-            if (_missingArrays != 0) AllocateTouchedArrays(pass);
-            long length = segment.End - segment.Start;
-            int threads = length >= KernelSettings.ParallelThreshold ? _maxDegreeOfParallelism : 1;
-            PassScheduler.Run(this, pass, (nint)segment.Start, (nint)segment.End, threads);
-        }
-    }
-
     /// <inheritdoc/>
     public void GetIterate(ReadOnlySpan<float> parameters, Span<float> iterate)
     {
-        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "GetIterate");
+        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "GetIterate");
         CheckLength(parameters.Length, nameof(parameters));
         CheckLength(iterate.Length, nameof(iterate));
-        int pass = !_initialized || _layout.IteratePasses.Length == 0 ? -1
-            : _layout.StartPass >= 0 && !_started ? _layout.IterateAtStartPass
-            : _layout.IteratePasses[_phase];
+        int pass = _driver.IteratePass(out bool currentIsNext);
         if (pass < 0)
         {
             parameters.CopyTo(iterate);
@@ -459,29 +372,46 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
         fixed (float* p = parameters)
         fixed (float* o = iterate)
         {
-            _parameters = p;
+            Bind(p, null, null);
             _output = o;
-            // At rest between steps, a non-pipelined scheme's point was written with the next step's values.
-            bool atRest = _layout.StartPass < 0 && _phase == 0;
-            try { Execute(pass, currentIsNext: atRest); }
-            finally { _parameters = null; _output = null; }
+            try { _driver.Execute(pass, currentIsNext); }
+            finally { Unbind(); }
         }
     }
 
     /// <inheritdoc/>
     public void Reset()
     {
-        using var exclusive = Exclusive.Enter(ref _busy, _info.Name, "Reset");
+        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "Reset");
         foreach (var a in _arrays) if (a is not null) Array.Clear(a);
-        StepCount = 0;
-        _controls.Reset();
-        _phase = 0;
-        _started = false;
-        _initialized = false;
-        _previous = default;
-        _current = default;
-        _interrupted = null;
-        ResetSegments();
+        _driver.Reset();
+    }
+
+    // ------------------------------------------------------------------ checkpoints (the driver's layout)
+
+    /// <inheritdoc/>
+    public void SaveState(Stream stream)
+    {
+        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "SaveState");
+        ArgumentNullException.ThrowIfNull(stream);
+        _driver.Save(stream, _arrays.Length, i => _arrays[i]);
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(Stream stream)
+    {
+        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "LoadState");
+        ArgumentNullException.ThrowIfNull(stream);
+        _driver.Load(stream, _arrays.Length, arrays =>
+        {
+            for (int i = 0; i < _arrays.Length; i++)
+            {
+                // An optional array stays unallocated while the stream holds only its initial zeros.
+                if (_arrays[i] is null && !MemoryMarshal.Cast<float, int>(arrays[i].AsSpan()).ContainsAnyExcept(0)) continue;
+                if (_arrays[i] is null) AllocateArray(i);
+                arrays[i].CopyTo(_arrays[i]!, 0);
+            }
+        });
     }
 
     private void CheckLength(int length, string name)
@@ -489,5 +419,4 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
         if (length != ParameterCount)
             throw new ArgumentException($"The buffer holds {length} floats but the optimizer was created for {ParameterCount} parameters.", name);
     }
-
 }

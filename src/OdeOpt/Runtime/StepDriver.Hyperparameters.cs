@@ -1,6 +1,6 @@
-// The hyperparameter set of an optimizer core: values by name, schedules, parameter groups turned into pieces of the
+// The hyperparameter set of the step driver: values by name, schedules, parameter groups turned into pieces of the
 // buffer, and the per-step uniforms of each piece, computed and checked when a step begins and committed segment by
-// segment (the common refinement of the old segments and the new pieces).
+// segment (the common refinement of the old segments and the new pieces). The same on every backend.
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -8,26 +8,47 @@ using System.Runtime.InteropServices;
 
 namespace OdeOpt.Runtime;
 
-public abstract unsafe partial class OptimizerCore<TUniforms>
+internal sealed partial class StepDriver<TUniforms>
 {
+    private readonly int _hyperCount;
+    private readonly Schedule?[] _schedules;
+
+    // Segments of the buffer with their uniforms (one without groups).
+    private Segment[] _segments = new Segment[1];
+    private int _segmentCount;
+    private Segment[] _segmentScratch = new Segment[2];
+
+    // The group layout: pieces covering [0, N), each with the group it belongs to (-1: none), rebuilt when the groups change.
+    private (long Start, long End, int Group)[] _pieces = new (long, long, int)[1];
+    private int _pieceCount;
+    private int _piecesVersion = -1;
+    private int _valuesVersion;
+    private TUniforms[] _newUniforms = new TUniforms[1];
+    private float[] _pieceValues = new float[1];
+    private int[][] _groupOverrideIndex = Array.Empty<int[]>();
+    private float[][] _groupOverrideValue = Array.Empty<float[]>();
+
+    /// <summary>Segments of the parameter buffer with their own hyperparameter values.</summary>
+    public ParameterGroupCollection Groups { get; }
+
     // ------------------------------------------------------------------ hyperparameters by name
 
     private int HyperIndex(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         for (int i = 0; i < _hyperCount; i++)
-            if (_info.Hyperparameters[i].Name == name) return i;
-        throw new ArgumentException($"'{_info.Name}' has no hyperparameter '{name}'. It has: {string.Join(", ", System.Linq.Enumerable.Select(_info.Hyperparameters, h => h.Name))}.", nameof(name));
+            if (Info.Hyperparameters[i].Name == name) return i;
+        throw new ArgumentException($"'{Info.Name}' has no hyperparameter '{name}'. It has: {string.Join(", ", System.Linq.Enumerable.Select(Info.Hyperparameters, h => h.Name))}.", nameof(name));
     }
 
-    /// <inheritdoc/>
+    /// <summary>The declared conditions the hyperparameters (and each group's) violate.</summary>
     public IReadOnlyList<HyperparameterWarning> Validate()
     {
-        if (_info.Conditions.Count == 0) return Array.Empty<HyperparameterWarning>();
+        if (Info.Conditions.Count == 0) return Array.Empty<HyperparameterWarning>();
         var warnings = new List<HyperparameterWarning>();
         var values = new float[_hyperCount];
-        GetHyperparameters(values);
-        CheckConditions(values, null, warnings);
+        _backend.GetHyperparameters(values);
+        _backend.CheckConditions(values, null, warnings);
         foreach (var group in Groups)
         {
             if (group.Overrides.Count == 0) continue;
@@ -35,48 +56,39 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
             foreach (var (name, value) in group.Overrides)
             {
                 for (int i = 0; i < _hyperCount; i++)
-                    if (_info.Hyperparameters[i].Name == name) groupValues[i] = value;
+                    if (Info.Hyperparameters[i].Name == name) groupValues[i] = value;
             }
-            CheckConditions(groupValues, group.Name, warnings);
+            _backend.CheckConditions(groupValues, group.Name, warnings);
         }
         return warnings;
     }
 
-    /// <summary>Adds a warning to <paramref name="warnings"/> for every declared condition that <paramref name="values"/>
-    /// (hyperparameters in declaration order) violate; generated for optimizers with conditions.</summary>
-    /// <param name="values">The hyperparameter values.</param>
-    /// <param name="group">The parameter group the values are those of, or null.</param>
-    /// <param name="warnings">Receives the warnings.</param>
-    protected virtual void CheckConditions(ReadOnlySpan<float> values, string? group, List<HyperparameterWarning> warnings)
-    {
-    }
-
-    /// <inheritdoc/>
+    /// <summary>A hyperparameter's value by its property name.</summary>
     public float GetHyperparameter(string name)
     {
         int k = HyperIndex(name);
         Span<float> values = stackalloc float[_hyperCount];
-        GetHyperparameters(values);
+        _backend.GetHyperparameters(values);
         return values[k];
     }
 
-    /// <inheritdoc/>
+    /// <summary>Sets a hyperparameter by its property name.</summary>
     public void SetHyperparameter(string name, float value)
     {
         int k = HyperIndex(name);
         Span<float> values = stackalloc float[_hyperCount];
-        GetHyperparameters(values);
+        _backend.GetHyperparameters(values);
         values[k] = value;
-        SetHyperparameters(values);
+        _backend.SetHyperparameters(values);
     }
 
-    /// <inheritdoc/>
+    /// <summary>Sets or removes a schedule.</summary>
     public void SetSchedule(string hyperparameter, Schedule? schedule) => _schedules[HyperIndex(hyperparameter)] = schedule;
 
-    /// <inheritdoc/>
+    /// <summary>A hyperparameter's schedule, or null.</summary>
     public Schedule? GetSchedule(string hyperparameter) => _schedules[HyperIndex(hyperparameter)];
 
-    /// <inheritdoc/>
+    /// <summary>The value a hyperparameter takes at a step, in a group.</summary>
     public float GetEffectiveHyperparameter(string name, long step, ParameterGroup? group = null)
     {
         int k = HyperIndex(name);
@@ -96,13 +108,13 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
         long t = StepCount + 1;
         Span<float> baseValues = stackalloc float[_hyperCount];
         Span<float> values = stackalloc float[_hyperCount];
-        GetHyperparameters(baseValues);
+        _backend.GetHyperparameters(baseValues);
         for (int k = 0; k < _pieceCount; k++)
         {
             int group = ValuesOfPiece(k, t, baseValues, values);
             try
             {
-                ValidateHyperparameters(values);
+                _backend.ValidateHyperparameters(values);
             }
             catch (ArgumentOutOfRangeException e) when (group >= 0 || HasSchedules())
             {
@@ -111,8 +123,8 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
             }
             if (validateOnly) continue;
             // With step scalars the uniforms depend on the previous step's of the same parameters: computed at commit.
-            if (HasStepScalars) values.CopyTo(_pieceValues.AsSpan(k * _hyperCount, _hyperCount));
-            else _newUniforms[k] = ComputeUniforms(t, values);
+            if (_backend.HasStepScalars) values.CopyTo(_pieceValues.AsSpan(k * _hyperCount, _hyperCount));
+            else _newUniforms[k] = _backend.ComputeUniforms(t, values, default);
         }
     }
 
@@ -140,7 +152,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
     {
         Span<float> baseValues = stackalloc float[_hyperCount];
         Span<float> values = stackalloc float[_hyperCount];
-        GetHyperparameters(baseValues);
+        _backend.GetHyperparameters(baseValues);
         for (int s = 0; s < _segmentCount; s++)
         {
             ref var segment = ref _segments[s];
@@ -150,8 +162,8 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
             ValuesOfPiece(piece, t, baseValues, values);
             try
             {
-                ValidateHyperparameters(values);
-                segment.Next = ComputeUniforms(t, values, in segment.Cur);
+                _backend.ValidateHyperparameters(values);
+                segment.Next = _backend.ComputeUniforms(t, values, in segment.Cur);
             }
             catch (ArgumentOutOfRangeException)
             {
@@ -208,9 +220,9 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
             foreach (var kv in g.Overrides)
             {
                 int k = -1;
-                for (int h = 0; h < _hyperCount; h++) if (_info.Hyperparameters[h].Name == kv.Key) k = h;
+                for (int h = 0; h < _hyperCount; h++) if (Info.Hyperparameters[h].Name == kv.Key) k = h;
                 if (k < 0)
-                    throw new ArgumentException($"The parameter group '{g.Name}' overrides '{kv.Key}', which is no hyperparameter of '{_info.Name}'.", nameof(Groups));
+                    throw new ArgumentException($"The parameter group '{g.Name}' overrides '{kv.Key}', which is no hyperparameter of '{Info.Name}'.", nameof(Groups));
                 indices[gi][o] = k;
                 values[gi][o] = kv.Value;
                 o++;
@@ -245,13 +257,13 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
         var next = _segmentScratch;
         if (next.Length < _segmentCount + _pieceCount + 1) next = _segmentScratch = new Segment[_segmentCount + _pieceCount + 1];
         int count = 0;
-        bool scalars = HasStepScalars;
+        bool scalars = _backend.HasStepScalars;
         long t = StepCount + 1;
         if (!_initialized)
         {
             for (int k = 0; k < _pieceCount; k++)
             {
-                var first = scalars ? ComputeUniforms(t, _pieceValues.AsSpan(k * _hyperCount, _hyperCount), default) : _newUniforms[k];
+                var first = scalars ? _backend.ComputeUniforms(t, _pieceValues.AsSpan(k * _hyperCount, _hyperCount), default) : _newUniforms[k];
                 next[count++] = new Segment { Start = _pieces[k].Start, End = _pieces[k].End, Piece = k, Prev = first, Cur = first, Next = first };
             }
         }
@@ -266,9 +278,9 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
                 long end = Math.Min(_segments[s].End, _pieces[k].End);
                 // Pipelined (first-same-as-last) schemes finish the previous step with its own uniforms; the others
                 // recover the look-ahead point with the uniforms it was written with (the previous step's preview).
-                var previous = _layout.StartPass >= 0 ? _segments[s].Cur : _segments[s].Next;
+                var previous = Layout.StartPass >= 0 ? _segments[s].Cur : _segments[s].Next;
                 // Step scalars continue the recurrence of these very parameters (each group keeps its own).
-                var current = scalars ? ComputeUniforms(t, _pieceValues.AsSpan(k * _hyperCount, _hyperCount), in _segments[s].Cur) : _newUniforms[k];
+                var current = scalars ? _backend.ComputeUniforms(t, _pieceValues.AsSpan(k * _hyperCount, _hyperCount), in _segments[s].Cur) : _newUniforms[k];
                 var segment = new Segment { Start = at, End = end, Piece = k, Prev = previous, Cur = current, Next = current };
                 if (count > 0 && Same(next[count - 1], segment)) next[count - 1].End = end;
                 else next[count++] = segment;
