@@ -21,7 +21,7 @@ namespace OdeOpt.Gpu;
 /// <typeparam name="TUniforms">The CPU form's struct of per-step hoisted values.</typeparam>
 /// <typeparam name="TViews">The generated struct of buffer views the kernels take.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimizer, IStepBackend<TUniforms>
+public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimizer<TUniforms>, IGpuOptimizer, IStepBackend<TUniforms>
     where TUniforms : unmanaged
     where TViews : struct
 {
@@ -34,7 +34,6 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
     private static readonly ConditionalWeakTable<Accelerator, Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[]> s_kernels = new();
     private static readonly object s_loadLock = new();
 
-    private readonly StepDriver<TUniforms> _driver;
     private readonly Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] _launchers;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>?[] _arrays;
     private readonly ArrayView<float>[] _arrayViews;
@@ -57,16 +56,12 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parameterCount"/> is not positive or above <see cref="MaxParameterCount"/>.</exception>
     /// <exception cref="InvalidOperationException">The kernels cannot be compiled for the accelerator.</exception>
     protected GpuOptimizerCore(Accelerator accelerator, int parameterCount, OptimizerInfo info, SchemeLayout layout,
-        Action<TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] kernels)
+        Action<TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] kernels) : base(parameterCount, info, layout)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(info);
-        ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(kernels);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(parameterCount, MaxParameterCount);
         Accelerator = accelerator;
-        ParameterCount = parameterCount;
         _stream = accelerator.DefaultStream;
         _launchers = LoadKernels(accelerator, kernels, info);
         _hyperparameters = info.Hyperparameters.Select(h => (float)h.DefaultValue).ToArray();
@@ -94,7 +89,6 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
             _placeholder?.Dispose();
             throw;
         }
-        _driver = new StepDriver<TUniforms>(this, parameterCount, info, layout);
     }
 
     private static Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] LoadKernels(Accelerator accelerator, Action<TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] kernels, OptimizerInfo info)
@@ -124,9 +118,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
 
     // ------------------------------------------------------------------ properties
 
-    OptimizerInfo IGpuOptimizer.Info => _driver.Info;
-
-    private string Name => _driver.Info.Name;
+    OptimizerInfo IGpuOptimizer.Info => Driver.Info;
 
     /// <inheritdoc/>
     public Accelerator Accelerator { get; }
@@ -142,53 +134,6 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
             _stream = value;
         }
     }
-
-    /// <inheritdoc/>
-    public int ParameterCount { get; }
-
-    /// <inheritdoc/>
-    public long StepCount => _driver.StepCount;
-
-    /// <inheritdoc/>
-    public ParameterGroupCollection Groups => _driver.Groups;
-
-    /// <inheritdoc/>
-    public double GradientClipValue { get => _driver.Controls.ClipValue; set => _driver.Controls.ClipValue = value; }
-
-    /// <inheritdoc/>
-    public double GradientClipNorm { get => _driver.Controls.ClipNorm; set => _driver.Controls.ClipNorm = value; }
-
-    /// <inheritdoc/>
-    public NonFiniteGradientPolicy NonFiniteGradients { get => _driver.Controls.Policy; set => _driver.Controls.Policy = value; }
-
-    /// <inheritdoc/>
-    public long SkippedSteps => _driver.Controls.SkippedSteps;
-
-    /// <inheritdoc/>
-    public double LastGradientNorm => _driver.Controls.LastNorm;
-
-    /// <inheritdoc/>
-    public bool RollbackFailedSteps { get => _driver.RollbackFailedSteps; set => _driver.RollbackFailedSteps = value; }
-
-    // ------------------------------------------------------------------ hyperparameters (the driver's set)
-
-    /// <inheritdoc/>
-    public IReadOnlyList<HyperparameterWarning> Validate() => _driver.Validate();
-
-    /// <inheritdoc/>
-    public float GetHyperparameter(string name) => _driver.GetHyperparameter(name);
-
-    /// <inheritdoc/>
-    public void SetHyperparameter(string name, float value) => _driver.SetHyperparameter(name, value);
-
-    /// <inheritdoc/>
-    public void SetSchedule(string hyperparameter, Schedule? schedule) => _driver.SetSchedule(hyperparameter, schedule);
-
-    /// <inheritdoc/>
-    public Schedule? GetSchedule(string hyperparameter) => _driver.GetSchedule(hyperparameter);
-
-    /// <inheritdoc/>
-    public float GetEffectiveHyperparameter(string name, long step, ParameterGroup? group = null) => _driver.GetEffectiveHyperparameter(name, step, group);
 
     /// <summary>Hyperparameter <paramref name="index"/> (declaration order), for the generated properties.</summary>
     protected ref float Hyperparameter(int index) => ref _hyperparameters[index];
@@ -245,7 +190,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
     {
         for (int i = 0; i < values.Length; i++)
         {
-            var h = _driver.Info.Hyperparameters[i];
+            var h = Driver.Info.Hyperparameters[i];
             Check.Hyperparameter(values[i], h.Name, h.Min, h.MinExclusive, h.Max, h.MaxExclusive);
         }
     }
@@ -287,8 +232,8 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
         {
             VectorCount = vectorCount,
             Length = length,
-            GradientScale = _driver.Controls.Scale,
-            GradientLimit = _driver.Controls.Limit,
+            GradientScale = Driver.Controls.Scale,
+            GradientLimit = Driver.Controls.Limit,
         };
         _launchers[pass](_stream, Configuration(vectorCount + (length - 4 * vectorCount)), views, previous, current, next, arguments);
     }
@@ -337,27 +282,27 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
     /// <summary>One pass with a gradient the caller computed at the current parameter buffer.</summary>
     protected void StepWithGradient(ArrayView<float> parameters, ArrayView<float> gradient)
     {
-        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "Step");
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Step");
         ThrowIfDisposed();
         CheckView(parameters, nameof(parameters));
         CheckView(gradient, nameof(gradient));
         if (Overlap(parameters, gradient, out _))
             throw new ArgumentException("The gradient view must not overlap the parameter view.", nameof(gradient));
         Bind(parameters, gradient, default, null);
-        try { _driver.RunNextPass(); }
+        try { Driver.RunNextPass(); }
         finally { Unbind(); }
     }
 
     /// <inheritdoc/>
     public void Step(ArrayView<float> parameters, GpuGradientFunction gradient)
     {
-        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "Step");
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Step");
         ThrowIfDisposed();
         CheckView(parameters, nameof(parameters));
         ArgumentNullException.ThrowIfNull(gradient);
         var scratch = _gradientScratch ??= Accelerator.Allocate1D<float>(ParameterCount);
         Bind(parameters, scratch.View, default, gradient);
-        try { _driver.Step(); }
+        try { Driver.Step(); }
         finally { Unbind(); }
     }
 
@@ -378,31 +323,31 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
     /// <inheritdoc/>
     public void GetIterate(ArrayView<float> parameters, ArrayView<float> iterate)
     {
-        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "GetIterate");
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "GetIterate");
         ThrowIfDisposed();
         CheckView(parameters, nameof(parameters));
         CheckView(iterate, nameof(iterate));
         bool overlap = Overlap(parameters, iterate, out bool same);
         if (overlap && !same)
             throw new ArgumentException("The iterate view must be the parameter view itself or not overlap it.", nameof(iterate));
-        int pass = _driver.IteratePass(out bool currentIsNext);
+        int pass = Driver.IteratePass(out bool currentIsNext);
         if (pass < 0)
         {
             if (!same) parameters.CopyTo(_stream, iterate);
             return;
         }
         Bind(parameters, default, iterate, null);
-        try { _driver.Execute(pass, currentIsNext); }
+        try { Driver.Execute(pass, currentIsNext); }
         finally { Unbind(); }
     }
 
     /// <inheritdoc/>
     public void Reset()
     {
-        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "Reset");
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Reset");
         ThrowIfDisposed();
         foreach (var a in _arrays) a?.MemSetToZero(_stream);
-        _driver.Reset();
+        Driver.Reset();
     }
 
     // ------------------------------------------------------------------ checkpoints (the driver's layout)
@@ -410,7 +355,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
     /// <inheritdoc/>
     public void SaveState(System.IO.Stream stream)
     {
-        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "SaveState");
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "SaveState");
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(stream);
         _stream.Synchronize();
@@ -421,16 +366,16 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : IGpuOptimize
             host[i] = new float[ParameterCount];
             array.View.CopyToCPU(host[i]);
         }
-        _driver.Save(stream, _arrays.Length, i => host[i]);
+        Driver.Save(stream, _arrays.Length, i => host[i]);
     }
 
     /// <inheritdoc/>
     public void LoadState(System.IO.Stream stream)
     {
-        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "LoadState");
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "LoadState");
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(stream);
-        _driver.Load(stream, _arrays.Length, arrays =>
+        Driver.Load(stream, _arrays.Length, arrays =>
         {
             _stream.Synchronize();
             for (int i = 0; i < _arrays.Length; i++)

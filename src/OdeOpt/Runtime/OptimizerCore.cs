@@ -37,11 +37,10 @@ public static class KernelSettings
 /// <remarks>One class in two files: this one; OptimizerCore.StepSnapshot.cs the memory half of a step transaction.</remarks>
 /// <typeparam name="TUniforms">The generated struct of per-step hoisted values.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimizer, IPassRunner, IStepBackend<TUniforms> where TUniforms : unmanaged
+public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<TUniforms>, ITrainingOptimizer, IPassRunner, IStepBackend<TUniforms> where TUniforms : unmanaged
 {
     private const int NormPass = -1;
 
-    private readonly StepDriver<TUniforms> _driver;
     private readonly float[]?[] _arrays;
     private readonly nint[] _arrayPointers;
     private int _missingArrays; // optional arrays not allocated yet (bit i: array i); they hold 0 everywhere
@@ -62,28 +61,17 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
 
     /// <summary>Allocates the persistent arrays (pinned, zeroed).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parameterCount"/> is not positive.</exception>
-    protected OptimizerCore(int parameterCount, OptimizerInfo info, SchemeLayout layout)
+    protected OptimizerCore(int parameterCount, OptimizerInfo info, SchemeLayout layout) : base(parameterCount, info, layout)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
-        ParameterCount = parameterCount;
         _arrays = new float[]?[layout.ArrayCount];
         _arrayPointers = new nint[layout.ArrayCount];
         // Optional arrays (untouched under some flags, such as AMSGrad's maximum) wait for the first pass that needs them.
         for (int i = 0; i < _arrays.Length; i++)
             if ((layout.OptionalArrays >> i & 1) == 0) AllocateArray(i);
             else _missingArrays |= 1 << i;
-        _driver = new StepDriver<TUniforms>(this, parameterCount, info, layout);
     }
 
-    OptimizerInfo IOptimizer.Info => _driver.Info;
-
-    private string Name => _driver.Info.Name;
-
-    /// <inheritdoc/>
-    public int ParameterCount { get; }
-
-    /// <inheritdoc/>
-    public long StepCount => _driver.StepCount;
+    OptimizerInfo IOptimizer.Info => Driver.Info;
 
     /// <inheritdoc/>
     public int MaxDegreeOfParallelism
@@ -95,47 +83,6 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
             _maxDegreeOfParallelism = value;
         }
     }
-
-    /// <inheritdoc/>
-    public ParameterGroupCollection Groups => _driver.Groups;
-
-    /// <inheritdoc/>
-    public double GradientClipNorm { get => _driver.Controls.ClipNorm; set => _driver.Controls.ClipNorm = value; }
-
-    /// <inheritdoc/>
-    public double GradientClipValue { get => _driver.Controls.ClipValue; set => _driver.Controls.ClipValue = value; }
-
-    /// <inheritdoc/>
-    public NonFiniteGradientPolicy NonFiniteGradients { get => _driver.Controls.Policy; set => _driver.Controls.Policy = value; }
-
-    /// <inheritdoc/>
-    public long SkippedSteps => _driver.Controls.SkippedSteps;
-
-    /// <inheritdoc/>
-    public double LastGradientNorm => _driver.Controls.LastNorm;
-
-    /// <inheritdoc/>
-    public bool RollbackFailedSteps { get => _driver.RollbackFailedSteps; set => _driver.RollbackFailedSteps = value; }
-
-    // ------------------------------------------------------------------ hyperparameters (the driver's set)
-
-    /// <inheritdoc/>
-    public IReadOnlyList<HyperparameterWarning> Validate() => _driver.Validate();
-
-    /// <inheritdoc/>
-    public float GetHyperparameter(string name) => _driver.GetHyperparameter(name);
-
-    /// <inheritdoc/>
-    public void SetHyperparameter(string name, float value) => _driver.SetHyperparameter(name, value);
-
-    /// <inheritdoc/>
-    public void SetSchedule(string hyperparameter, Schedule? schedule) => _driver.SetSchedule(hyperparameter, schedule);
-
-    /// <inheritdoc/>
-    public Schedule? GetSchedule(string hyperparameter) => _driver.GetSchedule(hyperparameter);
-
-    /// <inheritdoc/>
-    public float GetEffectiveHyperparameter(string name, long step, ParameterGroup? group = null) => _driver.GetEffectiveHyperparameter(name, step, group);
 
     // ------------------------------------------------------------------ members the generator implements
 
@@ -201,10 +148,10 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     protected ref readonly TUniforms Next => ref _next;
 
     /// <summary>The factor the gradient is multiplied by (norm clipping; 1 otherwise).</summary>
-    protected float GradientScale => _driver.Controls.Scale;
+    protected float GradientScale => Driver.Controls.Scale;
 
     /// <summary>Every gradient component is clamped to [-GradientLimit, GradientLimit] (+infinity: no clipping).</summary>
-    protected float GradientLimit => _driver.Controls.Limit;
+    protected float GradientLimit => Driver.Controls.Limit;
 
     // ------------------------------------------------------------------ the backend for the driver
 
@@ -255,7 +202,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// <summary>One pass with a gradient the caller computed at the current parameter buffer.</summary>
     protected void StepWithGradient(Span<float> parameters, ReadOnlySpan<float> gradient)
     {
-        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "Step");
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Step");
         CheckLength(parameters.Length, nameof(parameters));
         CheckLength(gradient.Length, nameof(gradient));
         if (parameters.Overlaps(gradient))
@@ -264,7 +211,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
         fixed (float* g = gradient)
         {
             Bind(p, g, null);
-            try { _driver.RunNextPass(); }
+            try { Driver.RunNextPass(); }
             finally { Unbind(); }
         }
     }
@@ -272,7 +219,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// <inheritdoc/>
     public void Step(Span<float> parameters, GradientFunction gradient)
     {
-        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "Step");
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Step");
         CheckLength(parameters.Length, nameof(parameters));
         ArgumentNullException.ThrowIfNull(gradient);
         var scratch = _gradientScratch ??= GC.AllocateArray<float>(ParameterCount, pinned: true);
@@ -282,7 +229,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// <inheritdoc/>
     public void Step(Span<float> parameters, Span<float> gradient, GradientFunction evaluate)
     {
-        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "Step");
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Step");
         CheckLength(parameters.Length, nameof(parameters));
         CheckLength(gradient.Length, nameof(gradient));
         ArgumentNullException.ThrowIfNull(evaluate);
@@ -297,7 +244,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
         fixed (float* g = gradient)
         {
             Bind(p, g, evaluate);
-            try { _driver.Step(); }
+            try { Driver.Step(); }
             finally { Unbind(); }
         }
     }
@@ -358,10 +305,10 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// <inheritdoc/>
     public void GetIterate(ReadOnlySpan<float> parameters, Span<float> iterate)
     {
-        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "GetIterate");
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "GetIterate");
         CheckLength(parameters.Length, nameof(parameters));
         CheckLength(iterate.Length, nameof(iterate));
-        int pass = _driver.IteratePass(out bool currentIsNext);
+        int pass = Driver.IteratePass(out bool currentIsNext);
         if (pass < 0)
         {
             parameters.CopyTo(iterate);
@@ -374,7 +321,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
         {
             Bind(p, null, null);
             _output = o;
-            try { _driver.Execute(pass, currentIsNext); }
+            try { Driver.Execute(pass, currentIsNext); }
             finally { Unbind(); }
         }
     }
@@ -382,9 +329,9 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// <inheritdoc/>
     public void Reset()
     {
-        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "Reset");
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Reset");
         foreach (var a in _arrays) if (a is not null) Array.Clear(a);
-        _driver.Reset();
+        Driver.Reset();
     }
 
     // ------------------------------------------------------------------ checkpoints (the driver's layout)
@@ -392,17 +339,17 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : ITrainingOptimiz
     /// <inheritdoc/>
     public void SaveState(Stream stream)
     {
-        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "SaveState");
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "SaveState");
         ArgumentNullException.ThrowIfNull(stream);
-        _driver.Save(stream, _arrays.Length, i => _arrays[i]);
+        Driver.Save(stream, _arrays.Length, i => _arrays[i]);
     }
 
     /// <inheritdoc/>
     public void LoadState(Stream stream)
     {
-        using var exclusive = Exclusive.Enter(ref _driver.Busy, Name, "LoadState");
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "LoadState");
         ArgumentNullException.ThrowIfNull(stream);
-        _driver.Load(stream, _arrays.Length, arrays =>
+        Driver.Load(stream, _arrays.Length, arrays =>
         {
             for (int i = 0; i < _arrays.Length; i++)
             {
