@@ -159,8 +159,14 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
 
     /// <summary>State array <paramref name="slot"/> on the accelerator over the segment being launched (a placeholder for
     /// an optional array no pass has needed yet; the kernels that would touch it allocate it first).</summary>
-    protected ArrayView<float> StateView(int slot) =>
-        (_missingArrays >> slot & 1) != 0 ? _arrayViews[slot] : _arrayViews[slot].SubView(_segmentStart, _segmentLength);
+    protected ArrayView<float> StateView(int slot)
+    {
+        if (slot >= _arrays.Length) // a rollback array of the undo pass; a placeholder until the first step that copies
+            return _rollbackArrays?[slot - _arrays.Length] is { } copy ? copy.View.SubView(_segmentStart, _segmentLength) : Placeholder();
+        return (_missingArrays >> slot & 1) != 0 ? _arrayViews[slot] : _arrayViews[slot].SubView(_segmentStart, _segmentLength);
+    }
+
+    private ArrayView<float> Placeholder() => (_placeholder ??= Accelerator.Allocate1D<float>(4)).View;
 
     /// <summary>The state arrays (bit i: array i) that pass <paramref name="pass"/> reads or writes under the flags of the
     /// uniforms it is launched with. Generated for layouts with optional arrays; all arrays otherwise.</summary>
@@ -225,7 +231,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
         var output = Narrow(_output);
         var views = CreateViews(parameters, gradient, output);
         bool vector = GpuKernelSettings.VectorAccess && Aligned(parameters) && Aligned(gradient) && Aligned(output);
-        for (int i = 0; i < _arrayViews.Length; i++) vector &= Aligned(StateView(i));
+        for (int i = 0; i < _arrays.Length + Driver.Layout.RollbackTargets.Length; i++) vector &= Aligned(StateView(i));
         int length = (int)_segmentLength;
         int vectorCount = vector ? length / 4 : 0;
         var arguments = new GpuPassArguments
@@ -362,7 +368,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
         var host = new float[]?[_arrays.Length];
         for (int i = 0; i < host.Length; i++)
         {
-            if (_arrays[i] is not { } array) continue; // never allocated: written as its zeros
+            if (_arrays[i] is not { } array || !Driver.SavesArray(i)) continue; // written as zeros
             host[i] = new float[ParameterCount];
             array.View.CopyToCPU(host[i]);
         }
@@ -402,6 +408,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
         _gradientScratch?.Dispose();
         _savedParameters?.Dispose();
         if (_savedArrays is not null) foreach (var a in _savedArrays) a?.Dispose();
+        if (_rollbackArrays is not null) foreach (var a in _rollbackArrays) a?.Dispose();
         GC.SuppressFinalize(this);
     }
 }

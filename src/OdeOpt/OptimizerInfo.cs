@@ -119,6 +119,13 @@ public sealed class OptimizerInfo
     /// option that is off (AMSGrad, momentum) costs no traffic.</summary>
     public int BytesPerParameterPerStep { get; init; }
 
+    /// <summary>What the undo copy of a step adds to <see cref="BytesPerParameterPerStep"/> when the step runs through the
+    /// gradient function with <see cref="ITrainingOptimizer.RollbackFailedSteps"/> on (the default): the first pass of a
+    /// step of several gradient evaluations also stores the step-begin value of everything a later failure would have
+    /// to put back (4 bytes per value, 8 where the pass did not read it). 0 for a scheme of one pass per step (nothing is
+    /// written before its gradient exists) and with rollback off.</summary>
+    public int RollbackBytesPerParameter { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"{Name}: {Stages} stages, {GradientEvaluationsPerStep} gradient(s)/step{(FirstSameAsLast ? " (first same as last)" : "")}, {PersistentArrays} state array(s), {BytesPerParameterPerStep} B/parameter/step";

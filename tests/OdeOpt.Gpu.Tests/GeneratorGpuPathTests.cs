@@ -183,6 +183,66 @@ public class GeneratorGpuPathTests
         Assert.Contains("public bool KeepMax { get => Hyperparameter(1) != 0f; set => Hyperparameter(1) = value ? 1f : 0f; }", gpuForm); // a flag is a bool on both forms
     }
 
+    /// <summary>A multi-gradient scheme declared in a library: its undo pass travels in the metadata (format 3), and the
+    /// GPU form emitted from it undoes a failed step from the copy that pass makes.</summary>
+    [Fact]
+    public void The_undo_pass_of_a_library_scheme_travels_in_the_metadata_and_undoes_a_failed_GPU_step()
+    {
+        const string source = """
+            using OdeOpt;
+
+            namespace Lib;
+
+            [Optimizer("lib-midpoint-flow")]
+            [ExplicitTableau("0 0; 1/2 0", B = "0 1")]
+            public partial class LibMidpointFlow
+            {
+                [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 0.05f;
+
+                [Explicit("theta")] static float Theta(float g) => -g;
+            }
+            """;
+        var (library, libraryResult) = Generate("UndoLib", source, References(gpu: false));
+        string plan = libraryResult.GeneratedSources.Single(s => s.HintName.EndsWith(".Plan.g.cs", StringComparison.Ordinal)).SourceText.ToString();
+        // The midpoint rule writes theta_n + h/2 k1 into the parameter buffer in its first pass: theta_n is the one value to keep.
+        Assert.Contains("rollback 2 4 ", plan);
+        byte[] libraryImage = Emit(library);
+        var appReferences = References(gpu: true);
+        appReferences.Add(MetadataReference.CreateFromImage(libraryImage));
+        var (app, appResult) = Generate("UndoApp", "namespace UndoApp { }", appReferences);
+        string gpuForm = appResult.GeneratedSources.Single().SourceText.ToString();
+        Assert.Contains("Pass1WithRollback", gpuForm);
+        Assert.Contains("RollbackPass = 2, RollbackTargets = new int[] { -1 }", gpuForm);
+        byte[] appImage = Emit(app);
+
+        var context = new AssemblyLoadContext("undo", isCollectible: true);
+        try
+        {
+            var lib = context.LoadFromStream(new MemoryStream(libraryImage));
+            var appAssembly = context.LoadFromStream(new MemoryStream(appImage));
+            const int n = 37;
+            Assert.Equal(4, ((OptimizerInfo)lib.GetType("Lib.LibMidpointFlow")!.GetProperty("Info")!.GetValue(null)!).RollbackBytesPerParameter);
+            var cpu = (IOptimizer)Activator.CreateInstance(lib.GetType("Lib.LibMidpointFlow")!, n)!;
+            using var gpu = (IGpuOptimizer)Activator.CreateInstance(appAssembly.GetType("Lib.LibMidpointFlowGpu")!, _fixture.Accelerator, n)!;
+            var p = Support.Start(n);
+            using var buffer = _fixture.Accelerator.Allocate1D(p);
+            var function = Support.OnHost(n);
+            for (int s = 0; s < 3; s++) { cpu.Step(p, Support.Gradient); gpu.Step(buffer.View, function); }
+            var before = Support.ToHost(buffer.View);
+            var state = Support.State(gpu);
+            int calls = 0;
+            Assert.Throws<InvalidOperationException>(() => gpu.Step(buffer.View, (x, g) => { if (++calls == 2) throw new InvalidOperationException("loss failed"); function(x, g); }));
+            Assert.Equal(before, Support.ToHost(buffer.View));
+            Assert.Equal(state, Support.State(gpu));
+            for (int s = 0; s < 3; s++) { cpu.Step(p, Support.Gradient); gpu.Step(buffer.View, function); }
+            Assert.True(Support.RelativeDifference(Support.ToHost(buffer.View), p) <= 1e-6);
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
     [Fact]
     public void Without_ILGPU_nothing_GPU_related_is_emitted()
     {

@@ -252,6 +252,10 @@ public class TrainingTests
     [InlineData("test-rk4-gradient-flow", 4)]
     [InlineData("imex-midpoint-adam", 2)]
     [InlineData("newmark-average-acceleration", 2)]
+    [InlineData("imex-ars233-adam", 2)]
+    [InlineData("imex-ars233-adam", 3)]
+    [InlineData("gradient-flow-tvd-rk3", 3)]
+    [InlineData("gradient-flow-heun", 2)]
     public void A_failure_at_a_later_evaluation_of_a_step_leaves_parameters_state_and_step_count_as_before(string name, int failing)
     {
         const int n = 12;
@@ -289,6 +293,66 @@ public class TrainingTests
         var own = new float[n];
         for (int s = 0; s < 3; s++) { a.Step(pa, own, Gradient); b.Step(pb, Gradient); }
         Assert.Equal(pb, pa);
+    }
+
+    [Theory]
+    [InlineData("test-rk4-gradient-flow", 3)]
+    [InlineData("imex-ars233-adam", 2)]
+    [InlineData("newmark-average-acceleration", 2)]
+    public void A_failure_in_the_very_first_step_leaves_the_optimizer_as_new(string name, int failing)
+    {
+        // The first step also sets the [Initial] values: it is undone from a whole copy, not from the undo pass.
+        const int n = 12;
+        var a = (ITrainingOptimizer)OptimizerRegistry.Create(name, n);
+        var fresh = State(OptimizerRegistry.Create(name, n));
+        var pa = Start(n);
+        int calls = 0;
+        Assert.Throws<InvalidOperationException>(() => a.Step(pa, (x, g) => { if (++calls == failing) throw new InvalidOperationException("loss failed"); Gradient(x, g); }));
+        Assert.Equal(Start(n), pa);
+        Assert.Equal(fresh, State(a));
+        Assert.Equal(0, a.StepCount);
+        var b = OptimizerRegistry.Create(name, n);
+        var pb = Start(n);
+        for (int s = 0; s < 3; s++) { a.Step(pa, Gradient); b.Step(pb, Gradient); }
+        Assert.Equal(pb, pa);
+    }
+
+    [Fact]
+    public void Info_reports_the_bytes_of_the_fused_undo_copy()
+    {
+        // What a failure before the last pass would have to put back, from the schemes' own pass structure: RK4 and
+        // TVD-RK3 write theta's stage points into the parameter buffer and keep theta_n only until their third pass
+        // (one copy of theta); IMEX midpoint Adam updates m and v in its last pass only (theta); Newmark updates the
+        // velocity before its last pass (theta and v); ARS(2,3,3) Adam updates m and v at the stages (theta, m, v).
+        // Each copy is one 4-byte store in the first pass, which reads all of them anyway.
+        Assert.Equal(4, OptimizerRegistry.GetInfo("gradient-flow-rk4").RollbackBytesPerParameter);
+        Assert.Equal(4, OptimizerRegistry.GetInfo("gradient-flow-tvd-rk3").RollbackBytesPerParameter);
+        Assert.Equal(4, OptimizerRegistry.GetInfo("imex-midpoint-adam").RollbackBytesPerParameter);
+        Assert.Equal(8, OptimizerRegistry.GetInfo("newmark-average-acceleration").RollbackBytesPerParameter);
+        Assert.Equal(12, OptimizerRegistry.GetInfo("imex-ars233-adam").RollbackBytesPerParameter);
+        // One pass per step: nothing is written before the gradient exists.
+        Assert.Equal(0, OptimizerRegistry.GetInfo("adam").RollbackBytesPerParameter);
+        Assert.Equal(0, OptimizerRegistry.GetInfo("imex-trapezoidal-adam").RollbackBytesPerParameter);
+    }
+
+    [Fact]
+    public void A_checkpoint_between_steps_holds_zeros_for_arrays_that_carry_nothing_into_the_next_step()
+    {
+        // RK4's two arrays hold stage sums within a step only: a checkpoint between steps writes them as zeros, and an
+        // optimizer loaded from it continues exactly like the one that wrote it.
+        const int n = 12;
+        var a = OptimizerRegistry.Create("gradient-flow-rk4", n);
+        var p = Start(n);
+        for (int s = 0; s < 3; s++) a.Step(p, Gradient);
+        var saved = State(a);
+        var zeros = new byte[2 * n * sizeof(float)];
+        Assert.True(saved.AsSpan().IndexOf(zeros) >= 0);
+        var b = OptimizerRegistry.Create("gradient-flow-rk4", n);
+        b.LoadState(new MemoryStream(saved));
+        var q = (float[])p.Clone();
+        for (int s = 0; s < 3; s++) { a.Step(p, Gradient); b.Step(q, Gradient); }
+        Assert.Equal(p, q);
+        Assert.Equal(State(a), State(b));
     }
 
     [Theory]

@@ -118,10 +118,18 @@ internal sealed class StagePlanner
 
         int bytes = cycle.Sum(c => 4 * (kernels[c].Loads.Count + kernels[c].Stores.Count));
         var boundaries = layout.Describe();
+        var undo = RollbackPlanner.Plan(kernels, cycle, iterate, arrayCount);
+        int undoKernel = -1;
+        if (undo.Kernel is not null)
+        {
+            undoKernel = kernels.Count;
+            kernels.Add(undo.Kernel);
+        }
 
         return new OptimizerPlan(model, algebra.Stages, g.Select(j => j + 1).ToEquatableArray(), fsal, k - (fsal ? 1 : 0),
             algebra.Variables.ToEquatableArray(), arrayCount, _uniforms.Uniforms.ToEquatableArray(), kernels.ToEquatableArray(), start, cycle.ToEquatableArray(),
-            init, iterate.ToEquatableArray(), iterateAtStart, boundaries.ToEquatableArray(), bytes, _properties);
+            init, iterate.ToEquatableArray(), iterateAtStart, boundaries.ToEquatableArray(), bytes, _properties,
+            new RollbackLayout(undoKernel, undo.Targets, undo.ExtraBytes, undo.StepLocal));
     }
 }
 

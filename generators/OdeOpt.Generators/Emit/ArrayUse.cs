@@ -21,13 +21,14 @@ internal static class ArrayUse
     /// <summary>
     /// State arrays that some assignment of the flags may leave untouched (AMSGrad's running maximum while AMSGrad is
     /// off): every pass that names the array has an assignment under which it does not touch it. The runtime allocates
-    /// them at the first pass that touches them; until then they hold their initial value 0 and take no memory.
+    /// them at the first pass that touches them; until then they hold their initial value 0 and take no memory. The undo
+    /// pass (<paramref name="undoKernel"/>) does not count: it copies what the step will write, under any flags.
     /// </summary>
-    public static int Optional(int arrayCount, IEnumerable<KernelPlan> kernels)
+    public static int Optional(int arrayCount, IEnumerable<KernelPlan> kernels, int undoKernel)
     {
         if (arrayCount > 30) return 0;
         int optional = (1 << arrayCount) - 1;
-        foreach (var k in kernels)
+        foreach (var k in kernels.Where((_, i) => i != undoKernel))
         {
             if (k.Variants.Count == 0) { optional &= ~Touched(k); continue; }
             // An array that every variant of this pass touches is always allocated.
@@ -39,9 +40,9 @@ internal static class ArrayUse
     /// <summary>For layouts with optional arrays: the override that tells the runtime which arrays a pass touches under
     /// the flags of the uniforms it runs with. <paramref name="signature"/> declares it; <paramref name="variantKey"/>
     /// writes a pass's variant key over the uniforms in scope there.</summary>
-    public static void WriteArraysTouched(SourceWriter w, int arrayCount, EquatableArray<KernelPlan> kernels, string signature, Func<KernelPlan, string> variantKey)
+    public static void WriteArraysTouched(SourceWriter w, int arrayCount, EquatableArray<KernelPlan> kernels, int undoKernel, string signature, Func<KernelPlan, string> variantKey)
     {
-        if (Optional(arrayCount, kernels) == 0) return;
+        if (Optional(arrayCount, kernels, undoKernel) == 0) return;
         w.Open(signature);
         w.Open("switch (pass)");
         for (int i = 0; i < kernels.Count; i++)

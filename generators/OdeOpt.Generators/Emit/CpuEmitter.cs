@@ -34,7 +34,7 @@ internal static class CpuEmitter
         w.Open("partial class " + m.ClassName + " : " + Core + ".OptimizerCore<" + GlobalName(m) + ".StepUniforms>" + (single ? ", global::OdeOpt.ISingleGradientOptimizer" : ""));
 
         WriteInfo(w, plan);
-        PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel);
+        PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel, plan.Rollback);
 
         w.Line("/// <summary>Creates the optimizer for <paramref name=\"parameterCount\"/> parameters, with all state at zero.</summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"parameterCount\"/> is not positive.</exception>");
@@ -50,7 +50,7 @@ internal static class CpuEmitter
         WriteUniforms(w, plan);
         WriteHyperparameterMembers(w, plan);
         WriteRunPass(w, plan);
-        ArrayUse.WriteArraysTouched(w, plan.ArrayCount, plan.Kernels, "protected override int ArraysTouched(int pass)", VariantKey);
+        ArrayUse.WriteArraysTouched(w, plan.ArrayCount, plan.Kernels, plan.Rollback.Kernel, "protected override int ArraysTouched(int pass)", VariantKey);
         for (int k = 0; k < plan.Kernels.Count; k++) WritePass(w, plan, k);
 
         w.Close();
@@ -135,6 +135,7 @@ internal static class CpuEmitter
         w.Line("    ImplicitTableau = " + Literals.String(m.Implicit?.Text ?? "") + ",");
         w.Line("    PersistentArrays = " + plan.ArrayCount + ",");
         w.Line("    BytesPerParameterPerStep = " + plan.BytesPerParameter + ",");
+        if (plan.Rollback.Kernel >= 0) w.Line("    RollbackBytesPerParameter = " + plan.Rollback.ExtraBytes + ",");
         if (m.Conditions.Count > 0)
         {
             w.Line("    Conditions = new global::OdeOpt.ConditionInfo[]");

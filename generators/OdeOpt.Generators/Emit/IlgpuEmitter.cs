@@ -61,7 +61,7 @@ internal static class IlgpuEmitter
         w.Line("/// <summary>The optimizer's name, scheme, cost per step and hyperparameters: those of <see cref=\"" + cpu + "\"/>.</summary>");
         w.Line("public static global::OdeOpt.OptimizerInfo Info => " + cpu + ".Info;");
         w.Line();
-        PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel);
+        PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel, plan.Undo);
         w.Line("private static readonly " + kernelType + "[] s_kernels = { " + string.Join(", ", plan.Kernels.Select(k => k.Name + "Kernel")) + " };");
         w.Line();
         w.Line("/// <summary>Creates the optimizer for <paramref name=\"parameterCount\"/> parameters on <paramref name=\"accelerator\"/>, with all state at zero.</summary>");
@@ -88,7 +88,7 @@ internal static class IlgpuEmitter
         }
 
         WriteComputeUniforms(w, plan, uniforms);
-        ArrayUse.WriteArraysTouched(w, plan.ArrayCount, plan.Kernels,
+        ArrayUse.WriteArraysTouched(w, plan.ArrayCount, plan.Kernels, plan.Undo.Kernel,
             "protected override int ArraysTouched(int pass, in " + uniforms + " _prev, in " + uniforms + " _u, in " + uniforms + " _next)", VariantKey);
         WriteViews(w, plan);
         for (int k = 0; k < plan.Kernels.Count; k++) WriteKernel(w, plan.Kernels[k], uniforms);
@@ -147,7 +147,7 @@ internal static class IlgpuEmitter
         w.Line("_views.Parameters = parameters;");
         w.Line("_views.Gradient = gradient;");
         w.Line("_views.Output = output;");
-        for (int a = 0; a < plan.ArrayCount; a++) w.Line("_views.State" + a + " = StateView(" + a + ");");
+        for (int a = 0; a < plan.ViewArrayCount; a++) w.Line("_views.State" + a + " = StateView(" + a + ");");
         w.Line("return _views;");
         w.Close();
         w.Line();
@@ -159,7 +159,7 @@ internal static class IlgpuEmitter
         w.Line("public " + View + " Parameters;");
         w.Line("public " + View + " Gradient;");
         w.Line("public " + View + " Output;");
-        for (int a = 0; a < plan.ArrayCount; a++) w.Line("public " + View + " State" + a + ";");
+        for (int a = 0; a < plan.ViewArrayCount; a++) w.Line("public " + View + " State" + a + ";");
         w.Close();
         w.Line();
     }

@@ -18,6 +18,7 @@ namespace OdeOpt.Generators.Emit;
 /// name "adam"
 /// gradients 1 | arrays 2 | bytes 28 | start -1 | init -1 | cycle 0 | iterate | iterate-at-start -1
 /// conditions            (version 3: the CPU form has [Condition]s, checked by its static CheckStepConditions)
+/// rollback 4 4 3 -1     (version 3: the undo pass, its extra bytes, the step-local arrays, the slots it keeps)
 /// hyper "LearningRate" "learningRate" step
 /// uniform U0 (Multiply $StepSize:h (Divide (Subtract #1 $Hyper:beta1) $StepSize:h))
 /// kernel Pass1 begins "what the pass computes"
@@ -63,6 +64,9 @@ internal static class PlanMetadataWriter
         Line(new[] { "iterate" }.Concat(plan.IterateKernels.Select(Int)).ToArray());
         Line("iterate-at-start", Int(plan.IterateAtStartKernel));
         if (plan.HasConditions) Line("conditions");
+        var undo = plan.Undo;
+        if (undo.Kernel >= 0 || undo.StepLocal != 0)
+            Line(new[] { "rollback", Int(undo.Kernel), Int(undo.ExtraBytes), Int(undo.StepLocal) }.Concat(undo.Targets.Select(Int)).ToArray());
         foreach (var h in plan.Hyperparameters)
             Line(new[] { "hyper", Quote(h.PropertyName), Quote(h.ParameterName) }.Concat(h.IsStepSize ? new[] { "step" } : h.IsFlag ? new[] { "flag" } : Array.Empty<string>()).ToArray());
         foreach (var u in plan.Uniforms) Line("uniform", u.Name, Expression(u.Definition));

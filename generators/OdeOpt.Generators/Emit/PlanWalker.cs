@@ -69,7 +69,7 @@ internal static class PlanWalker
     /// <summary>The <c>SchemeLayout</c> both forms hand their runtime: arrays, the passes that begin a step, the cycle,
     /// the start, init and iterate passes, and the arrays that may stay unallocated.</summary>
     public static void WriteLayout(SourceWriter w, int arrayCount, EquatableArray<KernelPlan> kernels, EquatableArray<int> cycle, int startKernel, int initKernel,
-        EquatableArray<int> iterateKernels, int iterateAtStartKernel)
+        EquatableArray<int> iterateKernels, int iterateAtStartKernel, RollbackLayout undo)
     {
         w.Line("private static readonly global::OdeOpt.Runtime.SchemeLayout s_layout = new global::OdeOpt.Runtime.SchemeLayout(");
         w.Line("    arrayCount: " + arrayCount + ",");
@@ -78,8 +78,12 @@ internal static class PlanWalker
         w.Line("    startPass: " + startKernel + ",");
         w.Line("    initPass: " + initKernel + ",");
         w.Line("    iteratePasses: new int[] { " + string.Join(", ", iterateKernels) + " },");
-        int optional = ArrayUse.Optional(arrayCount, kernels);
-        w.Line("    iterateAtStartPass: " + iterateAtStartKernel + ")" + (optional != 0 ? " { OptionalArrays = " + optional + " }" : "") + ";");
+        int optional = ArrayUse.Optional(arrayCount, kernels, undo.Kernel);
+        var init = new List<string>();
+        if (optional != 0) init.Add("OptionalArrays = " + optional);
+        if (undo.Kernel >= 0) init.Add("RollbackPass = " + undo.Kernel + ", RollbackTargets = new int[] { " + string.Join(", ", undo.Targets) + " }");
+        if (undo.StepLocal != 0) init.Add("StepLocalArrays = " + undo.StepLocal);
+        w.Line("    iterateAtStartPass: " + iterateAtStartKernel + ")" + (init.Count > 0 ? " { " + string.Join(", ", init) + " }" : "") + ";");
         w.Line();
     }
 }

@@ -32,8 +32,15 @@ internal sealed record GpuPlan(
     int InitKernel,
     EquatableArray<int> IterateKernels,
     int IterateAtStartKernel,
-    bool HasConditions = false)
+    bool HasConditions = false,
+    RollbackLayout? Rollback = null)
 {
+    /// <summary>The undo of a step (none from metadata before format 3).</summary>
+    public RollbackLayout Undo => Rollback ?? RollbackLayout.None;
+
+    /// <summary>State arrays and rollback arrays: the views a kernel may take.</summary>
+    public int ViewArrayCount => ArrayCount + Undo.Targets.Count;
+
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
 
     public static GpuPlan From(OptimizerPlan plan)
@@ -55,7 +62,8 @@ internal sealed record GpuPlan(
             plan.InitKernel,
             plan.IterateKernels,
             plan.IterateAtStartKernel,
-            m.Conditions.Count > 0);
+            m.Conditions.Count > 0,
+            plan.Rollback);
     }
 }
 

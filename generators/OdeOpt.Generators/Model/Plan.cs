@@ -96,6 +96,9 @@ internal sealed record SchemeProperties(int Order, int MaxCheckedOrder, double S
 /// <param name="Boundaries">Array layouts, for the header: the step start, then each cycle position.</param>
 /// <param name="BytesPerParameter">Bytes read and written per parameter in one steady step.</param>
 /// <param name="Properties">Order and stability from the tableau analysis.</param>
+/// <param name="Rollback">The undo of a step of several passes: the pass that copies (index into Kernels, or -1), the
+/// slots its rollback arrays keep, the bytes the copy adds, the arrays dead between steps (see
+/// <see cref="OdeOpt.Generators.Analysis.RollbackPlanner"/>).</param>
 internal sealed record OptimizerPlan(
     OptimizerModel Model,
     int Stages,
@@ -113,7 +116,17 @@ internal sealed record OptimizerPlan(
     int IterateAtStartKernel,
     EquatableArray<BoundaryPlan> Boundaries,
     int BytesPerParameter,
-    SchemeProperties Properties);
+    SchemeProperties Properties,
+    RollbackLayout Rollback);
+
+/// <summary>The undo of a step in the plan: <paramref name="Kernel"/> (index into the kernels, or -1) is the first pass of
+/// a steady step that also copies the step-begin value of each target (-1 the parameters, k state array k) into rollback
+/// array i (slot ArrayCount + i); <paramref name="ExtraBytes"/> per parameter; <paramref name="StepLocal"/> the state
+/// arrays (bit k) that hold nothing between steps.</summary>
+internal sealed record RollbackLayout(int Kernel, EquatableArray<int> Targets, int ExtraBytes, int StepLocal)
+{
+    public static readonly RollbackLayout None = new(-1, EquatableArray<int>.Empty, 0, 0);
+}
 
 /// <summary>The analysis result: a plan when the declaration is sound, and the problems found.</summary>
 internal sealed record AnalysisResult(OptimizerPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);

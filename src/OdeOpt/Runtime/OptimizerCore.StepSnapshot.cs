@@ -1,8 +1,11 @@
 // The memory half of the transaction of a step of several passes on the CPU (the driver keeps the position, the
-// segments and the counters, StepDriver.TakeSnapshot): copies of the parameter buffer and of every allocated state
-// array, taken when such a step begins and put back when an evaluation after the first fails.
+// segments and the counters, StepDriver.TakeSnapshot). In a steady step the generated undo pass fills the rollback
+// arrays as it streams (SchemeLayout.RollbackPass) and a failure copies them back; the very first step, and layouts
+// without an undo pass, copy the parameter buffer and every allocated state array before the step instead.
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace OdeOpt.Runtime;
 
@@ -30,16 +33,45 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
     {
         _savedParameters.CopyTo(new Span<float>(_parameters, ParameterCount));
         for (int i = 0; i < _arrays.Length; i++)
+            if (_arrays[i] is { } array && (_savedMissingArrays >> i & 1) == 0) _savedArrays[i]!.CopyTo(array, 0);
+        ForgetArraysAllocatedSince();
+    }
+
+    private float[]?[]? _rollbackArrays;
+
+    void IStepBackend<TUniforms>.PrepareRollbackCopy()
+    {
+        var targets = Driver.Layout.RollbackTargets;
+        _rollbackArrays ??= new float[]?[targets.Length];
+        for (int i = 0; i < targets.Length; i++)
         {
-            if (_arrays[i] is not { } array) continue;
-            if ((_savedMissingArrays >> i & 1) != 0)
-            {
-                // Allocated during the step: optional again, zero everywhere as before.
-                _arrays[i] = null;
-                _arrayPointers[i] = 0;
-                continue;
-            }
-            _savedArrays[i]!.CopyTo(array, 0);
+            if (_rollbackArrays[i] is not null) continue;
+            var array = _rollbackArrays[i] = GC.AllocateUninitializedArray<float>(ParameterCount, pinned: true);
+            _arrayPointers[_arrays.Length + i] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        }
+        _savedMissingArrays = _missingArrays;
+    }
+
+    void IStepBackend<TUniforms>.RestoreFromRollbackCopy()
+    {
+        var targets = Driver.Layout.RollbackTargets;
+        for (int i = 0; i < targets.Length; i++)
+        {
+            int t = targets[i];
+            if (t == -1) _rollbackArrays![i].AsSpan().CopyTo(new Span<float>(_parameters, ParameterCount));
+            else if (_arrays[t] is { } array && (_savedMissingArrays >> t & 1) == 0) _rollbackArrays![i].AsSpan().CopyTo(array);
+        }
+        ForgetArraysAllocatedSince();
+    }
+
+    /// <summary>Optional arrays allocated during the step are optional again: zero everywhere, as before it.</summary>
+    private void ForgetArraysAllocatedSince()
+    {
+        for (int i = 0; i < _arrays.Length; i++)
+        {
+            if (_arrays[i] is null || (_savedMissingArrays >> i & 1) == 0) continue;
+            _arrays[i] = null;
+            _arrayPointers[i] = 0;
         }
         _missingArrays = _savedMissingArrays;
     }

@@ -64,7 +64,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     protected OptimizerCore(int parameterCount, OptimizerInfo info, SchemeLayout layout) : base(parameterCount, info, layout)
     {
         _arrays = new float[]?[layout.ArrayCount];
-        _arrayPointers = new nint[layout.ArrayCount];
+        _arrayPointers = new nint[layout.ArrayCount + layout.RollbackTargets.Length]; // then the undo pass's rollback arrays
         // Optional arrays (untouched under some flags, such as AMSGrad's maximum) wait for the first pass that needs them.
         for (int i = 0; i < _arrays.Length; i++)
             if ((layout.OptionalArrays >> i & 1) == 0) AllocateArray(i);

@@ -31,6 +31,18 @@ public sealed class SchemeLayout
     /// touches them, zero until then.</summary>
     public int OptionalArrays { get; init; }
 
+    /// <summary>The first pass of a steady step that also copies the step-begin values a failed step puts back (the
+    /// fused undo copy), or -1: the runtime then copies the parameters and every state array itself.</summary>
+    public int RollbackPass { get; init; } = -1;
+
+    /// <summary>For rollback array i (slot ArrayCount + i) of <see cref="RollbackPass"/>, the slot it keeps: -1 the
+    /// parameters, k state array k.</summary>
+    public int[] RollbackTargets { get; init; } = Array.Empty<int>();
+
+    /// <summary>State arrays (bit i: array i) that hold nothing between steps (a steady step writes them before reading
+    /// them): a checkpoint written between steps holds zeros for them, and the undo leaves them alone.</summary>
+    public int StepLocalArrays { get; init; }
+
     internal int ArrayCount { get; }
     internal bool[] BeginsStep { get; }
     internal int[] Cycle { get; }

@@ -10,6 +10,11 @@ namespace OdeOpt.Runtime;
 
 internal sealed partial class StepDriver<TUniforms>
 {
+    /// <summary>Whether a checkpoint written now holds state array <paramref name="i"/>'s values: between steps, an
+    /// array that holds nothing then (<see cref="SchemeLayout.StepLocalArrays"/>) is written as zeros, so that a step
+    /// and its undo leave the same checkpoint.</summary>
+    public bool SavesArray(int i) => !(AtRest && (Layout.StepLocalArrays >> i & 1) != 0);
+
     /// <summary>Writes the state; <paramref name="array"/> gives state array i (null: never allocated, written as zeros).</summary>
     public void Save(Stream stream, int arrayCount, Func<int, float[]?> array)
     {
@@ -34,7 +39,7 @@ internal sealed partial class StepDriver<TUniforms>
         for (int s = 0; s < _segmentCount; s++)
             state.Segments[s] = new StateFormat.SegmentState(_segments[s].Start, _segments[s].End,
                 Bytes(in _segments[s].Prev), Bytes(in _segments[s].Cur), Bytes(in _segments[s].Next));
-        StateFormat.Write(stream, state, array);
+        StateFormat.Write(stream, state, i => SavesArray(i) ? array(i) : null);
     }
 
     /// <summary>Reads and checks a state completely, then hands its arrays to <paramref name="loadArrays"/> and takes its

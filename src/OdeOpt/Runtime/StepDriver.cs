@@ -47,6 +47,13 @@ internal interface IStepBackend<TUniforms> where TUniforms : unmanaged
 
     /// <summary>Puts back what <see cref="SaveStepMemory"/> copied; an optional array allocated since holds zeros again.</summary>
     void RestoreStepMemory();
+
+    /// <summary>Readies the rollback arrays of the fused undo copy (<see cref="SchemeLayout.RollbackPass"/> fills them).</summary>
+    void PrepareRollbackCopy();
+
+    /// <summary>Copies each rollback array back into the slot it keeps (<see cref="SchemeLayout.RollbackTargets"/>); an
+    /// optional array allocated since holds zeros again.</summary>
+    void RestoreFromRollbackCopy();
 }
 
 /// <summary>The backend-neutral half of every optimizer (see the file's opening comment).</summary>
@@ -127,11 +134,14 @@ internal sealed partial class StepDriver<TUniforms> where TUniforms : unmanaged
             StepWithoutRollback();
             return;
         }
-        TakeSnapshot();
+        // The first pass of a steady step copies what a failure would put back as it streams (the generated undo pass);
+        // the very first step, which also sets the [Initial] values, and layouts without an undo pass are copied whole.
+        bool fused = Layout.RollbackPass >= 0 && _initialized;
+        TakeSnapshot(fused);
         bool restore = true;
         try
         {
-            if (!RunNextPass()) { restore = false; return; } // the first pass refused: nothing changed
+            if (!RunNextPass(fused ? Layout.RollbackPass : -1)) { restore = false; return; } // the first pass refused: nothing changed
             while (!AtRest)
             {
                 _backend.Evaluate();
@@ -141,7 +151,7 @@ internal sealed partial class StepDriver<TUniforms> where TUniforms : unmanaged
         }
         finally
         {
-            if (restore) RestoreSnapshot();
+            if (restore) RestoreSnapshot(fused);
         }
     }
 
@@ -171,8 +181,9 @@ internal sealed partial class StepDriver<TUniforms> where TUniforms : unmanaged
     }
 
     /// <summary>Runs the next pass with the gradient the backend bound: everything is checked before the first element is
-    /// written. Returns false when the pass was skipped (non-finite gradient, SkipStep).</summary>
-    public bool RunNextPass()
+    /// written. Returns false when the pass was skipped (non-finite gradient, SkipStep). <paramref name="runInstead"/>:
+    /// a pass that does what the next one does and more (the undo pass), or -1.</summary>
+    public bool RunNextPass(int runInstead = -1)
     {
         bool begins = NextPassBeginsStep(out int pass, out bool starting);
         if (begins) PrepareStepBegin(validateOnly: false); // hyperparameters and groups checked; nothing committed
@@ -184,7 +195,7 @@ internal sealed partial class StepDriver<TUniforms> where TUniforms : unmanaged
             _initialized = true;
         }
         if (Layout.StartPass < 0 && _phase == Layout.Cycle.Length - 1) PreviewNextStep(begins ? StepCount + 2 : StepCount + 1);
-        Execute(pass);
+        Execute(runInstead >= 0 ? runInstead : pass);
 
         if (begins) StepCount++;
         if (starting) _started = true;
@@ -230,9 +241,10 @@ internal sealed partial class StepDriver<TUniforms> where TUniforms : unmanaged
     private long _savedStepCount, _savedSkipped;
     private bool _savedStarted, _savedInitialized;
 
-    private void TakeSnapshot()
+    private void TakeSnapshot(bool fused)
     {
-        _backend.SaveStepMemory();
+        if (fused) _backend.PrepareRollbackCopy();
+        else _backend.SaveStepMemory();
         if (_savedSegments.Length < _segmentCount) _savedSegments = new Segment[_segments.Length];
         Array.Copy(_segments, _savedSegments, _segmentCount);
         _savedSegmentCount = _segmentCount;
@@ -243,9 +255,10 @@ internal sealed partial class StepDriver<TUniforms> where TUniforms : unmanaged
         _savedInitialized = _initialized;
     }
 
-    private void RestoreSnapshot()
+    private void RestoreSnapshot(bool fused)
     {
-        _backend.RestoreStepMemory();
+        if (fused) _backend.RestoreFromRollbackCopy();
+        else _backend.RestoreStepMemory();
         if (_segments.Length < _savedSegmentCount) _segments = new Segment[_savedSegments.Length];
         Array.Copy(_savedSegments, _segments, _savedSegmentCount);
         _segmentCount = _savedSegmentCount;
