@@ -155,6 +155,9 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
     /// <param name="warnings">Receives the warnings.</param>
     protected virtual void CheckConditions(ReadOnlySpan<float> values, string? group, List<HyperparameterWarning> warnings)
     {
+        // Not overridden although the CPU form declares conditions: emitted from plan metadata before format 3.
+        if (Driver.Info.Conditions.Count > 0)
+            throw new NotSupportedException($"The GPU form of '{Name}' was emitted from plan metadata that does not record its [Condition]s (an assembly built by an OdeOpt generator before plan format 3), so it cannot check them. Rebuild that assembly, or call Validate() on its CPU form with the same hyperparameters.");
     }
 
     /// <summary>State array <paramref name="slot"/> on the accelerator over the segment being launched (a placeholder for

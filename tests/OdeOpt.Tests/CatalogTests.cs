@@ -71,4 +71,26 @@ public class CatalogTests
             Assert.Equal("OdeOpt.Optimizers", info.OptimizerType.Namespace);
         }
     }
+
+    /// <summary>The README's table of built-ins states each one's gradients per step, bytes per step and undo bytes as
+    /// its Info does (a row per registered built-in, none missing).</summary>
+    [Fact]
+    public void The_README_table_matches_Info()
+    {
+        var dir = new System.IO.DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !System.IO.File.Exists(System.IO.Path.Combine(dir.FullName, "README.md"))) dir = dir.Parent;
+        Assert.NotNull(dir);
+        var rows = System.IO.File.ReadAllLines(System.IO.Path.Combine(dir!.FullName, "README.md"))
+            .Select(l => Regex.Match(l, @"^\| `([a-z0-9-]+)` \| `\w+` \|.*\| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$"))
+            .Where(m => m.Success).ToDictionary(m => m.Groups[1].Value);
+        var builtIns = OptimizerRegistry.All.Where(i => i.OptimizerType.Assembly == typeof(Adam).Assembly).ToList();
+        Assert.Equal(builtIns.Select(i => i.Name).OrderBy(n => n), rows.Keys.OrderBy(n => n));
+        foreach (var info in builtIns)
+        {
+            var m = rows[info.Name];
+            Assert.True(info.GradientEvaluationsPerStep == int.Parse(m.Groups[3].Value), info.Name + ": gradients / step");
+            Assert.True(info.BytesPerParameterPerStep == int.Parse(m.Groups[5].Value), info.Name + ": bytes");
+            Assert.True(info.RollbackBytesPerParameter == int.Parse(m.Groups[6].Value), info.Name + ": undo bytes");
+        }
+    }
 }
