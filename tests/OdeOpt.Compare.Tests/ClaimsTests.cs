@@ -19,33 +19,81 @@ public sealed class ClaimsTests
     };
 
     [Fact]
-    public void Sigma_formulas_match_the_notes()
+    public void Eqs_12_to_14_are_the_papers_and_critically_damp_the_ODEs_9_to_11()
     {
-        Assert.Equal(9.0, SigmaStarProblem.SigmaExact(0.01, 0.9), 10);
-        Assert.Equal(9.025, SigmaStarProblem.SigmaContinuum(0.01, 0.9), 3);
-        Assert.Equal(4.403, SigmaStarProblem.SigmaContinuum(0.1, 0.9), 3);
-        Assert.Equal(4.325, SigmaStarProblem.SigmaExact(0.1, 0.9), 3);
-        Assert.Equal(0.9, SigmaStarProblem.SpectralRadius(0.01, 0.9, 9.0), 6);
-        Assert.Equal(0.9487, SigmaStarProblem.SpectralRadius(0.01, 0.9, 0), 4);
-        // The critical-damping sigma minimises the spectral radius.
-        foreach (var s in new[] { 8.5, 9.5 }) Assert.True(SigmaStarProblem.SpectralRadius(0.01, 0.9, s) > 0.9);
+        // The values of the paper's eqs. (12)-(14) at k eta = 0.01, g = 0.9, worked by hand:
+        // (12) 2/0.1 - 0.1/0.01 = 10; (13) -2 + 2 sqrt(101) - 10 = 8.09975; (14) -1 + sqrt(401) - 10 = 9.02498.
+        Assert.Equal(10.0, SigmaStarProblem.Eq12(0.01, 0.9), 12);
+        Assert.Equal(-12 + 2 * Math.Sqrt(101), SigmaStarProblem.Eq13(0.01, 0.9), 12);
+        Assert.Equal(8.09975, SigmaStarProblem.Eq13(0.01, 0.9), 5);
+        Assert.Equal(9.02498, SigmaStarProblem.Eq14(0.01, 0.9), 5);
+        // Section 2.3: each is the critical damping A = sqrt(4 B) of its ODE, with A and B read off eqs. (9), (10), (11).
+        foreach (var a in new[] { 0.005, 0.01, 0.1, 0.5 })
+        {
+            foreach (var (equation, sigma) in new[] { (9, SigmaStarProblem.Eq12(a, 0.9)), (10, SigmaStarProblem.Eq13(a, 0.9)), (11, SigmaStarProblem.Eq14(a, 0.9)) })
+            {
+                var (A, B) = SigmaStarProblem.Ode(equation, a, 0.9, sigma);
+                Assert.Equal(A * A, 4 * B, 1e-9 * Math.Max(1, 4 * B));
+            }
+        }
+        // The project's own double root: the iteration's two eigenvalues coincide, at 1 - sqrt(k eta).
+        Assert.Equal(0.9, SigmaStarProblem.SpectralRadius(0.01, 0.9, SigmaStarProblem.SigmaDoubleRoot(0.01, 0.9)), 6);
     }
 
     [Fact]
-    public void Steps_to_tolerance_is_smallest_near_critical_damping()
+    public void The_fit_recovers_a_damped_cosine_and_an_exponential()
     {
+        var y = Enumerable.Range(0, 120).Select(i => 1.7 * Math.Exp(-i / 7.0) * Math.Cos(0.3 * i + 0.4)).ToArray();
+        var (T, w, residual) = SigmaStarProblem.FitDampedCosine(y);
+        Assert.Equal(7.0, T, 4);
+        Assert.Equal(0.3, w, 5);
+        Assert.True(residual < 1e-6);
+        var e = Enumerable.Range(0, 120).Select(i => Math.Exp(-i / 25.0)).ToArray();
+        Assert.Equal(25.0, SigmaStarProblem.FitDampedCosine(e).T, 2);
+    }
+
+    [Fact]
+    public void The_fitted_relaxation_time_is_smallest_at_the_double_root()
+    {
+        // On the linear iteration the fit sees theta_i = Re(c lambda^i) when the eigenvalues are complex, so T = -1/ln|lambda|;
+        // T is smallest where the two eigenvalues meet: the double root, sigma = 4.325 at k eta = 0.1 (T = -1/ln(1 - sqrt(0.1))).
         var setup = OptimizerTable.For(OptimizerTable.SigmaStar)[0];
         var optimizer = OptimizerFactory.Create(setup, 1);
         var info = OptimizerRegistry.GetInfo(setup.Name);
-        int Steps(double s) => SigmaStarProblem.StepsToTolerance(optimizer, info, setup, 0.1, s, SigmaStarProblem.DeepTolerance, 100_000);
-        double best = Enumerable.Range(0, 161).Select(i => i * 0.05).MinBy(Steps);
-        Assert.InRange(best, 4.325 - 0.3, 4.325 + 0.3);
-        // At k eta = 0.01 the critical sigma = 9 needs far fewer steps than heavy ball (notes, 1.2: about 262 at sigma = 0
-        // for a 1e-6 reduction; at the double root theta_i ~ i 0.9^i, so staying below 1e-6 takes about 160).
-        int atOptimum = SigmaStarProblem.StepsToTolerance(optimizer, info, setup, 0.01, 9, 1e-6, 100_000);
-        int heavyBall = SigmaStarProblem.StepsToTolerance(optimizer, info, setup, 0.01, 0, 1e-6, 100_000);
-        Assert.InRange(atOptimum, 120, 170);
-        Assert.InRange(heavyBall, 240, 280);
+        var point = SigmaStarProblem.FitSigmaStar(optimizer, info, setup, 0.1, 0.9);
+        Assert.True(point.Defined);
+        Assert.Equal(-1 + 2 / Math.Sqrt(0.1) - 0.1 / 0.1, point.Fitted, 1);
+        Assert.Equal(-1 / Math.Log(1 - Math.Sqrt(0.1)), point.TAtFitted, 0.15);
+        // Heavy ball at k eta = 0.01: complex eigenvalues of modulus sqrt(g) = sqrt(0.9), T = -2/ln 0.9 = 18.98.
+        Assert.Equal(-2 / Math.Log(0.9), SigmaStarProblem.RelaxationTime(optimizer, info, setup, 0.01, 0), 0.05);
+    }
+
+    [Fact]
+    public void OdeOpt_integrates_the_ODE_9_as_its_closed_form_eq_8()
+    {
+        // Eq. (8) for x'' + A x' + B x = 0, x(0) = 1, x'(0) = v0, underdamped: x = e^(-At/2) (cos wt + (A/2 + v0)/w sin wt).
+        double a = 0.01, g = 0.9, sigma = 1, v0 = -0.01;
+        var (A, B) = SigmaStarProblem.Ode(9, a, g, sigma);
+        double w = Math.Sqrt(B - A * A / 4);
+        var x = SigmaStarProblem.OdeSolution(9, a, g, sigma, 300, v0);
+        for (int t = 0; t <= 300; t += 25)
+            Assert.Equal(Math.Exp(-A * t / 2) * (Math.Cos(w * t) + (A / 2 + v0) / w * Math.Sin(w * t)), x[t], 1e-4);
+    }
+
+    [Fact]
+    public void The_sigma_star_problem_decides_its_claims_from_the_run()
+    {
+        var problem = new SigmaStarProblem();
+        var report = problem.Run(Context());
+        var ids = report.Claims.Select(c => c.Id).ToArray();
+        Assert.Equal(new[] { "nakerst-fig1a-T-minimum", "nakerst-fig1b-sigma-star-above-one", "nakerst-fig2c-midpoint-formula-best", "nakerst-fig2b-ode11-best", "nakerst-super-acceleration-optimal" }, ids);
+        Assert.All(report.Claims, c => Assert.Contains(SigmaStarProblem.Paper, c.Statement));
+        Assert.All(report.Claims, c => Assert.True(c.Reproduced, c.Id + ": " + c.Evidence));
+        // Section 2.4: ill-defined at small k eta (eq. (14) is negative below about 0.0026); defined and above 1 from about 0.003.
+        Assert.False(problem.LastFit[0].Defined);
+        Assert.True(SigmaStarProblem.Eq14(problem.LastFit[0].KEta, 0.9) < 0);
+        var first = problem.LastFit.First(p => p.Defined);
+        Assert.InRange(first.KEta, 0.0027, 0.0035);
     }
 
     [Fact]
