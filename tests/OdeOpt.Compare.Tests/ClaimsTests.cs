@@ -118,11 +118,18 @@ public sealed class ClaimsTests
     {
         var context = Context(steps: 60);
         var report = new LinearRegressionProblem().Run(context);
-        var claim = Assert.Single(report.Claims);
+        Assert.Equal(new[] { "nakerst-fig4-initial-minimisation", "nakerst-fig4-late-universal-path" }, report.Claims.Select(c => c.Id));
         var runs = report.Groups[0].Runs;
-        long Best(Func<double, bool> which) => runs.WithSigma(which).Min(r => r.StepsToTarget ?? long.MaxValue);
-        Assert.Equal(Best(s => s is 2 or 4) < Best(s => s is 0 or 0.9), claim.Reproduced);
-        Assert.Contains("steps to target", claim.Evidence);
+        double minimum = new LinearRegressionObjective(LinearRegressionProblem.Features, LinearRegressionProblem.Points, context.Seed).MinimumLoss;
+        double L(RunResult r, long step) => r.Curve.Single(c => c.Step == step).Loss + minimum;
+        RunResult Sigma(double s) => runs.WithSigma(x => x == s).Single();
+        var gd = runs.Single(r => r.Setup.Name == OptimizerTable.GradientDescent);
+        bool initial = L(Sigma(0.9), 50) < L(Sigma(0), 50) && L(Sigma(2), 50) < L(Sigma(0.9), 50) && L(Sigma(4), 50) < L(Sigma(2), 50)
+            && L(Sigma(0), 50) > L(gd, 50) && L(Sigma(0.9), 50) <= 2 * L(gd, 50) && L(gd, 50) <= 2 * L(Sigma(0.9), 50);
+        Assert.Equal(initial, report.Claims[0].Reproduced);
+        var late = runs.WithSigma(_ => true).Select(r => r.Curve.Single(c => c.Step == 60).Loss).ToArray();
+        Assert.Equal(late.Max() <= 1.5 * late.Min() && gd.Curve.Single(c => c.Step == 60).Loss >= 2 * late.Max(), report.Claims[1].Reproduced);
+        Assert.Contains("Section 3.2", report.Claims[0].Statement);
         Directory.Delete(context.OutputDirectory, true);
     }
 
@@ -131,7 +138,7 @@ public sealed class ClaimsTests
     {
         var report = new ProblemReport { Name = "x", Title = "x", Setup = "" };
         Claims.Nakerst2D(report, [], []);
-        Claims.LinearRegression(report, [Run(OptimizerTable.Momentum("hb", 0.1, 0.9, 0), 1.0, 10)]);
+        Claims.LinearRegression(report, [Run(OptimizerTable.Momentum("hb", 0.1, 0.9, 0), 1.0, 10)], 0);
         Claims.ImexAdam(report, [], [], [], []);
         Assert.Empty(report.Claims);
     }
