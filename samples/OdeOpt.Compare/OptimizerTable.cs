@@ -102,7 +102,7 @@ public static class OptimizerTable
         // Nakerst et al. Fig. 1b: the momentum rule on L = k theta^2 / 2 with g = 0.9; sigma is scanned, eta = 1, k varies.
         [SigmaStar] = [Momentum("super-momentum (sigma scanned)", 1.0, 0.9, 0)],
         // Fig. 3: eq. (15) from (-1, -3.8), eta = 0.01, g = 0.9.
-        [Nakerst2D] = [Gd(0.01), .. MomentumFamily(0.01, 0.9, 0, 0.9, 2, 4, 7)],
+        [Nakerst2D] = [Gd(0.01), .. MomentumFamily(0.01, 0.9, 0, 0.9, 2, 3, 4, 6, 7)],
         // Fig. 8: RMSProp with momentum g = 0.9 and look-ahead sigma; eta, beta2, eps reconstructed (notes section 1.4).
         [Nakerst2DRms] = [Rms("RMSProp + momentum (sigma = 0)", 0.01, 0.9, 0), Rms("RMSProp, Nesterov (sigma = 0.9)", 0.01, 0.9, 0.9),
             Rms("RMSProp, super (sigma = 2)", 0.01, 0.9, 2), Rms("RMSProp, super (sigma = 4)", 0.01, 0.9, 4)],

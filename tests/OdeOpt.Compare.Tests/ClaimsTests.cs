@@ -108,7 +108,17 @@ public sealed class ClaimsTests
         Assert.InRange(momentum.WithSigma(s => s == 2).Single().FinalLoss, 7.0e-5, 8.0e-5);
         Assert.InRange(momentum.WithSigma(s => s == 4).Single().FinalLoss, 5.5e-7, 7.0e-7);
         Assert.True(report.Claims.Single(c => c.Id == "nakerst-eq15-super-beats-nesterov").Reproduced);
-        Assert.True(report.Claims.Single(c => c.Id == "nakerst-eq15-too-far-ahead").Reproduced);
+        // Section 3.1's statements, decided on the distance to the minimum written out here from the trajectories.
+        var (x1, x2, _) = TestFunctions.NakerstMinimum();
+        double Distance(double sigma) => momentum.WithSigma(s => s == sigma).Single().Trajectory!.Select(p => Math.Sqrt(Math.Pow(p[0] - x1, 2) + Math.Pow(p[1] - x2, 2))).Last();
+        Assert.True(Distance(2) <= 0.5 * Distance(0.9));
+        Assert.True(new[] { 0, 0.9, 2, 6, 7 }.All(s => Distance(s) > Math.Min(Distance(3), Distance(4))));
+        Assert.True(report.Claims.Single(c => c.Id == "nakerst-fig3-optimum-3-or-4").Reproduced);
+        var seven = momentum.WithSigma(s => s == 7).Single().Trajectory!;
+        Assert.True(Distance(7) > 0.05);
+        Assert.True(Math.Abs(seven[^1][0] - seven[^3][0]) < 1e-3 && Math.Abs(seven[^1][0] - seven[^2][0]) + Math.Abs(seven[^1][1] - seven[^2][1]) > 1e-3);
+        Assert.True(report.Claims.Single(c => c.Id == "nakerst-fig3-sigma7-trapped").Reproduced);
+        Assert.True(report.Claims.Single(c => c.Id == "nakerst-fig3-sigma3-overshoots").Reproduced);
         Assert.All(report.Plots, p => Assert.True(File.Exists(Path.Combine(context.OutputDirectory, p.File))));
         Directory.Delete(context.OutputDirectory, true);
     }

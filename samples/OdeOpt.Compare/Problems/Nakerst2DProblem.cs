@@ -38,7 +38,7 @@ public sealed class Nakerst2DProblem : IProblem
                 L(t1, t2) = (t1^2 + 2 t2 - 7)^2 + (2 t1 + t2 - 5)^2 + 1e-3 (t1^6 + t2^6), from (-1, -3.8), {steps} steps.
                 The minimum, by Newton's method in double precision: ({x1:F6}, {x2:F6}), L* = {lmin:F10}; the reported loss is L - L*.
                 Fig. 3: gradient descent (eta = 0.01) and the momentum rule with eta = 0.01, g = 0.9 and sigma = 0 (heavy ball),
-                0.9 (Nesterov), 2, 4, 7. Near the minimum the largest curvature is 40.5, so the momentum rule is stable only for
+                0.9 (Nesterov), 2, 3, 4, 6, 7 (the values Section 3.1 discusses). Near the minimum the largest curvature is 40.5, so the momentum rule is stable only for
                 sigma < (1 + g)/(k eta) - 1/2 = 4.19 there.
                 Fig. 8: RMSProp with momentum and super-acceleration (eq. (16) as reconstructed in the notes:
                 v = beta2 v + (1 - beta2) q^2, m = g m - eta q / sqrt(v + eps), q the gradient at theta + sigma m) with
@@ -59,6 +59,10 @@ public sealed class Nakerst2DProblem : IProblem
         Plots.Trajectories(Path.Combine(dir, "nakerst-2d-paths.png"), "Eq. (15): trajectories from (-1, -3.8)", TestFunctions.Nakerst, lmin, box, Paths(momentum), (x1, x2));
         report.Plots.Add(("nakerst-2d-loss.png", "L - L* versus step, gradient descent and the momentum family (Fig. 3)."));
         report.Plots.Add(("nakerst-2d-paths.png", "Trajectories over contour lines of log10(L - L* + 1e-3)."));
+        Plots.LogLoss(Path.Combine(dir, "nakerst-2d-distance.png"), "Eq. (15): distance to the minimum (eta = 0.01, g = 0.9)", "step", "distance to the minimum (log scale)",
+            momentum.Where(r => r.Trajectory is not null).Select(r => new Series(r.Setup.Label, Enumerable.Range(0, r.Trajectory!.Count).Select(i => (double)i).ToArray(),
+                r.Trajectory!.Select(p => Math.Sqrt(Math.Pow(p[0] - x1, 2) + Math.Pow(p[1] - x2, 2))).ToArray())));
+        report.Plots.Add(("nakerst-2d-distance.png", "Fig. 3(d, e). Paper: \"Lower panels (d,e): evolution of the Euclidean distance to the minimum.\" Here: the distance for every run of the momentum family and gradient descent."));
         if (rms.Count > 0)
         {
             Plots.LogLoss(Path.Combine(dir, "nakerst-2d-rmsprop-loss.png"), "Eq. (15): RMSProp with super-acceleration", "step", "L - L* (log scale)", Curves(rms));
@@ -66,7 +70,7 @@ public sealed class Nakerst2DProblem : IProblem
             report.Plots.Add(("nakerst-2d-rmsprop-loss.png", "L - L* versus step, RMSProp with momentum and look-ahead sigma (Fig. 8)."));
             report.Plots.Add(("nakerst-2d-rmsprop-paths.png", "RMSProp trajectories."));
         }
-        Claims.Nakerst2D(report, momentum, rms);
+        Claims.Nakerst2D(report, momentum, rms, (x1, x2));
         return report;
     }
 
