@@ -77,8 +77,7 @@ public static class Claims
     public static void Nakerst2D(ProblemReport report, IReadOnlyList<RunResult> momentum, IReadOnlyList<RunResult> rms, (double X, double Y) minimum = default)
     {
         const string paper = SigmaStarProblem.Paper;
-        double[] Distance(RunResult r) => r.Trajectory is null ? []
-            : r.Trajectory.Select(p => Math.Sqrt(Math.Pow(p[0] - minimum.X, 2) + Math.Pow(p[1] - minimum.Y, 2))).ToArray();
+        double[] Distance(RunResult r) => Nakerst2DProblem.DistanceCurve(r, minimum);
         RunResult? At(double sigma) => momentum.WithSigma(s => s == sigma).FirstOrDefault();
         double Final(RunResult r) => Distance(r) is { Length: > 0 } d ? d[^1] : double.NaN;
         string Finals(IEnumerable<RunResult> runs) => string.Join(", ", runs.Select(r => $"sigma = {F(OptimizerTable.SigmaOf(r.Setup))} {Final(r):G3}"));
@@ -279,7 +278,6 @@ public static class Claims
     private static SigmaStarProblem.Point Nearest(IReadOnlyList<SigmaStarProblem.Point> points, double kEta) =>
         points.MinBy(p => Math.Abs(Math.Log(p.KEta / kEta)))!;
 
-    private static string Steps(int steps) => steps == int.MaxValue ? "no convergence" : steps.ToString(CultureInfo.InvariantCulture);
 
     private static string F(double x) => x.ToString("G3", CultureInfo.InvariantCulture);
 }

@@ -61,7 +61,7 @@ public sealed class Nakerst2DProblem : IProblem
         report.Plots.Add(("nakerst-2d-paths.png", "Trajectories over contour lines of log10(L - L* + 1e-3)."));
         Plots.LogLoss(Path.Combine(dir, "nakerst-2d-distance.png"), "Eq. (15): distance to the minimum (eta = 0.01, g = 0.9)", "step", "distance to the minimum (log scale)",
             momentum.Where(r => r.Trajectory is not null).Select(r => new Series(r.Setup.Label, Enumerable.Range(0, r.Trajectory!.Count).Select(i => (double)i).ToArray(),
-                r.Trajectory!.Select(p => Math.Sqrt(Math.Pow(p[0] - x1, 2) + Math.Pow(p[1] - x2, 2))).ToArray())));
+                DistanceCurve(r, (x1, x2)))));
         report.Plots.Add(("nakerst-2d-distance.png", "Fig. 3(d, e). Paper: \"Lower panels (d,e): evolution of the Euclidean distance to the minimum.\" Here: the distance for every run of the momentum family and gradient descent."));
         if (rms.Count > 0)
         {
@@ -73,6 +73,11 @@ public sealed class Nakerst2DProblem : IProblem
         Claims.Nakerst2D(report, momentum, rms, (x1, x2));
         return report;
     }
+
+    /// <summary>The Euclidean distance of each recorded iterate to <paramref name="minimum"/> (Fig. 3(d, e)); empty without a
+    /// trajectory.</summary>
+    internal static double[] DistanceCurve(RunResult r, (double X, double Y) minimum) => r.Trajectory is null ? []
+        : r.Trajectory.Select(p => Math.Sqrt(Math.Pow(p[0] - minimum.X, 2) + Math.Pow(p[1] - minimum.Y, 2))).ToArray();
 
     internal static IEnumerable<Series> Curves(IEnumerable<RunResult> runs) =>
         runs.Select(r => new Series(r.Setup.Label, r.Curve.Select(c => (double)c.Step).ToArray(), r.Curve.Select(c => c.Loss).ToArray()));
