@@ -87,7 +87,8 @@ public sealed class ClaimsTests
         var report = problem.Run(Context());
         var ids = report.Claims.Select(c => c.Id).ToArray();
         Assert.Equal(new[] { "nakerst-fig1a-T-minimum", "nakerst-fig1b-sigma-star-above-one", "nakerst-fig2c-midpoint-formula-best", "nakerst-fig2b-ode11-best", "nakerst-super-acceleration-optimal" }, ids);
-        Assert.All(report.Claims, c => Assert.Contains(SigmaStarProblem.Paper, c.Statement));
+        Assert.All(report.Claims, c => Assert.StartsWith(SigmaStarProblem.Paper, c.Source));
+        Assert.All(report.Claims, QuoteTests.AssertQuoted);
         Assert.All(report.Claims, c => Assert.True(c.Reproduced, c.Id + ": " + c.Evidence));
         // Section 2.4: ill-defined at small k eta (eq. (14) is negative below about 0.0026); defined and above 1 from about 0.003.
         Assert.False(problem.LastFit[0].Defined);
@@ -139,7 +140,8 @@ public sealed class ClaimsTests
         Assert.Equal(initial, report.Claims[0].Reproduced);
         var late = runs.WithSigma(_ => true).Select(r => r.Curve.Single(c => c.Step == 60).Loss).ToArray();
         Assert.Equal(late.Max() <= 1.5 * late.Min() && gd.Curve.Single(c => c.Step == 60).Loss >= 2 * late.Max(), report.Claims[1].Reproduced);
-        Assert.Contains("Section 3.2", report.Claims[0].Statement);
+        Assert.Contains("Section 3.2", report.Claims[0].Source);
+        Assert.All(report.Claims, QuoteTests.AssertQuoted);
         Directory.Delete(context.OutputDirectory, true);
     }
 

@@ -77,7 +77,10 @@ public sealed class CommandTests : IDisposable
             }
         }
         foreach (var claim in root.GetProperty("claims").EnumerateArray())
-            Assert.Equal(["id", "statement", "reproduced", "evidence"], claim.EnumerateObject().Select(p => p.Name));
+            {
+            Assert.Equal(["id", "source", "quote", "rule", "reproduced", "evidence"], claim.EnumerateObject().Select(p => p.Name));
+            QuoteTests.AssertQuoted(claim.GetProperty("source").GetString()!, claim.GetProperty("quote").GetString()!);
+        }
         Assert.Contains(root.GetProperty("claims").EnumerateArray(), c => c.GetProperty("id").GetString() == "nakerst-mlp-full-batch");
 
         var pngs = Directory.GetFiles(output, "*.png");

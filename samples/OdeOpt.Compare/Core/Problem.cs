@@ -4,11 +4,23 @@ using System.Collections.Generic;
 namespace OdeOpt.Compare.Core;
 
 /// <summary>A published claim checked by a run.</summary>
-/// <param name="Id">A stable id, for example <c>nakerst-2d-super-beats-nesterov</c>.</param>
-/// <param name="Statement">The claim, with its source.</param>
+/// <param name="Id">A stable id, for example <c>nakerst-eq15-super-beats-nesterov</c>; ids of claims that are the project's
+/// own, not a paper's, start with <c>project-</c>.</param>
+/// <param name="Source">Where the quote is: the file under <c>../shared/papers/</c> and the section, caption or abstract;
+/// for the project's own claims, <see cref="ProjectOwn"/>.</param>
+/// <param name="Quote">The sentence(s) of the paper, verbatim (mathematics spelled in ASCII; "[...]" marks an omission); for
+/// the project's own claims, the question asked.</param>
+/// <param name="Rule">How the run decides it, fixed before the run: what is measured and the threshold.</param>
 /// <param name="Reproduced">Whether the run reproduces it.</param>
 /// <param name="Evidence">The numbers behind the verdict.</param>
-public sealed record Claim(string Id, string Statement, bool Reproduced, string Evidence);
+public sealed record Claim(string Id, string Source, string Quote, string Rule, bool Reproduced, string Evidence)
+{
+    /// <summary>The <see cref="Source"/> of a claim that no paper makes.</summary>
+    public const string ProjectOwn = "the project's own extension (no paper makes this claim)";
+
+    /// <summary>Source, quote and rule in one line, for tables that have a single column for them.</summary>
+    public string Statement => $"{Source}: \"{Quote}\" Rule: {Rule}";
+}
 
 /// <summary>A comparison on one problem: its setup, the runs, plots and claims.</summary>
 public sealed class ProblemReport

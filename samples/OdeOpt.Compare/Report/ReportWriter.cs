@@ -75,9 +75,10 @@ public static class ReportWriter
     public static string ClaimsTable(IEnumerable<Claim> claims)
     {
         var md = new StringBuilder();
-        md.AppendLine("| id | claim | reproduced | evidence |");
-        md.AppendLine("|---|---|---|---|");
-        foreach (var c in claims) md.AppendLine($"| `{c.Id}` | {Escape(c.Statement)} | **{(c.Reproduced ? "reproduced" : "not reproduced")}** | {Escape(c.Evidence)} |");
+        md.AppendLine("| id | source | quote | rule (fixed before the run) | verdict | evidence |");
+        md.AppendLine("|---|---|---|---|---|---|");
+        foreach (var c in claims)
+            md.AppendLine($"| `{c.Id}` | {Escape(c.Source)} | \"{Escape(c.Quote)}\" | {Escape(c.Rule)} | **{(c.Reproduced ? "reproduced" : "not reproduced")}** | {Escape(c.Evidence)} |");
         return md.ToString();
     }
 
@@ -98,7 +99,7 @@ public static class ReportWriter
     }
 
     /// <summary>report.json: <c>{ problems: [ { name, setup, results: [ { optimizer, final_loss, best_loss, steps_to_target,
-    /// gradient_evaluations, ms_per_step, curve } ] } ], claims: [ { id, statement, reproduced, evidence } ] }</c>.</summary>
+    /// gradient_evaluations, ms_per_step, curve } ] } ], claims: [ { id, source, quote, rule, reproduced, evidence } ] }</c>.</summary>
     public static byte[] Json(IReadOnlyList<ProblemReport> problems)
     {
         using var stream = new MemoryStream();
@@ -145,7 +146,9 @@ public static class ReportWriter
             {
                 w.WriteStartObject();
                 w.WriteString("id", c.Id);
-                w.WriteString("statement", c.Statement);
+                w.WriteString("source", c.Source);
+                w.WriteString("quote", c.Quote);
+                w.WriteString("rule", c.Rule);
                 w.WriteBoolean("reproduced", c.Reproduced);
                 w.WriteString("evidence", c.Evidence);
                 w.WriteEndObject();
