@@ -11,7 +11,7 @@ namespace OdeOpt.Compare.Core;
 /// before looking at them; the evidence string gives the numbers. A claim whose runs are missing (for example when
 /// --optimizer leaves them out) is not evaluated.
 /// </summary>
-public static class Claims
+public static partial class Claims
 {
     /// <summary>Problem 1 (Nakerst et al. Section 2, Figs. 1 and 2): the fitted relaxation time and sigma* against the
     /// paper's statements. Each claim quotes its sentence; its rule is fixed here, before any run.</summary>
