@@ -47,6 +47,8 @@ public static class OptimizerTable
     public const string ImexTrapezoidalAdam = "imex-trapezoidal-adam";
     /// <summary>IMEX-midpoint Adam (second order, two gradients per step).</summary>
     public const string ImexMidpointAdam = "imex-midpoint-adam";
+    /// <summary>ARS(2,3,3) IMEX Adam (third order, three gradients per step).</summary>
+    public const string ImexArs233Adam = "imex-ars233-adam";
     /// <summary>Property names shared by the Adam family.</summary>
     public const string AdamRate = "LearningRate", AdamBeta1 = "Beta1", AdamBeta2 = "Beta2";
 
@@ -54,8 +56,7 @@ public static class OptimizerTable
     /// <summary>Configuration keys, one per comparison.</summary>
     public const string SigmaStar = "sigma-star", Nakerst2D = "nakerst-2d", Nakerst2DRms = "nakerst-2d-rmsprop",
         LinearRegression = "linear-regression", BelottoQuartic = "belotto-quartic", Rosenbrock = "rosenbrock",
-        MlpFullBatch = "mlp-full-batch", MlpMiniBatch = "mlp-mini-batch", ImexAdamRegression = "imex-adam-regression",
-        ImexAdamRosenbrock = "imex-adam-rosenbrock", ImexAdamMlp = "imex-adam-mlp";
+        MlpFullBatch = "mlp-full-batch", MlpMiniBatch = "mlp-mini-batch", ImexAdamTuning = "imex-adam-tuning";
 
     /// <summary>The configuration called <paramref name="key"/>.</summary>
     public static IReadOnlyList<OptimizerSetup> For(string key) => s_table.TryGetValue(key, out var setups)
@@ -84,16 +85,15 @@ public static class OptimizerTable
     private static OptimizerSetup[] MomentumFamily(double eta, double g, params double[] sigmas) =>
         sigmas.Select(s => Momentum(s == 0 ? "heavy ball (sigma = 0)" : s == g ? $"Nesterov (sigma = {F(g)})" : $"super (sigma = {F(s)})", eta, g, s)).ToArray();
 
-    private static OptimizerSetup[] AdamFamily(double lr, bool labelRate = false)
-    {
-        string suffix = labelRate ? $" (lr = {F(lr)})" : "";
-        return
-        [
-            AdamLike("Adam" + suffix, Adam, lr),
-            AdamLike("IMEX-trapezoidal Adam" + suffix, ImexTrapezoidalAdam, lr),
-            AdamLike("IMEX-midpoint Adam" + suffix, ImexMidpointAdam, lr),
-        ];
-    }
+    /// <summary>Adam and its three higher-order IMEX forms at every learning rate of <paramref name="grid"/>.</summary>
+    private static OptimizerSetup[] AdamFamily(IEnumerable<double> grid) =>
+        grid.SelectMany(lr => new[]
+        {
+            AdamLike($"Adam (lr = {F(lr)})", Adam, lr),
+            AdamLike($"IMEX-trapezoidal Adam (lr = {F(lr)})", ImexTrapezoidalAdam, lr),
+            AdamLike($"IMEX-midpoint Adam (lr = {F(lr)})", ImexMidpointAdam, lr),
+            AdamLike($"IMEX ARS(2,3,3) Adam (lr = {F(lr)})", ImexArs233Adam, lr),
+        }).ToArray();
 
     private static string F(double x) => x.ToString("G4", CultureInfo.InvariantCulture);
 
@@ -116,9 +116,7 @@ public static class OptimizerTable
         // Figs. 5-6: MLP 784-30-10, eta = 0.5, g = 0.9, sigma in {0, 0.9, 2, 4, 20}.
         [MlpFullBatch] = MomentumFamily(0.5, 0.9, 0, 0.9, 2, 4, 20),
         [MlpMiniBatch] = MomentumFamily(0.5, 0.9, 0, 0.9, 2, 4, 20),
-        // Bhattacharjee et al.: Adam versus its IMEX-trapezoidal and IMEX-midpoint forms, equal gradient evaluations.
-        [ImexAdamRegression] = [.. AdamFamily(0.001, true), .. AdamFamily(0.01, true), .. AdamFamily(0.1, true)],
-        [ImexAdamRosenbrock] = AdamFamily(0.02),
-        [ImexAdamMlp] = AdamFamily(0.01),
+        // Bhattacharjee et al.: Adam versus its higher-order IMEX forms, each tuned on one learning-rate grid, equal gradient evaluations.
+        [ImexAdamTuning] = AdamFamily(Problems.ImexAdamProblem.Grid),
     };
 }

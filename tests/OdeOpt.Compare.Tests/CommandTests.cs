@@ -28,7 +28,7 @@ public sealed class CommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static readonly MlpSizes Tiny = new(FullBatchImages: 40, FullBatchSteps: 3, MiniBatchImages: 60, MiniBatchEpochs: 1, BatchSize: 20, EvaluationImages: 30, TestImages: 20);
+    private static readonly MlpSizes Tiny = new(FullBatchImages: 40, FullBatchSteps: 4, MiniBatchImages: 60, MiniBatchEpochs: 2, BatchSize: 20, TestImages: 20, StochasticRuns: 2, EvaluateEvery: 1);
 
     [Fact]
     public void Smoke_runs_every_problem_on_a_tiny_configuration_and_writes_the_report()
@@ -81,7 +81,7 @@ public sealed class CommandTests : IDisposable
             Assert.Equal(["id", "source", "quote", "rule", "reproduced", "evidence"], claim.EnumerateObject().Select(p => p.Name));
             QuoteTests.AssertQuoted(claim.GetProperty("source").GetString()!, claim.GetProperty("quote").GetString()!);
         }
-        Assert.Contains(root.GetProperty("claims").EnumerateArray(), c => c.GetProperty("id").GetString() == "nakerst-mlp-full-batch");
+        Assert.Contains(root.GetProperty("claims").EnumerateArray(), c => c.GetProperty("id").GetString() == "nakerst-fig5-sigma4-superior");
 
         var pngs = Directory.GetFiles(output, "*.png");
         Assert.True(pngs.Length >= 10, $"{pngs.Length} plots");

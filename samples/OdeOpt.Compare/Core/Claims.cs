@@ -232,57 +232,6 @@ public static partial class Claims
             all, string.Join(" ", evidence)));
     }
 
-    /// <summary>Problem 6: the MLP.</summary>
-    public static void Mlp(ProblemReport report, IReadOnlyList<RunResult> full, IReadOnlyList<RunResult> mini)
-    {
-        foreach (var (id, figure, runs) in new[] { ("nakerst-mlp-full-batch", "Fig. 5 (full batch)", full), ("nakerst-mlp-mini-batch", "Fig. 6 (mini-batches of 200)", mini) })
-        {
-            var classic = runs.WithSigma(s => s is 0 or 0.9).ToArray();
-            var super = runs.WithSigma(s => s is 2 or 4).ToArray();
-            if (classic.Length == 0 || super.Length == 0) continue;
-            report.Claims.Add(new Claim(id,
-                $"{SigmaStarProblem.Paper}, {figure}", "super-acceleration provides clear improvement in the training process",
-                "the best final cost among sigma = 2, 4 is below the best among sigma = 0, 0.9.",
-                super.Min(r => r.FinalLoss) < classic.Min(r => r.FinalLoss), Describe(runs.WithSigma(_ => true))));
-        }
-    }
-
-    /// <summary>Problem 7: the IMEX forms of Adam.</summary>
-    public static void ImexAdam(ProblemReport report, IReadOnlyList<IReadOnlyList<RunResult>> regression, IReadOnlyList<RunResult> rosen2, IReadOnlyList<RunResult> rosen10, IReadOnlyList<RunResult> mlp)
-    {
-        RunResult? Of(IReadOnlyList<RunResult> runs, string name) => runs.FirstOrDefault(r => r.Setup.Name == name);
-        int wins = 0, compared = 0;
-        var evidence = new List<string>();
-        foreach (var runs in regression)
-        {
-            var adam = Of(runs, OptimizerTable.Adam);
-            var trap = Of(runs, OptimizerTable.ImexTrapezoidalAdam);
-            if (adam is null || trap is null) continue;
-            compared++;
-            if (Better(trap, adam)) wins++;
-            evidence.Add($"lr = {F(adam.Setup.Get(OptimizerTable.AdamRate))}: {Describe(runs, gradients: true)}");
-        }
-        if (compared > 0)
-        {
-            report.Claims.Add(new Claim("imex-trapezoidal-regression",
-                "001_52749600d6ac7a88.txt, abstract", "we derive a new optimization algorithm for neural network training that performs better than classical Adam on several regression and classification problems.",
-                $"on problem 3, at most of the learning rates 0.001, 0.01, 0.1, IMEX-trapezoidal Adam reaches MSE - MSE* <= {ImexAdamProblem.RegressionTarget:G1} with at least 5% fewer gradient evaluations than Adam (when neither reaches it: a final loss at least 5% lower).",
-                wins * 2 > compared,
-                $"trapezoidal better at {wins} of {compared} learning rates. " + string.Join(" ", evidence) +
-                $" For reference, Rosenbrock 2-D: {Describe(rosen2, gradients: true)}; 10-D: {Describe(rosen10, gradients: true)}."));
-        }
-        var mAdam = Of(mlp, OptimizerTable.Adam);
-        var mTrap = Of(mlp, OptimizerTable.ImexTrapezoidalAdam);
-        if (mAdam is not null && mTrap is not null)
-        {
-            double gap = Math.Abs(mTrap.FinalLoss - mAdam.FinalLoss) / mAdam.FinalLoss;
-            report.Claims.Add(new Claim("imex-trapezoidal-mnist-similar",
-                Claim.ProjectOwn, "Does trapezoidal Adam train the MLP about as well as Adam?",
-                "on the MLP (problem 6, mini-batches) the final costs at equal gradient evaluations differ by at most 10%.",
-                gap <= 0.10, $"{Describe(mlp)}; relative gap {gap:P1}."));
-        }
-    }
-
     /// <summary>Whether <paramref name="a"/> clearly beats <paramref name="b"/>: at least 5% fewer gradient evaluations to
     /// the target, or when neither reached it, a final loss at least 5% lower. Closer than that is a tie, not a win.</summary>
     public static bool Better(RunResult a, RunResult b)

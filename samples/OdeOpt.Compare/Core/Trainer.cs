@@ -57,6 +57,10 @@ public sealed class RunResult
     /// <summary>Warnings of the optimizer's Validate() method, if it has one.</summary>
     public IReadOnlyList<string> Warnings { get; set; } = [];
 
+    /// <summary>The classification accuracy on the evaluation set at each point of <see cref="Curve"/>, when the problem
+    /// records it (network problems); null otherwise.</summary>
+    public List<double>? Accuracy { get; set; }
+
     /// <summary>Problem-specific numbers shown as extra columns in report.md (for example the distance to the minimum).</summary>
     public Dictionary<string, double> Extra { get; } = [];
 }
