@@ -26,7 +26,7 @@ public sealed record MlpSizes(int FullBatchImages, int FullBatchSteps, int MiniB
 
     /// <summary>The paper's sizes: 60,000 training and 10,000 test images, 400 full-batch steps; 10 epochs of mini-batches
     /// (the paper's Fig. 6 axis is not in the text: our choice).</summary>
-    public static MlpSizes Full { get; } = new(60_000, 400, 60_000, 10, 200, 10_000);
+    public static MlpSizes Full { get; } = new(60_000, 400, 60_000, 10, 200, 10_000, EvaluateEvery: 10);
 
     /// <summary>Mini-batch steps per epoch.</summary>
     public int StepsPerEpoch => MiniBatchImages / BatchSize;
