@@ -4,9 +4,9 @@ namespace OdeOpt.Optimizers;
 
 /// <summary>
 /// The discretization of the Adam ODE with time-dependent coefficients of Belotto da Silva &amp; Gazeau ("A general system
-/// of differential equations to model first-order adaptive algorithms", JMLR 21(129), 2020, eq. (4)): Euler steps of
-/// theta' = -m / sqrt(v + eps), m' = h(t) g - r(t) m, v' = p(t) g^2 - q(t) v, started at m(0) = g(theta_0),
-/// v(0) = g(theta_0)^2.
+/// of differential equations to model first-order adaptive algorithms", JMLR 21(129), 2020; the poster's eqs. (2)-(4)):
+/// steps of the system (2), theta' = -m / sqrt(v + eps), m' = h(t) g - r(t) m, v' = p(t) g^2 - q(t) v, that give the
+/// poster's Adam form (4), started at m_0 = g(theta_0), v_0 = g(theta_0)^2.
 /// </summary>
 /// <remarks>
 /// <para>With step eta = <see cref="LearningRate"/> and mu_k = beta1 (1 - beta1^{k-1}) / (1 - beta1^k),
@@ -16,12 +16,13 @@ namespace OdeOpt.Optimizers;
 /// v_k     = nu_k v_{k-1} + (1 - nu_k) g(theta_{k-1})^2       v' = (1 - nu_k)/eta (g^2 - v) forward Euler
 /// theta_k = theta_{k-1} - eta m_k / sqrt(v_k + eps)           theta' = -m / sqrt(v + eps), with the new m_k, v_k
 /// </code>
-/// <para>The coefficients (1 - mu_k)/eta are the paper's h(t) = r(t) sampled at step k (in the limit
-/// lambda1 / (1 - exp(-lambda1 t)) with beta1 = 1 - lambda1 eta), likewise p = q from beta2. Since mu_1 = nu_1 = 0, m_k and v_k
-/// are exactly Adam's bias-corrected moments, so this is Adam with eps inside the square root. theta takes the moments
-/// of the same step (the ordering of eq. (4), the IMEX Euler pair); the paper's equation numbers and this ordering are
-/// from our notes' reconstruction (docs/optimizers.md). One gradient per step; two state arrays. Convergence needs
-/// 3 + beta2 &gt; 4 beta1 in the paper's analysis. Order 1.</para>
+/// <para>The coefficients are the poster's: h = r = g_1^A(t) = (1 - e^(-lambda/alpha_1)) / (lambda (1 - e^(-t/alpha_1))) with
+/// lambda = s = eta and beta1 = e^(-lambda/alpha_1), for which "s g_i^A((k+1)s, ...) = 1 - beta1 (1 - beta1^k)/(1 - beta1^(k+1))
+/// = 1 - mu_(k+1)"; likewise p = q = g_2^A from beta2. Since mu_1 = nu_1 = 0, m_k and v_k are exactly Adam's bias-corrected
+/// moments, so this is Adam with eps inside the square root. Eq. (4), like this optimizer, steps theta from theta_k with
+/// moments that already include the gradient at theta_k; with the index shifted by one (this optimizer's m_k is the
+/// poster's m_(k-1)) the two sequences are the same, as docs/optimizers.md works out. One gradient per step; two state arrays.
+/// Convergence of the ODE needs 3 + beta2 &gt; 4 beta1 (the poster's Theorem 1). Order 1.</para>
 /// </remarks>
 [Optimizer("adam-ode-euler", Order = 1)]
 [Condition("3 + beta2 > 4 * beta1", Reference = "Belotto da Silva & Gazeau, JMLR 21(129), 2020: convergence of the Adam ODE")]

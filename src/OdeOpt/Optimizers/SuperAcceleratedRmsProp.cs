@@ -13,9 +13,9 @@ namespace OdeOpt.Optimizers;
 /// m_i         = g m_{i-1} - eta q_i / sqrt(v_i + eps)
 /// theta_{i+1} = theta_i + m_i
 /// </code>
-/// <para>beta2 = 0.999 and eps = 1e-7 by default, as in the paper. The paper's body text was not available to us; this is
-/// the form its abstract and eq. (2) imply (TF/Keras RMSProp with momentum, eps inside the square root, with the gradient
-/// moved to the look-ahead point), see docs/optimizers.md. IMEX Euler with h = 1 and <c>[GradientAt("theta + sigma * m")]</c>:
+/// <para>beta2 = 0.999 and eps = 1e-7 by default, as in the paper (Section 5). This is eq. (16) as printed: eps inside
+/// the square root, the squared-gradient average (the paper's r, here v) of the look-ahead gradient; see
+/// docs/optimizers.md. IMEX Euler with h = 1 and <c>[GradientAt("theta + sigma * m")]</c>:
 /// m' = (g - 1) m - eta q / sqrt(beta2 v + (1 - beta2) q^2 + eps) and v' = (1 - beta2)(q^2 - v) explicit, theta' = m
 /// implicit. One gradient per step; two state arrays.</para>
 /// </remarks>
