@@ -17,7 +17,9 @@ public sealed class BelottoQuarticProblem : IProblem
     public const double Target = 1e-4;
 
     /// <summary>Fig. 2: the step counts N of the default grid, and with --full.</summary>
-    public static readonly int[] Checkpoints = [200, 1000, 5000], CheckpointsFull = [200, 1000, 5000, 20000];
+    /// <remarks>20000 was first only in --full; it is in the default grid because the first --full run showed that the Fig. 2
+    /// verdict changes there (the rule is unchanged: every grid point).</remarks>
+    public static readonly int[] Checkpoints = [200, 1000, 5000, 20000], CheckpointsFull = [200, 1000, 5000, 20000];
 
     /// <summary>Fig. 3: the ODE time horizon T (t = k s).</summary>
     public const double Horizon = 10;
@@ -61,7 +63,7 @@ public sealed class BelottoQuarticProblem : IProblem
                 T = {F(horizon)} (t = k s: the poster's ODE has lambda = s), so {string.Join(", ", fig3Rates.Select(s => ((int)Math.Round(horizon / s)).ToString(CultureInfo.InvariantCulture)))} steps;
                 the error of a run is its distance at equal t from the run at the smallest s, s_ref = {F(fig3Rates[0])}; GD at the same s is the control.
                 Theorem 1 (I) is not checked: it is a limit t -> infinity of the ODE (2), which a finite run of the discrete scheme cannot decide.
-                Plain f32 parameters; {(context.Full ? "--full grid." : "default grid (--full adds s = 0.0003, 0.02, N = 20000 and s_ref = 0.000625).")}
+                Plain f32 parameters; {(context.Full ? "--full grid." : "default grid (--full adds s = 0.0003 and 0.02 to Fig. 2 and s_ref = 0.000625 to Fig. 3).")}
                 """,
         };
         var objective = TestFunctions.QuarticObjective();
@@ -108,6 +110,25 @@ public sealed class BelottoQuarticProblem : IProblem
             foreach (int c in checkpoints) grid.Add(new(s, c, LossAt(gd, c), LossAt(adam, c), LossAt(small, c)));
         }
         Claims.BelottoFig2(report, grid);
+        var crossings = new List<string>();
+        foreach (double s in rates)
+        {
+            var gd = fig2.FirstOrDefault(r => r.Setup.Name == OptimizerTable.GradientDescent && RateOf(r.Setup) == s);
+            var adam = fig2.FirstOrDefault(r => r.Setup.Name == OptimizerTable.AdamOde && RateOf(r.Setup) == s && r.Setup.Get(OptimizerTable.AdamBeta1) == OptimizerTable.BelottoBeta1);
+            if (gd is null || adam is null) continue;
+            // The first recorded step after which standard Adam's f stays below GD's.
+            long? cross = null;
+            for (int i = adam.Curve.Count - 1; i >= 0 && i < gd.Curve.Count && adam.Curve[i].Loss < gd.Curve[i].Loss; i--) cross = adam.Curve[i].Step;
+            double t = longest * s;
+            crossings.Add($"s = {F(s)}: {(cross is { } c ? $"from step {c} on (t = {F(c * s)})" : "never")}; GD's f at step {longest} {LossAt(gd, longest):G3} against the gradient flow's late-time 1/(16 t^2) = {1 / (16 * t * t):G3} at t = {F(t)}");
+        }
+        if (crossings.Count > 0)
+            report.Notes.Add("Fig. 2, investigation (read after the run, not a rule): where standard-beta Adam's f falls below gradient descent's for good. "
+                + string.Join("; ", crossings) + ". On this degenerate minimum gradient descent is sublinear: along x - y the flow has w' = -2 w^3, w = (x - y)/2, so f ~ w^4 ~ 1/(16 t^2). "
+                + "Adam's step is s m_k / sqrt(v_k + eps), and v_k stays dominated by the early large gradients (v_0 = g_0^2 = 638 and 1502), decayed by beta2^k: the effective rate s / sqrt(v_k) is far below s at first (the caption's memory of the past large gradients) "
+                + "but grows like beta2^(-k/2), a factor 12 every 5000 steps, and on this minimum, where the curvature goes to 0, the growing rate stays stable and overtakes GD's fixed s "
+                + "(eq. (4) in double outside the app, s = 0.01: s / sqrt(v_k) = 0.044 and 0.019 at step 5000, 0.54 and 0.23 at 10000, 62 and 33 at 20000; the ratio sqrt(v_k) / |g_k| keeps growing, so v_k never tracks the current gradient). "
+                + "The caption's verdict therefore holds for the first few thousand steps and reverses later, at every s of the grid.");
 
         if (fig3.Count > 0)
         {
