@@ -53,7 +53,8 @@ public sealed class BelottoQuarticProblem : IProblem
                 Adam is the poster's eq. (4) exactly, OdeOpt's `{OptimizerTable.AdamOde}`: theta_(k+1) = theta_k - s m_k / sqrt(v_k + eps),
                 m_0 = grad f(theta_0), v_0 = grad f(theta_0)^2, m_(k+1) = mu_(k+2) m_k + (1 - mu_(k+2)) g_(k+1), likewise v with nu;
                 eps = {F(OptimizerTable.BelottoEpsilon)} inside the square root. This is torch's bias-corrected Adam with eps moved inside the
-                square root (a test checks it), so eps only matters where v_k is below about eps. Gradient descent theta -= s grad f.
+                square root (a test checks it), so eps only matters where v_k is below about eps: never at beta2 = 0.999 here, but with beta2 = 0.5
+                v_k follows g^2 below eps near the minimum, and there the placement changes the small-beta paths. Gradient descent theta -= s grad f.
                 The Hessian's largest eigenvalue at the start is 96 (24 (x + y)^2), so GD is stable at the start for s < 2/96 = 0.0208.
                 Fig. 2: s = {Rates(rates)} and N = {string.Join(", ", checkpoints)} steps (one run of {checkpoints.Max()} steps per s,
                 read at each N): GD, Adam with the standard beta1 = {F(OptimizerTable.BelottoBeta1)}, beta2 = {F(OptimizerTable.BelottoBeta2)}
