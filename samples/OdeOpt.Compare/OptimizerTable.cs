@@ -51,11 +51,15 @@ public static class OptimizerTable
     public const string ImexArs233Adam = "imex-ars233-adam";
     /// <summary>Property names shared by the Adam family.</summary>
     public const string AdamRate = "LearningRate", AdamBeta1 = "Beta1", AdamBeta2 = "Beta2";
+    /// <summary>Belotto da Silva &amp; Gazeau's eq. (4): Adam with m_0 = g_0, v_0 = g_0^2 and eps inside the square root.</summary>
+    public const string AdamOde = "adam-ode-euler";
+    /// <summary>Its eps (inside the square root).</summary>
+    public const string AdamOdeEpsilon = "Epsilon";
 
     // ---- configuration keys --------------------------------------------------------------------------------------
     /// <summary>Configuration keys, one per comparison.</summary>
     public const string SigmaStar = "sigma-star", Nakerst2D = "nakerst-2d", Nakerst2DRms = "nakerst-2d-rmsprop",
-        LinearRegression = "linear-regression", BelottoQuartic = "belotto-quartic", Rosenbrock = "rosenbrock",
+        LinearRegression = "linear-regression", BelottoQuartic = "belotto-quartic", BelottoQuarticFig3 = "belotto-quartic-fig3", Rosenbrock = "rosenbrock",
         MlpFullBatch = "mlp-full-batch", MlpMiniBatch = "mlp-mini-batch", ImexAdamTuning = "imex-adam-tuning";
 
     /// <summary>The configuration called <paramref name="key"/>.</summary>
@@ -73,6 +77,24 @@ public static class OptimizerTable
     /// <summary>The sigma of a momentum setup (NaN for others).</summary>
     public static double SigmaOf(OptimizerSetup setup) => setup.Name == SuperMomentum ? setup.Get(MomentumSigma)
         : setup.Name == RmsPropSuper ? setup.Get(RmsSigma) : double.NaN;
+
+    // ---- Belotto da Silva & Gazeau (the poster gives no step size, betas, eps or step count: these are the project's) ----
+    /// <summary>Fig. 2: the step sizes s of the default grid (GD is stable at the start for s &lt; 2/96).</summary>
+    public static readonly double[] BelottoRates = [0.001, 0.003, 0.01];
+    /// <summary>Fig. 2 with --full: the default grid plus a smaller and a larger s.</summary>
+    public static readonly double[] BelottoRatesFull = [0.0003, 0.001, 0.003, 0.01, 0.02];
+    /// <summary>Fig. 3: the step sizes s (powers of 2 apart, so that t = k s falls on the finest run's steps); the first is the reference.</summary>
+    public static readonly double[] BelottoFig3Rates = [0.00125, 0.0025, 0.005, 0.01];
+    /// <summary>Fig. 3 with --full: a finer reference first.</summary>
+    public static readonly double[] BelottoFig3RatesFull = [0.000625, 0.00125, 0.0025, 0.005, 0.01];
+    /// <summary>The standard betas (Fig. 2 and 3) and the small ones of the "because beta1, beta2 are large" check
+    /// (3 + 0.5 &gt; 4 * 0.5 holds); eps inside the square root.</summary>
+    public const double BelottoBeta1 = 0.9, BelottoBeta2 = 0.999, BelottoSmallBeta1 = 0.5, BelottoSmallBeta2 = 0.5, BelottoEpsilon = 1e-8;
+
+    /// <summary>Eq. (4) with step s and the given betas.</summary>
+    public static OptimizerSetup AdamEq4(double s, double beta1, double beta2) =>
+        new($"Adam eq. (4) (s = {F(s)}, beta1 = {F(beta1)}, beta2 = {F(beta2)})", AdamOde,
+            [new(AdamRate, s), new(AdamBeta1, beta1), new(AdamBeta2, beta2), new(AdamOdeEpsilon, BelottoEpsilon)]);
 
     private static OptimizerSetup Gd(double lr) => new($"GD (eta = {F(lr)})", GradientDescent, [new(GradientDescentRate, lr)]);
 
@@ -108,9 +130,10 @@ public static class OptimizerTable
             Rms("RMSProp, super (sigma = 2)", 0.01, 0.9, 2), Rms("RMSProp, super (sigma = 4)", 0.01, 0.9, 4)],
         // Fig. 4: 51-parameter linear regression, eta = 0.005, g = 0.9.
         [LinearRegression] = [Gd(0.005), .. MomentumFamily(0.005, 0.9, 0, 0.9, 2, 4, 8)],
-        // Belotto da Silva & Gazeau Fig. 2: GD versus Adam on (x+y)^4 + (x/2-y/2)^4 (step sizes reconstructed).
-        [BelottoQuartic] = [Gd(0.01), AdamLike("Adam (beta1 = 0.9, beta2 = 0.999)", Adam, 0.01),
-            AdamLike("Adam (beta1 = 0.99, beta2 = 0.9: 3 + beta2 < 4 beta1)", Adam, 0.01, 0.99, 0.9)],
+        // Belotto da Silva & Gazeau Fig. 2: GD versus eq. (4) at the standard and at small betas, at every s of the full grid
+        // (the problem runs the default grid's s unless --full). Fig. 3: GD and eq. (4) at fixed betas, s changed.
+        [BelottoQuartic] = BelottoRatesFull.SelectMany(s => new[] { Gd(s), AdamEq4(s, BelottoBeta1, BelottoBeta2), AdamEq4(s, BelottoSmallBeta1, BelottoSmallBeta2) }).ToArray(),
+        [BelottoQuarticFig3] = BelottoFig3RatesFull.SelectMany(s => new[] { Gd(s), AdamEq4(s, BelottoBeta1, BelottoBeta2) }).ToArray(),
         // Rosenbrock: GD, heavy ball, Nesterov, super-acceleration and the Adam family.
         [Rosenbrock] = [Gd(1e-3), .. MomentumFamily(2e-4, 0.9, 0, 0.9, 2, 4), AdamLike("Adam", Adam, 0.02)],
         // Figs. 5-6: MLP 784-30-10, eta = 0.5, g = 0.9, sigma in {0, 0.9, 2, 4, 20}.

@@ -196,20 +196,6 @@ public static partial class Claims
             $"L - L* at step {last}: GD {At(gd, last):G3}; " + string.Join(", ", momentum.Select(r => $"sigma = {Sigma(r)} {At(r, last):G3}")) + "."));
     }
 
-    /// <summary>Problem 4: the quartic.</summary>
-    public static void BelottoQuartic(ProblemReport report, IReadOnlyList<RunResult> runs)
-    {
-        var adam = runs.FirstOrDefault(r => r.Setup.Name == OptimizerTable.Adam && 3 + r.Setup.Get(OptimizerTable.AdamBeta2) > 4 * r.Setup.Get(OptimizerTable.AdamBeta1));
-        if (adam is null || adam.Curve.Count == 0) return;
-        double start = adam.Curve[0].Loss;
-        report.Claims.Add(new Claim("belotto-adam-converges",
-            "002_da1d247a7cf83f3e.txt, Theorem 1 (I)",
-            "We have that f(theta(t)) -> f_star, m(t) -> 0 and v(t) -> 0 when t -> infinity, where f_star is a critical value of f.",
-            "with beta1 = 0.9, beta2 = 0.999 the final f is below 1e-3 of f at the start, and the last tenth of the run still decreases the best f.",
-            !adam.Diverged && adam.FinalLoss <= 1e-3 * start && adam.BestLoss < BestBefore(adam, 0.9),
-            $"f at the start {start:G4}; {Describe(runs)}; Adam's best f over the first 90% of the run {BestBefore(adam, 0.9):G3}, over all of it {adam.BestLoss:G3}."));
-    }
-
     /// <summary>Problem 5: Rosenbrock.</summary>
     public static void Rosenbrock(ProblemReport report, IReadOnlyList<RunResult> two, IReadOnlyList<RunResult> ten)
     {
@@ -239,12 +225,6 @@ public static partial class Claims
         if (a.GradientsToTarget is { } ga) return b.GradientsToTarget is not { } gb || ga <= 0.95 * gb;
         if (b.GradientsToTarget is not null) return false;
         return !a.Diverged && (b.Diverged || a.FinalLoss <= 0.95 * b.FinalLoss);
-    }
-
-    private static double BestBefore(RunResult run, double fraction)
-    {
-        long last = run.Curve[^1].Step;
-        return run.Curve.Where(c => c.Step <= fraction * last).Min(c => c.Loss);
     }
 
     /// <summary>"label: final L (distance ...), ..." for the evidence strings.</summary>
