@@ -67,7 +67,7 @@ public static partial class Claims
         while (critical > 0 && relax[critical - 1].SignChanges == 0) critical--;
         bool rises = Enumerable.Range(critical + 1, Math.Max(0, n - critical - 1)).All(i => T[i] >= 0.95 * T[i - 1]);
         bool ok = oscillatesAtZero && plainAtTop && interior && falls && rises;
-        return (ok, $"sign changes {relax[0].SignChanges} at sigma = 0, {relax[^1].SignChanges} at sigma = 20; smallest T {T[min]:F2} at sigma = {F(sigma[min])} (T = {T[0]:F2} at 0, {T[^1]:F2} at 20); "
+        return (ok, $"{(interior ? "interior minimum at most half of the ends" : "minimum not interior or above half of the ends")}: sign changes {relax[0].SignChanges} at sigma = 0, {relax[^1].SignChanges} at sigma = 20; smallest T {T[min]:F2} at sigma = {F(sigma[min])} (T = {T[0]:F2} at 0, {T[^1]:F2} at 20); "
             + $"T {(falls ? "falls" : "does not fall monotonically")} up to it; critical sigma {(critical < n ? F(sigma[critical]) : "none")}, T {(rises ? "rises" : "does not rise monotonically")} above it");
     }
 

@@ -132,14 +132,39 @@ public sealed class RmsPropSigmaStarProblem : IProblem
     public readonly record struct Relaxation(double T, double C, int SignChanges, int Window);
 
     /// <summary>The relaxation at (eta, sigma) from <paramref name="theta0"/>.</summary>
-    public static Relaxation Relax(IOptimizer optimizer, OptimizerInfo info, OptimizerSetup setup, double eta, double sigma, double theta0)
+    public static Relaxation Relax(IOptimizer optimizer, OptimizerInfo info, OptimizerSetup setup, double eta, double sigma, double theta0) =>
+        Relax(Trajectory(optimizer, info, setup, eta, sigma, theta0));
+
+    /// <summary>The relaxation of a trajectory theta_0..theta_n.</summary>
+    public static Relaxation Relax(double[] y)
     {
-        var y = Trajectory(optimizer, info, setup, eta, sigma, theta0);
-        if (!double.IsFinite(y[^1]) || Math.Abs(y[^1]) > 1e3 * Math.Abs(theta0)) return new(double.PositiveInfinity, double.NaN, SignChanges(y), y.Length);
+        double theta0 = Math.Abs(y[0]);
+        if (!double.IsFinite(y[^1]) || Math.Abs(y[^1]) > 1e3 * theta0) return new(double.PositiveInfinity, double.NaN, SignChanges(y), y.Length);
         var w = Window(y);
-        if (w.Length == y.Length && Math.Abs(y[^1]) >= WindowFraction * Math.Abs(theta0)) return new(double.PositiveInfinity, double.NaN, SignChanges(w), w.Length);
+        if (w.Length == y.Length && Math.Abs(y[^1]) >= WindowFraction * theta0) return new(double.PositiveInfinity, double.NaN, SignChanges(w), w.Length);
         var (T, C) = FitExponential(w);
         return new(T, C, SignChanges(w), w.Length);
+    }
+
+    /// <summary>Eq. (17) written out in double precision from theta_0, m_0 = 0 and a given r_0 (the library optimizer
+    /// starts from r_0 = 0), with the stopping rules of <see cref="Trajectory"/>. Used only for the r_0 check in the notes.</summary>
+    public static double[] Eq17(double eta, double sigma, double theta0, double r0, double g, double beta2, double eps, int maxSteps = MaxSteps)
+    {
+        double t = theta0, m = 0, r = r0, small = WindowFraction * Math.Abs(theta0);
+        var y = new List<double>(512) { t };
+        int below = 0;
+        for (int i = 1; i <= maxSteps; i++)
+        {
+            double q = t + sigma * m;   // k = 1
+            r = beta2 * r + (1 - beta2) * q * q;
+            m = g * m - eta * q / Math.Sqrt(r + eps);
+            t += m;
+            y.Add(t);
+            if (!double.IsFinite(t) || Math.Abs(t) > 1e3 * Math.Abs(theta0)) break;
+            below = Math.Abs(t) < small ? below + 1 : 0;
+            if (below >= 200) break;
+        }
+        return [.. y];
     }
 
     /// <summary>One point of Fig. 7(b).</summary>
@@ -153,10 +178,13 @@ public sealed class RmsPropSigmaStarProblem : IProblem
 
     /// <summary>sigma minimising T at <paramref name="eta"/>: a scan of 41 values over [0, 20], then a golden-section search
     /// around the best.</summary>
-    public static Point FitSigmaStar(IOptimizer optimizer, OptimizerInfo info, OptimizerSetup setup, double eta, double theta0)
+    public static Point FitSigmaStar(IOptimizer optimizer, OptimizerInfo info, OptimizerSetup setup, double eta, double theta0) =>
+        FitSigmaStar(s => Trajectory(optimizer, info, setup, eta, s, theta0), eta, setup.Get(OptimizerTable.RmsMomentum));
+
+    /// <summary>sigma minimising T at <paramref name="eta"/> for trajectories made by <paramref name="trajectory"/> (of sigma).</summary>
+    public static Point FitSigmaStar(Func<double, double[]> trajectory, double eta, double g)
     {
-        double g = setup.Get(OptimizerTable.RmsMomentum);
-        double T(double s) => Relax(optimizer, info, setup, eta, s, theta0).T;
+        double T(double s) => Relax(trajectory(s)).T;
         var grid = Scan(41);
         var values = grid.Select(T).ToArray();
         int k = Array.IndexOf(values, values.Min());
@@ -211,7 +239,8 @@ public sealed class RmsPropSigmaStarProblem : IProblem
                 T, as Section 5.1 says: the least-squares fit of C e^(-t/T) to |theta_i| against i (t = i). Window (not stated in the paper): from i = 0 to the
                 last i with |theta_i| >= {F(WindowFraction)} |theta_0| (at least 30 values; at most {MaxSteps} steps, else T counts as infinite). The notes give the
                 verdicts with the window ending at 1e-2 |theta_0| and with a fit of ln|theta_i| by a straight line instead (the exponential as a line on the
-                logarithmic axis of Fig. 7(a)).
+                logarithmic axis of Fig. 7(a)), and with r_0 = theta_0^2 instead of 0 (r starting at its value for the first gradient, so without
+                the start-up of the average; eq. (17) written out in double precision, since the library optimizer starts from r_0 = 0).
                 sigma* is the sigma with the smallest T: a scan of 41 values over [{F(SigmaLo)}, {F(SigmaHi)}] (range not stated in the paper), then a golden-section
                 search around the best; sigma* counts as defined when that minimum is not within 2% of the range of either end.
                 {points} values of eta log-spaced in [1e-4, 1] (range not stated in the paper). T(sigma) curves at eta = 0.001, 0.01, 0.1; Fig. 7(a) at eta = {F(figure7aEta)}.
@@ -240,6 +269,7 @@ public sealed class RmsPropSigmaStarProblem : IProblem
         {
             ("window to 1e-2 |theta_0|", grid.Select(eta => VariantSigmaStar(optimizer, info, setup, eta, y => FitExponential(Window(y, 1e-2)).T)).ToList()),
             ("fit of ln|theta_i| by a line", grid.Select(eta => VariantSigmaStar(optimizer, info, setup, eta, y => LogLineT(Window(y)))).ToList()),
+            ("r_0 = theta_0^2, eq. (17) in double precision", grid.Select(eta => FitSigmaStar(s => Eq17(eta, s, Theta0, Theta0 * Theta0, g, beta2, eps), eta, g)).ToList()),
         };
         context.Progress(0.15);
 
@@ -265,8 +295,9 @@ public sealed class RmsPropSigmaStarProblem : IProblem
             [
                 new Series($"sigma* (theta_0 = {F(Theta0)})", fitted.Where(p => p.Defined).Select(p => p.Eta).ToArray(), fitted.Where(p => p.Defined).Select(p => p.Fitted).ToArray()),
                 new Series($"sigma* (theta_0 = {F(Theta0Check)})", check.Where(p => p.Defined).Select(p => p.Eta).ToArray(), check.Where(p => p.Defined).Select(p => p.Fitted).ToArray()),
+                new Series($"sigma* (check: r_0 = theta_0^2 = 1)", variants[^1].Points.Where(p => p.Defined).Select(p => p.Eta).ToArray(), variants[^1].Points.Where(p => p.Defined).Select(p => p.Fitted).ToArray()),
             ], logX: true);
-        report.Plots.Add(("rmsprop-sigma-star.png", "Fig. 7(b). Paper: \"(b) Optimal super-acceleration as a function of learning rate.\" Here: the fitted sigma* against eta (log axis), where defined, from theta_0 = 1 (the claims) and 0.01 (the check), beside sigma = g."));
+        report.Plots.Add(("rmsprop-sigma-star.png", "Fig. 7(b). Paper: \"(b) Optimal super-acceleration as a function of learning rate.\" Here: the fitted sigma* against eta (log axis), where defined, from theta_0 = 1 (the claims) and 0.01 (the check), both from r_0 = 0, and from theta_0 = 1 with r_0 = 1 (the start-up check), beside sigma = g."));
         Plots.Lines(Path.Combine(dir, "rmsprop-sigma-star-T.png"), "Eq. (17): fitted T against sigma", "sigma", "T (steps)",
             curves.Select(c => new Series($"eta = {F(c.Eta)}", c.Sigma, c.Relax.Select(r => double.IsFinite(r.T) ? Math.Min(r.T, 60) : 60).ToArray())), [], logX: false);
         report.Plots.Add(("rmsprop-sigma-star-T.png", "T against sigma at eta = 0.001, 0.01, 0.1 (clipped at 60): the curves behind sigma* (the paper shows no such panel for Section 5; Section 5.1 describes it)."));
