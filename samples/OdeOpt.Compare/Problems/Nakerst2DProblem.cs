@@ -76,6 +76,17 @@ public sealed class Nakerst2DProblem : IProblem
             report.Plots.Add((file + "-distance.png", $"Fig. 8 at eta = {eta} ({which} value). Paper: \"Minimization of the objective function of Eq. 15, using RMSProp with momentum and (super-)acceleration, shown using the Euclidean distance from the minimum. As in Figure 3, eta = 0.01 and the starting point is (theta_1, theta_2) = (-1, -3.8). RMSProp hyperparameters are beta2 = 0.999 and epsilon = 10^-7.\" Here: the Euclidean distance to the minimum for every sigma at eta = {eta}."));
             report.Plots.Add((file + "-paths.png", $"RMSProp trajectories at eta = {eta} over contour lines of log10(L - L* + 1e-3) (not in the paper)."));
         }
+        if (rmsCaption.Count > 0)
+        {
+            // Investigation of "converge elsewhere" at the caption's eta: where the runs are after 1,000 steps (evidence only, no claim).
+            const int longer = 1000;
+            var far = rmsCaption.Select(r =>
+            {
+                var run = Trainer.Run(r.Setup, objective, Budget.OfSteps(longer), Target);
+                return $"sigma = {OptimizerTable.SigmaOf(r.Setup).ToString("G4", CultureInfo.InvariantCulture)}: {Math.Sqrt(Math.Pow(run.FinalIterate[0] - x1, 2) + Math.Pow(run.FinalIterate[1] - x2, 2)):G3}";
+            });
+            report.Notes.Add($"Fig. 8 at eta = 0.01, the same runs continued to {longer} steps (not in the paper; whether a large sigma settles away from the minimum later): distance to the minimum after {longer} steps: {string.Join("; ", far)}.");
+        }
         Claims.Nakerst2D(report, momentum, (x1, x2));
         Claims.Nakerst2DRmsProp(report, rmsCaption, rmsText, (x1, x2));
         return report;
