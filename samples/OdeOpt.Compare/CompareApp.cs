@@ -57,7 +57,7 @@ public static class CompareApp
     /// <summary>Every problem, in report order.</summary>
     public static IReadOnlyList<IProblem> AllProblems { get; } =
     [
-        new SigmaStarProblem(), new Nakerst2DProblem(), new LinearRegressionProblem(), new BelottoQuarticProblem(),
+        new SigmaStarProblem(), new Nakerst2DProblem(), new RmsPropSigmaStarProblem(), new LinearRegressionProblem(), new BelottoQuarticProblem(),
         new RosenbrockProblem(), new MlpProblem(), new ImexAdamProblem(),
     ];
 

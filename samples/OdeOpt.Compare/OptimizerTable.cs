@@ -59,6 +59,7 @@ public static class OptimizerTable
     // ---- configuration keys --------------------------------------------------------------------------------------
     /// <summary>Configuration keys, one per comparison.</summary>
     public const string SigmaStar = "sigma-star", Nakerst2D = "nakerst-2d", Nakerst2DRms = "nakerst-2d-rmsprop",
+        Nakerst2DRmsText = "nakerst-2d-rmsprop-eta0.1", RmsPropSigmaStar = "rmsprop-sigma-star",
         LinearRegression = "linear-regression", BelottoQuartic = "belotto-quartic", BelottoQuarticFig3 = "belotto-quartic-fig3", Rosenbrock = "rosenbrock",
         MlpFullBatch = "mlp-full-batch", MlpMiniBatch = "mlp-mini-batch", ImexAdamTuning = "imex-adam-tuning";
 
@@ -101,6 +102,9 @@ public static class OptimizerTable
     private static OptimizerSetup Rms(string label, double eta, double g, double sigma) =>
         new(label, RmsPropSuper, [new(RmsRate, eta), new(RmsMomentum, g), new(RmsBeta2, 0.999), new(RmsEpsilon, 1e-7), new(RmsSigma, sigma)]);
 
+    private static OptimizerSetup[] RmsFamily(double eta, double g, params double[] sigmas) =>
+        sigmas.Select(s => Rms($"RMSProp eta = {F(eta)}, " + (s == 0 ? "sigma = 0" : s == g ? $"Nesterov (sigma = {F(g)})" : $"super (sigma = {F(s)})"), eta, g, s)).ToArray();
+
     private static OptimizerSetup AdamLike(string label, string name, double lr, double beta1 = 0.9, double beta2 = 0.999) =>
         new(label, name, [new(AdamRate, lr), new(AdamBeta1, beta1), new(AdamBeta2, beta2)]);
 
@@ -125,9 +129,12 @@ public static class OptimizerTable
         [SigmaStar] = [Momentum("super-momentum (sigma scanned)", 1.0, 0.9, 0)],
         // Fig. 3: eq. (15) from (-1, -3.8), eta = 0.01, g = 0.9.
         [Nakerst2D] = [Gd(0.01), .. MomentumFamily(0.01, 0.9, 0, 0.9, 2, 3, 4, 6, 7)],
-        // Fig. 8: RMSProp with momentum g = 0.9 and look-ahead sigma; eta, beta2, eps reconstructed (notes section 1.4).
-        [Nakerst2DRms] = [Rms("RMSProp + momentum (sigma = 0)", 0.01, 0.9, 0), Rms("RMSProp, Nesterov (sigma = 0.9)", 0.01, 0.9, 0.9),
-            Rms("RMSProp, super (sigma = 2)", 0.01, 0.9, 2), Rms("RMSProp, super (sigma = 4)", 0.01, 0.9, 4)],
+        // Fig. 8: RMSProp with momentum (eq. (16)), g = 0.9, beta2 = 0.999, eps = 1e-7, from (-1, -3.8); eta = 0.01 as the
+        // caption says, and eta = 0.1 as Section 5.2 says. sigma up to 20 so that "when sigma is too large" can show.
+        [Nakerst2DRms] = RmsFamily(0.01, 0.9, 0, 0.9, 2, 3, 4, 6, 10, 20),
+        [Nakerst2DRmsText] = RmsFamily(0.1, 0.9, 0, 0.9, 2, 3, 4, 6, 10, 20),
+        // Fig. 7: eq. (17), RMSProp with momentum on k theta^2 / 2, g = 0.9 (Section 2's default); eta and sigma are scanned.
+        [RmsPropSigmaStar] = [Rms("RMSProp + momentum (eta, sigma scanned)", 0.01, 0.9, 0)],
         // Fig. 4: 51-parameter linear regression, eta = 0.005, g = 0.9.
         [LinearRegression] = [Gd(0.005), .. MomentumFamily(0.005, 0.9, 0, 0.9, 2, 4, 8)],
         // Belotto da Silva & Gazeau Fig. 2: GD versus eq. (4) at the standard and at small betas, at every s of the full grid

@@ -149,7 +149,8 @@ public sealed class ClaimsTests
     public void A_claim_is_not_evaluated_without_its_runs()
     {
         var report = new ProblemReport { Name = "x", Title = "x", Setup = "" };
-        Claims.Nakerst2D(report, [], []);
+        Claims.Nakerst2D(report, []);
+        Claims.Nakerst2DRmsProp(report, [], [], default);
         Claims.LinearRegression(report, [Run(OptimizerTable.Momentum("hb", 0.1, 0.9, 0), 1.0, 10)], 0);
         Claims.ImexAdam(report, []);
         Assert.Empty(Claims.Mlp(new Claims.MlpStudy("quadratic cost", [], [], 10)));

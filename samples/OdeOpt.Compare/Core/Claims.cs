@@ -82,9 +82,9 @@ public static partial class Claims
             $"at {super.Length} grid points with sigma* > 1, T(sigma*) < T(Nesterov) at {super.Count(p => p.TAtFitted < p.TNesterov)}; at k eta = {F(at.KEta)}: T = {at.TAtFitted:F2} at sigma* = {at.Fitted:F2} vs {at.TNesterov:F2} for Nesterov and {at.THeavyBall:F2} for heavy ball."));
     }
 
-    /// <summary>Problem 2: eq. (15) (Nakerst et al. Section 3.1, Fig. 3) and RMSProp (Fig. 8). <paramref name="minimum"/> is
-    /// the minimiser, for the distance curves of Fig. 3(d, e).</summary>
-    public static void Nakerst2D(ProblemReport report, IReadOnlyList<RunResult> momentum, IReadOnlyList<RunResult> rms, (double X, double Y) minimum = default)
+    /// <summary>Problem 2: eq. (15) (Nakerst et al. Section 3.1, Fig. 3; RMSProp, Fig. 8, is in Claims.RmsProp.cs).
+    /// <paramref name="minimum"/> is the minimiser, for the distance curves of Fig. 3(d, e).</summary>
+    public static void Nakerst2D(ProblemReport report, IReadOnlyList<RunResult> momentum, (double X, double Y) minimum = default)
     {
         const string paper = SigmaStarProblem.Paper;
         double[] Distance(RunResult r) => Nakerst2DProblem.DistanceCurve(r, minimum);
@@ -143,16 +143,6 @@ public static partial class Claims
                 $"Comparing in 3(e) the curves for sigma = 3 or sigma = 4, one notices that sigma = 3 curve has a dip indicating that the algorithm overshoots the minimum and then returns along the valley (as with smaller values of sigma), but sigma = 4 does not have such an overshooting behavior.",
                 $"over the 180 steps, the distance at sigma = 3 rises again by more than 10% above an earlier low (a dip), and at sigma = 4 it never rises by more than 10% above an earlier low.",
                 r3 > 0.1 && r4 <= 0.1, $"largest rise above an earlier low of the distance: sigma = 3 {100 * r3:F1}%, sigma = 4 {100 * r4:F1}%."));
-        }
-        var rmsClassic = rms.WithSigma(s => s is 0 or 0.9).ToArray();
-        var rmsSuper = rms.WithSigma(s => s > 1).ToArray();
-        if (rmsClassic.Length > 0 && rmsSuper.Length > 0)
-        {
-            report.Claims.Add(new Claim("nakerst-rmsprop-super",
-                $"{paper}, Section 5.2",
-                "As in the non-adaptive case, the minimization becomes faster as sigma is increased beyond g ~ 1, but when sigma is too large, nonlinearities cause the algorithm to converge elsewhere instead of at the minimum.",
-                "on eq. (15), the best final L - L* of RMSProp with sigma > 1 is below the best of sigma = 0 and 0.9.",
-                rmsSuper.Min(r => r.FinalLoss) < rmsClassic.Min(r => r.FinalLoss), Describe(rms)));
         }
     }
 
