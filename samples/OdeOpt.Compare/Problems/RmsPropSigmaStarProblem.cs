@@ -185,20 +185,9 @@ public sealed class RmsPropSigmaStarProblem : IProblem
     public static Point FitSigmaStar(Func<double, double[]> trajectory, double eta, double g)
     {
         double T(double s) => Relax(trajectory(s)).T;
-        var grid = Scan(41);
-        var values = grid.Select(T).ToArray();
-        int k = Array.IndexOf(values, values.Min());
-        double l = grid[Math.Max(0, k - 1)], h = grid[Math.Min(40, k + 1)];
-        const double phi = 0.6180339887498949;
-        double x1 = h - phi * (h - l), x2 = l + phi * (h - l), f1 = T(x1), f2 = T(x2);
-        for (int it = 0; it < 25; it++)
-        {
-            if (f1 < f2) { h = x2; x2 = x1; f2 = f1; x1 = h - phi * (h - l); f1 = T(x1); }
-            else { l = x1; x1 = x2; f1 = f2; x2 = l + phi * (h - l); f2 = T(x2); }
-        }
-        double best = (l + h) / 2;
+        var (best, _, minimum) = Minimize.ScanThenGolden(T, SigmaLo, SigmaHi, 41, 25);
         double margin = 0.02 * (SigmaHi - SigmaLo);
-        return new Point(eta, best, double.IsFinite(values[k]) && best > SigmaLo + margin && best < SigmaHi - margin, T(best), T(g), T(0));
+        return new Point(eta, best, double.IsFinite(minimum) && best > SigmaLo + margin && best < SigmaHi - margin, T(best), T(g), T(0));
     }
 
     /// <summary><paramref name="n"/> equally spaced sigma over [0, 20].</summary>

@@ -182,18 +182,7 @@ public sealed class SigmaStarProblem : IProblem
     {
         var (lo, hi) = Range(a, g);
         double T(double s) => RelaxationTime(optimizer, info, setup, a, s);
-        var grid = Enumerable.Range(0, 41).Select(i => lo + (hi - lo) * i / 40).ToArray();
-        var values = grid.Select(T).ToArray();
-        int k = Array.IndexOf(values, values.Min());
-        double l = grid[Math.Max(0, k - 1)], h = grid[Math.Min(40, k + 1)];
-        const double phi = 0.6180339887498949;
-        double x1 = h - phi * (h - l), x2 = l + phi * (h - l), f1 = T(x1), f2 = T(x2);
-        for (int it = 0; it < 30; it++)
-        {
-            if (f1 < f2) { h = x2; x2 = x1; f2 = f1; x1 = h - phi * (h - l); f1 = T(x1); }
-            else { l = x1; x1 = x2; f1 = f2; x2 = l + phi * (h - l); f2 = T(x2); }
-        }
-        double best = (l + h) / 2;
+        var (best, k, _) = Minimize.ScanThenGolden(T, lo, hi, 41, 30);
         return new Point(a, best, k > 0 && best > lo + 0.02 * (hi - lo), T(best), T(g), T(0));
     }
 
