@@ -141,6 +141,14 @@ internal static class DiagnosticDescriptors
         "Invalid [Condition]",
         "[Condition(\"{0}\")] {1}");
 
+    public static readonly DiagnosticDescriptor InvalidLet = Error("ODEOPT030",
+        "Invalid [Let]",
+        "[Let(\"{0}\")] {1}");
+
+    public static readonly DiagnosticDescriptor InvalidUpdate = Error("ODEOPT031",
+        "Invalid [Update]",
+        "[Update(\"{0}\")] on '{1}' {2}");
+
     public static readonly DiagnosticDescriptor OrderNotReached = Error("ODEOPT040",
         "The pair does not have the declared order",
         "The optimizer '{0}' declares Order = {1}, but its tableau pair has order {2}: the condition {3}");

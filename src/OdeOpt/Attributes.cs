@@ -115,6 +115,39 @@ public sealed class ImplicitAttribute : Attribute
     public string Variable { get; }
 }
 
+/// <summary>Marks a static <c>float</c> method as the explicit part of a state variable written as the value after a
+/// forward-Euler step: the method returns <c>F</c> and the right-hand side is <c>E_x = (F - x) / h</c>.</summary>
+/// <remarks>Under the one-stage explicit tableau (<c>"0"</c>, <c>B = "1"</c>) or <see cref="ImexSchemes.Euler"/> this is
+/// <c>x_{n+1} = F(y_n, g_n)</c>, the update as an algorithm box writes it: <c>[Update("m")] =&gt; beta1 * m + (1 - beta1) * g</c>.
+/// Under any other tableau it is that right-hand side. Parameters bind as in <see cref="ExplicitAttribute"/>; a variable
+/// has either an <c>[Update]</c> or an <c>[Explicit]</c> part (ODEOPT031).</remarks>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class UpdateAttribute : Attribute
+{
+    /// <param name="variable">The state variable, <c>"theta"</c> for the parameters.</param>
+    public UpdateAttribute(string variable) => Variable = variable;
+
+    /// <summary>The state variable.</summary>
+    public string Variable { get; }
+}
+
+/// <summary>Marks a static <c>float</c> method as a named value (a <em>let</em>): a sub-expression written once and read by
+/// any body, [Initial] or later let that names a parameter after it.</summary>
+/// <remarks>A let is evaluated where it is read: at the stage point of the body that reads it (its <c>g</c> is that
+/// stage's gradient, its state variables that stage's values). It is substituted into the reading body, so it costs
+/// nothing: the generated code computes a numeric sub-expression once per element however often it is read. A let may
+/// read what a body may read, and other lets (without a cycle); an implicit part that reads a let that reads <c>g</c> is
+/// ODEOPT007. Misuse is ODEOPT030.</remarks>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class LetAttribute : Attribute
+{
+    /// <param name="name">The name bodies bind it by (a C# identifier, not a state variable, hyperparameter, g, h or t).</param>
+    public LetAttribute(string name) => Name = name;
+
+    /// <summary>The name bodies bind it by.</summary>
+    public string Name { get; }
+}
+
 /// <summary>Marks a static <c>float</c> method giving the value of a state variable before the first step,
 /// from <c>g</c> and <c>theta</c> at the first gradient and hyperparameters. Without it the value is 0.</summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]

@@ -1051,6 +1051,77 @@ public class DiagnosticTests
         Assert.Single(run.Sources);
     }
 
+    // ------------------------------------------------------------------ [Let] and [Update]
+
+    [Fact]
+    public void ODEOPT030_LetNamedLikeAStateVariable() => _ = AssertReported("ODEOPT030", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Let([|"m"|])] static float D(float g) => 2 * g;
+            [Explicit("m")] static float M(float g, float m) => g - m;
+            [Explicit("theta")] static float Theta(float m) => -m;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT030_LetsInACycle_PointsAtTheParameter() => _ = AssertReported("ODEOPT030", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Let("a")] static float A(float g, float [|b|]) => g + b;
+            [Let("b")] static float B(float g, float a) => g * a;
+            [Explicit("theta")] static float Theta(float a) => -a;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT030_LetReadsItself() => _ = AssertReported("ODEOPT030", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Let("a")] static float A(float g, float [|a|]) => g + a;
+            [Explicit("theta")] static float Theta(float a) => -a;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT007_ImplicitPartReadsALetThatReadsTheGradient_PointsAtTheParameter() => _ = AssertReported("ODEOPT007", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ImexScheme(ImexSchemes.Euler)]
+        public partial class O
+        {
+            [Let("d")] static float D(float g, float theta) => g + 0.1f * theta;
+            [Explicit("m")] static float M(float g, float m) => g - m;
+            [Implicit("theta")] static float Theta(float m, float [|d|]) => -m - d;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT031_UpdateAndExplicitForOneVariable() => _ = AssertReported("ODEOPT031", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Explicit("m")] static float M(float g, float m) => g - m;
+            [Update([|"m"|])] static float M2(float g, float m) => 0.9f * m + 0.1f * g;
+            [Explicit("theta")] static float Theta(float m) => -m;
+        }
+        """);
+
     [Fact]
     public void EveryDiagnosticIdHasATest()
     {

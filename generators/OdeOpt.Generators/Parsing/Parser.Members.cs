@@ -44,7 +44,7 @@ internal static partial class Parser
     }
 
     private static Expr? TranslateMethod(IMethodSymbol method, bool isInitial, List<string> stateVariables, List<HyperparameterModel> hyperparameters,
-        SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, CancellationToken ct, List<string>? scalars = null)
+        SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, CancellationToken ct, List<string>? scalars = null, IReadOnlyDictionary<string, Expr?>? lets = null)
     {
         var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
         var location = LocationInfo.From(method.Locations.FirstOrDefault());
@@ -72,6 +72,11 @@ internal static partial class Parser
             }
             else if (p == StepSize) bound = X.Ref(Binding.StepSize, p);
             else if (scalars is not null && scalars.Contains(p)) bound = X.Ref(Binding.StepScalar, p);
+            else if (lets is not null && lets.TryGetValue(p, out var let))
+            {
+                if (let is null) { ok = false; continue; } // the let's own diagnostic is reported
+                bound = let;
+            }
             if (bound is null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnboundParameter, parameterLocation, p, method.Name,
@@ -80,7 +85,7 @@ internal static partial class Parser
                 ok = false;
                 continue;
             }
-            if (isInitial && bound is RefExpr r && (r.Kind == Binding.StepIndex || r.Kind == Binding.State && p != Theta))
+            if (isInitial && X.Any(bound, r => r.Kind == Binding.StepIndex || r.Kind == Binding.State && r.Name != Theta))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidInitial, parameterLocation, method.Name,
                     "reads '" + p + "'; an initial value may use only g, theta and hyperparameters"));

@@ -29,6 +29,8 @@ internal static partial class Parser
     private const string HyperparameterAttribute = "OdeOpt.HyperparameterAttribute";
     private const string StepSizeAttribute = "OdeOpt.StepSizeAttribute";
     internal const string StepScalarAttribute = "OdeOpt.StepScalarAttribute";
+    private const string LetAttribute = "OdeOpt.LetAttribute";
+    private const string UpdateAttribute = "OdeOpt.UpdateAttribute";
 
     public const string Theta = "theta";
     public const string Gradient = "g";
@@ -205,7 +207,7 @@ internal static partial class Parser
             foreach (var attribute in method.GetAttributes())
             {
                 string? attributeName = attribute.AttributeClass?.ToDisplayString();
-                if (attributeName is not (ExplicitAttribute or ImplicitAttribute or InitialAttribute or StepScalarAttribute)) continue;
+                if (attributeName is not (ExplicitAttribute or ImplicitAttribute or InitialAttribute or StepScalarAttribute or LetAttribute or UpdateAttribute)) continue;
                 string variable = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? "" : "";
                 // Findings about the variable name point at the name's string.
                 methods.Add((method, attributeName, variable, ArgumentLocation(attribute, 0, ct) ?? AttributeLocation(attribute, ct) ?? LocationInfo.From(method.Locations.FirstOrDefault())));
@@ -215,7 +217,7 @@ internal static partial class Parser
         var stateVariables = new List<string>();
         foreach (var (_, kind, variable, location) in methods)
         {
-            if (kind is InitialAttribute or StepScalarAttribute) continue;
+            if (kind is InitialAttribute or StepScalarAttribute or LetAttribute) continue;
             if (!SyntaxFacts.IsValidIdentifier(variable) || SyntaxFacts.GetKeywordKind(variable) != SyntaxKind.None)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidVariableName, location, variable, "is not a valid state variable name: use a C# identifier such as \"m\" or \"velocity\""));
@@ -252,13 +254,16 @@ internal static partial class Parser
             methods.Where(m => m.Kind == StepScalarAttribute).Select(m => (m.Symbol, m.Variable, m.Location)).ToList(),
             stateVariables, hyperparameters, semanticModel, diagnostics, ct);
         var scalarNames = stepScalars.Select(sc => sc.Name).ToList();
+        var lets = ParseLets(methods.Where(m => m.Kind == LetAttribute).Select(m => (m.Symbol, m.Variable, m.Location)).ToList(),
+            stateVariables, hyperparameters, scalarNames, semanticModel, diagnostics, ct);
 
         var rightHandSides = new List<RhsModel>();
+        var updates = new HashSet<string>();
         var initials = new List<InitialModel>();
         foreach (var (method, kind, variable, attributeLocation) in methods)
         {
             ct.ThrowIfCancellationRequested();
-            if (kind == StepScalarAttribute) continue;
+            if (kind is StepScalarAttribute or LetAttribute) continue;
             var location = LocationInfo.From(method.Locations.FirstOrDefault()) ?? attributeLocation;
             if (kind == InitialAttribute)
             {
@@ -277,23 +282,35 @@ internal static partial class Parser
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicatePart, attributeLocation, variable, "[Initial]", initials.First(i => i.Variable == variable).MethodName, method.Name));
                     continue;
                 }
-                var body = TranslateMethod(method, isInitial: true, stateVariables, hyperparameters, semanticModel, diagnostics, ct, scalarNames);
+                var body = TranslateMethod(method, isInitial: true, stateVariables, hyperparameters, semanticModel, diagnostics, ct, scalarNames, lets);
                 if (body is not null) initials.Add(new InitialModel(variable, method.Name, body, location));
                 continue;
             }
 
-            var part = kind == ExplicitAttribute ? RhsPart.Explicit : RhsPart.Implicit;
+            bool isUpdate = kind == UpdateAttribute;
+            var part = kind == ImplicitAttribute ? RhsPart.Implicit : RhsPart.Explicit;
             if (rightHandSides.FirstOrDefault(r => r.Variable == variable && r.Part == part) is { } existing)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicatePart, attributeLocation, variable, part == RhsPart.Explicit ? "[Explicit]" : "[Implicit]", existing.MethodName, method.Name));
+                if (isUpdate || updates.Contains(variable))
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidUpdate, attributeLocation, variable, isUpdate ? method.Name : existing.MethodName,
+                        "gives the explicit part of '" + variable + "' as the value after a step, and '" + (isUpdate ? existing.MethodName : method.Name) + "' gives it too; keep one of them (an [Update] is the explicit part (F - x) / h)"));
+                else
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicatePart, attributeLocation, variable, part == RhsPart.Explicit ? "[Explicit]" : "[Implicit]", existing.MethodName, method.Name));
                 continue;
             }
             if (!stateVariables.Contains(variable)) continue; // already reported
-            var translated = TranslateMethod(method, isInitial: false, stateVariables, hyperparameters, semanticModel, diagnostics, ct, scalarNames);
+            var translated = TranslateMethod(method, isInitial: false, stateVariables, hyperparameters, semanticModel, diagnostics, ct, scalarNames, lets);
             if (translated is null) continue;
+            if (isUpdate)
+            {
+                // x_{n+1} = F under forward Euler: the right-hand side (F - x) / h. The 1/h cancels against the step's h
+                // (StepSizeAlgebra), so a step size of 0 leaves x unchanged rather than NaN.
+                updates.Add(variable);
+                translated = X.Div(X.Sub(translated, X.Ref(Binding.State, variable)), X.Ref(Binding.StepSize, StepSize));
+            }
             if (part == RhsPart.Implicit && X.Any(translated, r => r.Kind == Binding.Gradient))
             {
-                var g = method.Parameters.FirstOrDefault(p => p.Name == Gradient);
+                var g = method.Parameters.FirstOrDefault(p => p.Name == Gradient || lets.TryGetValue(p.Name, out var let) && let is not null && X.Any(let, r => r.Kind == Binding.Gradient));
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ImplicitUsesGradient, LocationInfo.From(g?.Locations.FirstOrDefault()) ?? location, variable));
                 continue;
             }
