@@ -28,7 +28,8 @@ public sealed class OptimizerAttribute : Attribute
 /// The explicit Butcher tableau: <c>A</c> strictly lower triangular, rows separated by <c>;</c>, entries by
 /// spaces or commas, each a rational (<c>1/3</c>) or a decimal (<c>0.5</c>).
 /// </summary>
-[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+// AllowMultiple so that a second one is the generator's ODEOPT012 at that attribute, not the compiler's CS0579.
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = true)]
 public sealed class ExplicitTableauAttribute : Attribute
 {
     /// <param name="a">The matrix A, for example <c>"0 0; 1 0"</c>.</param>
@@ -48,7 +49,8 @@ public sealed class ExplicitTableauAttribute : Attribute
 /// The implicit Butcher tableau: <c>A</c> lower triangular (diagonally implicit), same number of stages as
 /// the explicit one.
 /// </summary>
-[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+// AllowMultiple so that a second one is the generator's ODEOPT012 at that attribute, not the compiler's CS0579.
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = true)]
 public sealed class ImplicitTableauAttribute : Attribute
 {
     /// <param name="a">The matrix A, for example <c>"0 0; 1/2 1/2"</c>.</param>
@@ -80,7 +82,8 @@ public enum ImexSchemes
 }
 
 /// <summary>Uses a built-in named IMEX pair instead of explicit tableau attributes.</summary>
-[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+// AllowMultiple so that a second one is the generator's ODEOPT012 at that attribute, not the compiler's CS0579.
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = true)]
 public sealed class ImexSchemeAttribute : Attribute
 {
     /// <param name="scheme">The named pair.</param>

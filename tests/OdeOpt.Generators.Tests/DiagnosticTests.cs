@@ -1051,6 +1051,32 @@ public class DiagnosticTests
         Assert.Single(run.Sources);
     }
 
+    [Fact]
+    public void ODEOPT012_ExplicitTableauGivenTwice_PointsAtTheSecond() => _ = AssertReported("ODEOPT012", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        [[|ExplicitTableau("0 0; 1 0", B = "1/2 1/2")|]]
+        public partial class O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT012_ImexSchemeGivenTwice_PointsAtTheSecond() => _ = AssertReported("ODEOPT012", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ImexScheme(ImexSchemes.Euler), [|ImexScheme(ImexSchemes.Trapezoidal)|]]
+        public partial class O
+        {
+            [Explicit("m")] static float M(float g, float m) => g - m;
+            [Implicit("theta")] static float Theta(float m) => -m;
+        }
+        """);
+
     // ------------------------------------------------------------------ [Let] and [Update]
 
     [Fact]

@@ -114,10 +114,23 @@ internal static partial class Parser
         LocationInfo? schemeLocation = null, explicitLocation = null;
         GradientAtModel? gradientAt = null;
         AttributeData? gradientAtData = null;
+        var seenSchemeAttributes = new Dictionary<string, LocationInfo>();
         foreach (var attribute in type.GetAttributes())
         {
             string? attributeName = attribute.AttributeClass?.ToDisplayString();
             var location = AttributeLocation(attribute, ct) ?? classLocation;
+            if (attributeName is ExplicitTableauAttribute or ImplicitTableauAttribute or ImexSchemeAttribute)
+            {
+                string shortName = "[" + attributeName.Substring("OdeOpt.".Length, attributeName.Length - "OdeOpt.".Length - "Attribute".Length) + "]";
+                if (seenSchemeAttributes.TryGetValue(attributeName, out var first))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingTableau, location,
+                        shortName + " is given twice (the first at line " + (first.LineSpan.Start.Line + 1) + "); an optimizer has one " +
+                        (attributeName == ImexSchemeAttribute ? "pair of tableaux" : attributeName == ExplicitTableauAttribute ? "explicit tableau" : "implicit tableau") + ": keep one"));
+                    continue;
+                }
+                seenSchemeAttributes[attributeName] = location;
+            }
             switch (attributeName)
             {
                 case ExplicitTableauAttribute:
