@@ -106,7 +106,7 @@ public sealed class AdamCase : BenchCase
     }
 
     public override string Name => "adam";
-    public override int BytesPerParameter => Adam.Info.BytesPerParameterPerStep;
+    public override int BytesPerParameter => Adam.StaticInfo.BytesPerParameterPerStep;
 
     public override void Generated() => _opt.Step(P, G);
 
@@ -176,7 +176,7 @@ public sealed class TrapezoidalCase : BenchCase
     }
 
     public override string Name => "imex-trapezoidal-adam";
-    public override int BytesPerParameter => ImexTrapezoidalAdam.Info.BytesPerParameterPerStep;
+    public override int BytesPerParameter => ImexTrapezoidalAdam.StaticInfo.BytesPerParameterPerStep;
 
     public override void Generated() => _opt.Step(P, G);
 
@@ -268,7 +268,7 @@ public sealed class MomentumCase : BenchCase
     }
 
     public override string Name => "sgd-momentum";
-    public override int BytesPerParameter => BenchSgdMomentum.Info.BytesPerParameterPerStep;
+    public override int BytesPerParameter => BenchSgdMomentum.StaticInfo.BytesPerParameterPerStep;
 
     public override void Generated() => _opt.Step(P, G);
 
@@ -320,7 +320,7 @@ public sealed class Rk4Case : BenchCase
     }
 
     public override string Name => "rk4-gradient-flow";
-    public override int BytesPerParameter => BenchRk4.Info.BytesPerParameterPerStep;
+    public override int BytesPerParameter => BenchRk4.StaticInfo.BytesPerParameterPerStep;
 
     public override void Generated() => _opt.Step(P, _gradient);
 

@@ -118,7 +118,9 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
 
     // ------------------------------------------------------------------ properties
 
-    OptimizerInfo IGpuOptimizer.Info => Driver.Info;
+    /// <summary>The optimizer's name, scheme, cost per step and hyperparameters (the generated class's static
+    /// <c>StaticInfo</c>, per instance).</summary>
+    public OptimizerInfo Info => Driver.Info;
 
     /// <inheritdoc/>
     public Accelerator Accelerator { get; }

@@ -93,7 +93,9 @@ public static class GpuOptimizerRegistry
         catch (Exception) { return Array.Empty<(OptimizerInfo, Type)>(); }
         foreach (var registration in registrations)
         {
-            var property = registration.OptimizerType.GetProperty("Info", BindingFlags.Public | BindingFlags.Static);
+            // "StaticInfo"; "Info" in assemblies built by a generator from before the instance Info became public.
+            var property = registration.OptimizerType.GetProperty("StaticInfo", BindingFlags.Public | BindingFlags.Static)
+                ?? registration.OptimizerType.GetProperty("Info", BindingFlags.Public | BindingFlags.Static);
             if (property?.GetValue(null) is OptimizerInfo info) result.Add((info, registration.GpuOptimizerType));
         }
         return result.ToArray();

@@ -221,7 +221,7 @@ public class GeneratorGpuPathTests
             var lib = context.LoadFromStream(new MemoryStream(libraryImage));
             var appAssembly = context.LoadFromStream(new MemoryStream(appImage));
             const int n = 37;
-            Assert.Equal(4, ((OptimizerInfo)lib.GetType("Lib.LibMidpointFlow")!.GetProperty("Info")!.GetValue(null)!).RollbackBytesPerParameter);
+            Assert.Equal(4, ((OptimizerInfo)lib.GetType("Lib.LibMidpointFlow")!.GetProperty("StaticInfo")!.GetValue(null)!).RollbackBytesPerParameter);
             var cpu = (IOptimizer)Activator.CreateInstance(lib.GetType("Lib.LibMidpointFlow")!, n)!;
             using var gpu = (IGpuOptimizer)Activator.CreateInstance(appAssembly.GetType("Lib.LibMidpointFlowGpu")!, _fixture.Accelerator, n)!;
             var p = Support.Start(n);

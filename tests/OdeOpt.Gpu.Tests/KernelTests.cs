@@ -39,7 +39,7 @@ public class KernelTests
         // One gradient per step: the caller-gradient form; several: the closure form only.
         Assert.IsAssignableFrom<ISingleGradientGpuOptimizer>(new AdamGpu(_fixture.Accelerator, 8));
         Assert.False(typeof(ISingleGradientGpuOptimizer).IsAssignableFrom(typeof(Rk4GradientFlowGpu)));
-        Assert.Same(Adam.Info, AdamGpu.Info);
+        Assert.Same(Adam.StaticInfo, AdamGpu.StaticInfo);
     }
 
     [Fact]

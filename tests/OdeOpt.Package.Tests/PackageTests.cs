@@ -125,7 +125,7 @@ public class PackageTests
                 var p = new float[] { 1f, -2f };
                 for (int i = 0; i < 5; i++)
                     opt.Step(p, (x, g) => { g[0] = 2 * x[0]; g[1] = 4 * x[1]; });
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gradients/step={HeunFlow.Info.GradientEvaluationsPerStep} order={HeunFlow.Info.Order} p0={p[0]:R} p1={p[1]:R} registry={OptimizerRegistry.Contains("user-heun-flow")}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gradients/step={HeunFlow.StaticInfo.GradientEvaluationsPerStep} order={HeunFlow.StaticInfo.Order} p0={p[0]:R} p1={p[1]:R} registry={OptimizerRegistry.Contains("user-heun-flow")}"));
 
                 [Optimizer("user-heun-flow", Order = 2)]
                 [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]

@@ -83,7 +83,7 @@ public class AdamOdeEulerTests
     [Fact]
     public void Starts_from_the_first_gradient()
     {
-        Assert.Equal(1, AdamOdeEuler.Info.GradientEvaluationsPerStep);
-        Assert.Equal(new[] { "theta", "m", "v" }, AdamOdeEuler.Info.StateVariables);
+        Assert.Equal(1, AdamOdeEuler.StaticInfo.GradientEvaluationsPerStep);
+        Assert.Equal(new[] { "theta", "m", "v" }, AdamOdeEuler.StaticInfo.StateVariables);
     }
 }

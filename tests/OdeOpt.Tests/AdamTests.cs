@@ -125,7 +125,7 @@ public class AdamTests
     [Fact]
     public void Info_describes_the_IMEX_Euler_plan()
     {
-        var info = Adam.Info;
+        var info = Adam.StaticInfo;
         Assert.Equal("adam", info.Name);
         Assert.Equal(2, info.Stages);
         Assert.Equal(1, info.GradientEvaluationsPerStep);

@@ -88,7 +88,7 @@ public class ConditionTests
     public void ConditionsReadTheStepSizeAndFlags()
     {
         var probe = new ConditionProbe(3);
-        Assert.Equal(3, ConditionProbe.Info.Conditions.Count);
+        Assert.Equal(3, ConditionProbe.StaticInfo.Conditions.Count);
         Assert.Empty(probe.Validate());
 
         probe.LearningRate = 0.5f;

@@ -47,9 +47,9 @@ public class ImexAdamFamilyTests
     [Fact]
     public void Orders_and_gradients_per_step()
     {
-        Assert.Equal((1, 1), (Adam.Info.Order, Adam.Info.GradientEvaluationsPerStep));
-        Assert.Equal((2, 1), (ImexTrapezoidalAdam.Info.Order, ImexTrapezoidalAdam.Info.GradientEvaluationsPerStep));
-        Assert.Equal((2, 2), (ImexMidpointAdam.Info.Order, ImexMidpointAdam.Info.GradientEvaluationsPerStep));
-        Assert.Equal((3, 3), (ImexArs233Adam.Info.Order, ImexArs233Adam.Info.GradientEvaluationsPerStep));
+        Assert.Equal((1, 1), (Adam.StaticInfo.Order, Adam.StaticInfo.GradientEvaluationsPerStep));
+        Assert.Equal((2, 1), (ImexTrapezoidalAdam.StaticInfo.Order, ImexTrapezoidalAdam.StaticInfo.GradientEvaluationsPerStep));
+        Assert.Equal((2, 2), (ImexMidpointAdam.StaticInfo.Order, ImexMidpointAdam.StaticInfo.GradientEvaluationsPerStep));
+        Assert.Equal((3, 3), (ImexArs233Adam.StaticInfo.Order, ImexArs233Adam.StaticInfo.GradientEvaluationsPerStep));
     }
 }

@@ -96,7 +96,7 @@ public class ImexTrapezoidalAdamTests
     [Fact]
     public void Needs_one_gradient_per_step_through_first_same_as_last()
     {
-        var info = ImexTrapezoidalAdam.Info;
+        var info = ImexTrapezoidalAdam.StaticInfo;
         Assert.Equal(1, info.GradientEvaluationsPerStep);
         Assert.True(info.FirstSameAsLast);
         Assert.Equal(new[] { 1, 2 }, info.GradientStages);

@@ -113,12 +113,12 @@ public class LookAheadMomentumTests
     [Fact]
     public void Infos()
     {
-        foreach (var info in new[] { HeavyBall.Info, NesterovMomentum.Info, SuperAcceleratedMomentum.Info, SuperAcceleratedRmsProp.Info })
+        foreach (var info in new[] { HeavyBall.StaticInfo, NesterovMomentum.StaticInfo, SuperAcceleratedMomentum.StaticInfo, SuperAcceleratedRmsProp.StaticInfo })
         {
             Assert.Equal(2, info.Stages);
             Assert.Equal(1, info.GradientEvaluationsPerStep);
             Assert.Equal(1, info.Order);
         }
-        Assert.Equal(new[] { "theta", "m" }, SuperAcceleratedMomentum.Info.StateVariables);
+        Assert.Equal(new[] { "theta", "m" }, SuperAcceleratedMomentum.StaticInfo.StateVariables);
     }
 }

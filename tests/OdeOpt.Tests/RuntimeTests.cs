@@ -111,6 +111,18 @@ public class RuntimeTests
     }
 
     [Fact]
+    public void Info_is_an_instance_member_of_a_concrete_optimizer_and_StaticInfo_the_same_object()
+    {
+        var adam = new Adam(3);
+        OptimizerInfo info = adam.Info; // CS0176 while Info was static on the concrete class
+        Assert.Equal("adam", info.Name);
+        Assert.Same(Adam.StaticInfo, info);
+        Assert.Same(info, ((IOptimizer)adam).Info);
+        Assert.Same(OptimizerRegistry.Create("adam", 3).Info, Adam.StaticInfo);
+        Assert.Equal(2, new ImexMidpointAdam(5).Info.GradientEvaluationsPerStep);
+    }
+
+    [Fact]
     public void Exclusive_bounds_are_enforced()
     {
         var opt = new Adam(4) { Beta1 = 1f };
@@ -261,7 +273,7 @@ public class RuntimeTests
         var adam = OptimizerRegistry.Create("adam", 5);
         Assert.IsType<Adam>(adam);
         Assert.Equal(5, adam.ParameterCount);
-        Assert.Same(Adam.Info, adam.Info);
+        Assert.Same(Adam.StaticInfo, adam.Info);
         var e = Assert.Throws<ArgumentException>(() => OptimizerRegistry.Create("adamm", 5));
         Assert.Contains("imex-trapezoidal-adam", e.Message);
     }

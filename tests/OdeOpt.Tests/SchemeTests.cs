@@ -14,8 +14,8 @@ public class SchemeTests
     [Fact]
     public void Rk4_gradient_flow_takes_four_gradients_and_matches_classical_RK4()
     {
-        Assert.Equal(4, Rk4GradientFlow.Info.GradientEvaluationsPerStep);
-        Assert.Equal(new[] { 1, 2, 3, 4 }, Rk4GradientFlow.Info.GradientStages);
+        Assert.Equal(4, Rk4GradientFlow.StaticInfo.GradientEvaluationsPerStep);
+        Assert.Equal(new[] { 1, 2, 3, 4 }, Rk4GradientFlow.StaticInfo.GradientStages);
         Assert.False(typeof(ISingleGradientOptimizer).IsAssignableFrom(typeof(Rk4GradientFlow)));
 
         var golden = Golden.Load();
@@ -39,7 +39,7 @@ public class SchemeTests
             for (int i = 0; i < n; i++) x[i] += h / 6.0 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
         }
         double error = Problems.MaxRelativeError(p, x);
-        _out.WriteLine($"RK4 gradient flow: error {error:E3} after {steps} steps; {Rk4GradientFlow.Info}");
+        _out.WriteLine($"RK4 gradient flow: error {error:E3} after {steps} steps; {Rk4GradientFlow.StaticInfo}");
         Assert.True(error <= 1e-5, $"error {error:E3}");
         Assert.True(Problems.MaxRelativeError(Problems.ToFloat(golden.X0), x) > 0.1);
     }

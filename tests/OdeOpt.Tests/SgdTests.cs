@@ -53,7 +53,7 @@ public class SgdTests
     [Fact]
     public void Info_describes_one_forward_Euler_pass()
     {
-        var info = Sgd.Info;
+        var info = Sgd.StaticInfo;
         Assert.Equal("sgd", info.Name);
         Assert.Equal(1, info.Stages);
         Assert.Equal(1, info.Order);

@@ -38,8 +38,8 @@ public class StepScalarAndFlagRuntimeTests
         for (int s = 0; s < 5; s++) opt.Step(p, Gradient);
         var expected = Reference(4, 15, 0.01f, _ => 0.5f, t => t > 10);
         Assert.True(Problems.MaxRelativeError(p, expected) <= 1e-6, $"{Problems.MaxRelativeError(p, expected):E3}");
-        Assert.True(StepScalarProbe.Info.Hyperparameters[2].IsFlag);
-        Assert.False(StepScalarProbe.Info.Hyperparameters[1].IsFlag);
+        Assert.True(StepScalarProbe.StaticInfo.Hyperparameters[2].IsFlag);
+        Assert.False(StepScalarProbe.StaticInfo.Hyperparameters[1].IsFlag);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ internal static partial class CpuEmitter
 
         w.Line("/// <summary>Creates the optimizer for <paramref name=\"parameterCount\"/> parameters, with all state at zero.</summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"parameterCount\"/> is not positive.</exception>");
-        w.Line("public " + m.ClassName + "(int parameterCount) : base(parameterCount, Info, s_layout) { }");
+        w.Line("public " + m.ClassName + "(int parameterCount) : base(parameterCount, StaticInfo, s_layout) { }");
         w.Line();
         if (single)
         {
@@ -114,8 +114,9 @@ internal static partial class CpuEmitter
     private static void WriteInfo(SourceWriter w, OptimizerPlan plan)
     {
         var m = plan.Model;
-        w.Line("/// <summary>The optimizer's name, scheme, cost per step and hyperparameters.</summary>");
-        w.Line("public static global::OdeOpt.OptimizerInfo Info { get; } = new global::OdeOpt.OptimizerInfo");
+        w.Line("/// <summary>The optimizer's name, scheme, cost per step and hyperparameters, without an instance: the object every");
+        w.Line("/// instance returns as <c>Info</c>.</summary>");
+        w.Line("public static global::OdeOpt.OptimizerInfo StaticInfo { get; } = new global::OdeOpt.OptimizerInfo");
         w.Line("{");
         w.Line("    Name = " + Literals.String(m.Name) + ",");
         w.Line("    OptimizerType = typeof(" + GlobalName(m) + "),");

@@ -59,7 +59,7 @@ internal static class IlgpuEmitter
                (single ? ", " + Runtime + ".ISingleGradientGpuOptimizer" : ""));
 
         w.Line("/// <summary>The optimizer's name, scheme, cost per step and hyperparameters: those of <see cref=\"" + cpu + "\"/>.</summary>");
-        w.Line("public static global::OdeOpt.OptimizerInfo Info => " + cpu + ".Info;");
+        w.Line("public static global::OdeOpt.OptimizerInfo StaticInfo => " + cpu + ".StaticInfo;");
         w.Line();
         PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel, plan.Undo);
         w.Line("private static readonly " + kernelType + "[] s_kernels = { " + string.Join(", ", plan.Kernels.Select(k => k.Name + "Kernel")) + " };");
@@ -68,7 +68,7 @@ internal static class IlgpuEmitter
         w.Line("/// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"accelerator\"/> is null.</exception>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"parameterCount\"/> is not positive.</exception>");
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">The kernels cannot be compiled for the accelerator.</exception>");
-        w.Line("public " + gpuName + "(global::ILGPU.Runtime.Accelerator accelerator, int parameterCount) : base(accelerator, parameterCount, Info, s_layout, s_kernels) { }");
+        w.Line("public " + gpuName + "(global::ILGPU.Runtime.Accelerator accelerator, int parameterCount) : base(accelerator, parameterCount, StaticInfo, s_layout, s_kernels) { }");
         w.Line();
         if (single)
         {

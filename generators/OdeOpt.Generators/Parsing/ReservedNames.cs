@@ -18,7 +18,7 @@ internal static class ReservedNames
     /// <summary>Declared by the generated CPU form in the optimizer class itself (pass names aside: see <see cref="KernelMembers"/>).</summary>
     public static readonly string[] Generated =
     {
-        "Info", "StepUniforms", "ComputeStepUniforms", "ComputeUniforms", "Step", "RunPass", "ValidateHyperparameters",
+        "Info", "StaticInfo", "StepUniforms", "ComputeStepUniforms", "ComputeUniforms", "Step", "RunPass", "ValidateHyperparameters",
         "GetHyperparameters", "SetHyperparameters", "HasStepScalars", "CheckConditions", "CheckStepConditions", "s_layout",
     };
 
@@ -31,14 +31,14 @@ internal static class ReservedNames
         "HasStepScalars", "RunPass", "GetHyperparameters", "SetHyperparameters", "ParameterRef", "GradientRef", "OutputRef",
         "StateRef", "ArraysTouched", "Previous", "Current", "Next", "GradientScale", "GradientLimit", "GetHyperparameter", "SetHyperparameter",
         "SetSchedule", "GetSchedule", "GetEffectiveHyperparameter", "StepWithGradient", "Step", "GetIterate", "Reset",
-        "SaveState", "LoadState", "Validate", "CheckConditions", "Info", "RollbackFailedSteps",
+        "SaveState", "LoadState", "Validate", "CheckConditions", "Info", "StaticInfo", "RollbackFailedSteps",
     };
 
     /// <summary>Declared or inherited by the GPU form <c>XGpu</c> (OdeOpt.Gpu.GpuOptimizerCore), which repeats the
     /// hyperparameter properties: a hyperparameter may not use these either.</summary>
     public static readonly string[] Gpu =
     {
-        "Info", "Views", "CreateViews", "ComputeUniforms", "StateView", "Hyperparameter", "Accelerator", "Stream",
+        "Info", "StaticInfo", "Views", "CreateViews", "ComputeUniforms", "StateView", "Hyperparameter", "Accelerator", "Stream",
         "ParameterCount", "StepCount", "GradientClipValue", "GetHyperparameter", "SetHyperparameter", "SetSchedule",
         "GetSchedule", "StepWithGradient", "Step", "GetIterate", "Reset", "SaveState", "LoadState", "Dispose", "MaxParameterCount", "s_layout",
         "s_kernels", "RollbackFailedSteps", "Groups", "Validate", "CheckConditions", "GetEffectiveHyperparameter",
@@ -50,7 +50,7 @@ internal static class ReservedNames
     /// floats, so their signatures differ), but cannot share a name with anything else.</summary>
     public static readonly string[] NonMethods =
     {
-        "Info", "StepUniforms", "s_layout", "HasStepScalars", "ParameterCount", "StepCount", "Groups", "SkippedSteps",
+        "Info", "StaticInfo", "StepUniforms", "s_layout", "HasStepScalars", "ParameterCount", "StepCount", "Groups", "SkippedSteps",
         "LastGradientNorm", "MaxDegreeOfParallelism", "GradientClipNorm", "GradientClipValue", "NonFiniteGradients",
         "ParameterRef", "GradientRef", "OutputRef", "Previous", "Current", "Next", "GradientScale", "GradientLimit",
         "RollbackFailedSteps",

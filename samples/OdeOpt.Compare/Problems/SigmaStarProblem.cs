@@ -237,7 +237,7 @@ public sealed class SigmaStarProblem : IProblem
                 polynomial, -1 + 2/sqrt(k eta) - (1-g)/(k eta).
                 Fig. 2(b): at k eta = {F(figure2KEta)}, sigma = {F(figure2Sigma)}, theta_i for i = 0..{figure2Steps} against x(i) of each ODE, from x(0) = 1,
                 x'(0) from each ODE's own identification of m with v in Section 2.2 (m^(0) = -k eta for (9) and (10), (m^(0) + m^(-1))/2 = -k eta/2 for
-                (11); the paper does not state x'(0), and the notes show the verdict with one x'(0) for all three), integrated by OdeOpt itself: classical RK4 (`{DampedOscillatorRk4.Info.Name}`, declared in this app) at h = 0.01.
+                (11); the paper does not state x'(0), and the notes show the verdict with one x'(0) for all three), integrated by OdeOpt itself: classical RK4 (`{DampedOscillatorRk4.StaticInfo.Name}`, declared in this app) at h = 0.01.
                 {(context.Full ? "" : "Reduced suite: 20 values of k eta instead of 36.")}
                 """,
         };

@@ -71,7 +71,9 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
             else _missingArrays |= 1 << i;
     }
 
-    OptimizerInfo IOptimizer.Info => Driver.Info;
+    /// <summary>The optimizer's name, scheme, cost per step and hyperparameters: the same object as the generated class's
+    /// static <c>StaticInfo</c>, here per instance (so <c>opt.Info</c> works on a concrete optimizer as on the interface).</summary>
+    public OptimizerInfo Info => Driver.Info;
 
     /// <inheritdoc/>
     public int MaxDegreeOfParallelism

@@ -29,8 +29,9 @@ namespace OdeOpt.Generators.Tests.Snapshots
     [global::System.CodeDom.Compiler.GeneratedCode("OdeOpt.Generators", "1.0.0")]
     partial class Adam : global::OdeOpt.Runtime.OptimizerCore<global::OdeOpt.Generators.Tests.Snapshots.Adam.StepUniforms>, global::OdeOpt.ISingleGradientOptimizer
     {
-        /// <summary>The optimizer's name, scheme, cost per step and hyperparameters.</summary>
-        public static global::OdeOpt.OptimizerInfo Info { get; } = new global::OdeOpt.OptimizerInfo
+        /// <summary>The optimizer's name, scheme, cost per step and hyperparameters, without an instance: the object every
+        /// instance returns as <c>Info</c>.</summary>
+        public static global::OdeOpt.OptimizerInfo StaticInfo { get; } = new global::OdeOpt.OptimizerInfo
         {
             Name = "adam",
             OptimizerType = typeof(global::OdeOpt.Generators.Tests.Snapshots.Adam),
@@ -67,7 +68,7 @@ namespace OdeOpt.Generators.Tests.Snapshots
 
         /// <summary>Creates the optimizer for <paramref name="parameterCount"/> parameters, with all state at zero.</summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="parameterCount"/> is not positive.</exception>
-        public Adam(int parameterCount) : base(parameterCount, Info, s_layout) { }
+        public Adam(int parameterCount) : base(parameterCount, StaticInfo, s_layout) { }
 
         /// <summary>Advances one step with <paramref name="gradient"/>, the gradient at the current contents of <paramref name="parameters"/>.</summary>
         public void Step(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradient) => StepWithGradient(parameters, gradient);
