@@ -149,6 +149,14 @@ internal static class DiagnosticDescriptors
         "Invalid [Update]",
         "[Update(\"{0}\")] on '{1}' {2}");
 
+    public static readonly DiagnosticDescriptor InvalidOde = Error("ODEOPT032",
+        "Invalid [Ode] or use of one",
+        "{0}");
+
+    public static readonly DiagnosticDescriptor UnreadableOde = Error("ODEOPT033",
+        "The ODE of a referenced assembly cannot be read",
+        "The ODE '{0}' in assembly '{1}' cannot be read: {2}");
+
     public static readonly DiagnosticDescriptor OrderNotReached = Error("ODEOPT040",
         "The pair does not have the declared order",
         "The optimizer '{0}' declares Order = {1}, but its tableau pair has order {2}: the condition {3}");

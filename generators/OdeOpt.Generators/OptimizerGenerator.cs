@@ -55,6 +55,20 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(referencedPlans, static (spc, plan) => EmitGpuForm(spc, plan));
         context.RegisterSourceOutput(gpuTarget.Select(static (target, _) => target.Diagnostics), static (spc, list) => Report(spc, list));
 
+        // [Ode] classes: their findings (reported once, however many optimizers discretise them) and their declaration,
+        // recorded in the assembly for optimizers in other assemblies.
+        var odes = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                Parser.OdeAttribute,
+                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                transform: static (ctx, ct) => Parser.ParseOde(ctx, ct))
+            .WithTrackingName(TrackingNames.Odes);
+        context.RegisterSourceOutput(odes, static (spc, ode) =>
+        {
+            Report(spc, ode.Diagnostics);
+            if (ode.MetadataSource is not null) spc.AddSource(ode.FullName + ".OdeOpt.Ode.g.cs", ode.MetadataSource);
+        });
+
         // Diagnostics travel in their own outputs, so that the source output depends only on the plans.
         var parseDiagnostics = declarations
             .Select(static (d, _) => d.Diagnostics)

@@ -11,4 +11,5 @@ internal static class TrackingNames
     public const string GpuPlans = nameof(GpuPlans);
     public const string GpuTarget = nameof(GpuTarget);
     public const string ReferencedGpuPlans = nameof(ReferencedGpuPlans);
+    public const string Odes = nameof(Odes);
 }

@@ -8,8 +8,9 @@ namespace OdeOpt;
 /// </summary>
 /// <remarks>
 /// The class must be <c>partial</c>, top-level and non-generic. The generator adds a constructor
-/// <c>(int parameterCount)</c>, a static <c>Info</c>, the members of <see cref="IOptimizer"/> and, when one
-/// gradient per step suffices, <see cref="ISingleGradientOptimizer"/>.
+/// <c>(int parameterCount)</c>, a static <c>StaticInfo</c>, the members of <see cref="IOptimizer"/> and, when one
+/// gradient per step suffices, <see cref="ISingleGradientOptimizer"/>. With <see cref="Ode"/> the class declares only
+/// the scheme; the right-hand side, hyperparameters and initial values come from the <see cref="OdeAttribute"/> type.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
 public sealed class OptimizerAttribute : Attribute
@@ -22,6 +23,32 @@ public sealed class OptimizerAttribute : Attribute
 
     /// <summary>The order the scheme is claimed to have; checked at compile time against the pair's order conditions.</summary>
     public int Order { get; set; }
+
+    /// <summary>The ODE this optimizer discretises: a class carrying <see cref="OdeAttribute"/>, in this compilation or a
+    /// referenced assembly built with OdeOpt. The optimizer class then declares only the scheme (a tableau pair or
+    /// <see cref="ImexSchemeAttribute"/>); its hyperparameter properties are generated from the ODE's. With only an
+    /// explicit tableau, the ODE's implicit parts are treated explicitly too (added to the explicit parts).</summary>
+    /// <example><code>
+    /// [Optimizer("imex-ars222-adam", Order = 2, Ode = typeof(AdamOde))]
+    /// [ImexScheme(ImexSchemes.Ars222)]
+    /// public partial class ImexArs222Adam;
+    /// </code></example>
+    public Type? Ode { get; set; }
+}
+
+/// <summary>
+/// Declares an ODE once, to be discretised by any number of optimizers (<see cref="OptimizerAttribute.Ode"/>): the class
+/// holds the hyperparameter properties, the <see cref="ExplicitAttribute"/>/<see cref="ImplicitAttribute"/>/
+/// <see cref="UpdateAttribute"/> bodies, <see cref="LetAttribute"/>s, <see cref="InitialAttribute"/>s,
+/// <see cref="StepScalarAttribute"/>s, <see cref="GradientAtAttribute"/> and <see cref="ConditionAttribute"/>s, exactly as
+/// an optimizer class would, but no tableau. Which part of a right-hand side is explicit and which implicit is part of
+/// the ODE.
+/// </summary>
+/// <remarks>The class must be top-level and non-generic; nothing is generated into it (it need not be partial). The
+/// generator records its source in the assembly's metadata, so that optimizers in other assemblies can discretise it.</remarks>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class OdeAttribute : Attribute
+{
 }
 
 /// <summary>

@@ -1148,6 +1148,149 @@ public class DiagnosticTests
         }
         """);
 
+    // ------------------------------------------------------------------ [Ode]
+
+    [Fact]
+    public void ODEOPT032_OptimizerNamesAClassWithoutOde() => _ = AssertReported("ODEOPT032", """
+        using OdeOpt;
+
+        public class Flow
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+
+        [Optimizer("o", Ode = [|typeof(Flow)|])]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O;
+        """);
+
+    [Fact]
+    public void ODEOPT032_OdeCarriesATableau() => _ = AssertReported("ODEOPT032", """
+        using OdeOpt;
+
+        [Ode]
+        [[|ExplicitTableau("0", B = "1")|]]
+        public class Flow
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT032_OptimizerOfAnOdeDeclaresAHyperparameter() => _ = AssertReported("ODEOPT032", """
+        using OdeOpt;
+
+        [Ode]
+        public class Flow
+        {
+            [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 0.1f;
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+
+        [Optimizer("o", Ode = typeof(Flow))]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [[|Hyperparameter|]] public float Extra { get; set; }
+        }
+        """, expectSource: true);
+
+    [Fact]
+    public void ODEOPT032_AFindingInsideTheOdeIsReportedOnceForTwoOptimizers()
+    {
+        // ODEOPT009 in the ODE's body, with two optimizers of it: reported once, at the ODE; neither optimizer is generated.
+        var run = GeneratorHarness.Run("""
+            using OdeOpt;
+
+            [Ode]
+            public class Flow
+            {
+                [Explicit("theta")] static float Theta(float g, float lambda) => -lambda * g;
+            }
+
+            [Optimizer("a", Ode = typeof(Flow))]
+            [ExplicitTableau("0", B = "1")]
+            public partial class A;
+
+            [Optimizer("b", Ode = typeof(Flow))]
+            [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
+            public partial class B;
+            """);
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("ODEOPT009", diagnostic.Id);
+        Assert.Equal(6, diagnostic.Location.GetLineSpan().StartLinePosition.Line + 1);
+        Assert.DoesNotContain(run.Sources, s => s.HintName.Contains(".OdeOpt.g.cs", System.StringComparison.Ordinal));
+    }
+
+    /// <summary>ODEOPT033: an ODE in a referenced assembly that records no declaration (built without the generator). The
+    /// finding is at the typeof of [Optimizer].</summary>
+    [Fact]
+    public void ODEOPT033_OdeOfAReferenceWithoutRecordedSource()
+    {
+        var library = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create("Lib",
+            new[] { GeneratorHarness.ParseText("""namespace Lib { [OdeOpt.Ode] public class Flow { [OdeOpt.Explicit("theta")] static float Theta(float g) => -g; } }""", "Lib.cs") },
+            GeneratorHarness.References, new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        using var image = new MemoryStream();
+        var emitted = library.Emit(image);
+        Assert.True(emitted.Success, string.Join("; ", emitted.Diagnostics));
+        var source = MarkedSource.Parse("""
+            using OdeOpt;
+
+            [Optimizer("o", Ode = [|typeof(Lib.Flow)|])]
+            [ExplicitTableau("0", B = "1")]
+            public partial class O;
+            """);
+        var app = GeneratorHarness.CreateCompilation(source.Text).AddReferences(MetadataReference.CreateFromImage(image.ToArray()));
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateDriver(), app);
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("ODEOPT033", diagnostic.Id);
+        Assert.Equal(source.Span, diagnostic.Location.SourceSpan);
+        Assert.Contains("'Lib.Flow' in assembly 'Lib'", diagnostic.GetMessage(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The other side: an ODE compiled with the generator records its declaration, and an optimizer in another
+    /// compilation discretises it with nothing reported and the ODE's hyperparameters generated.</summary>
+    [Fact]
+    public void AnOdeFromAReferenceBuiltWithTheGeneratorIsDiscretised()
+    {
+        var lib = GeneratorHarness.Run("""
+            using System;
+            using OdeOpt;
+            namespace Lib;
+
+            /// <summary>A damped flow.</summary>
+            [Ode]
+            public abstract class Flow
+            {
+                /// <summary>The step.</summary>
+                [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 0.25f;
+                /// <summary>The decay.</summary>
+                [Hyperparameter(Min = 0)] public float Decay { get; set; } = 0.5f;
+                [Let("d")] static float D(float g, float theta, float decay) => g + decay * theta;
+                [Explicit("theta")] static float Theta(float d) => -MathF.Sqrt(d * d + 1) + 1 - d;
+            }
+            """);
+        lib.AssertClean();
+        Assert.Contains(lib.Sources, s => s.HintName == "Lib.Flow.OdeOpt.Ode.g.cs");
+        using var image = new MemoryStream();
+        var emitted = lib.Output.Emit(image);
+        Assert.True(emitted.Success, string.Join("; ", emitted.Diagnostics));
+        var app = GeneratorHarness.CreateCompilation("""
+            using OdeOpt;
+            namespace App;
+
+            [Optimizer("app-flow-heun", Order = 2, Ode = typeof(Lib.Flow))]
+            [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
+            public partial class FlowHeun;
+            """).AddReferences(MetadataReference.CreateFromImage(image.ToArray()));
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateDriver(), app);
+        run.AssertClean();
+        var generated = run.Sources.Single(s => s.HintName == "App.FlowHeun.OdeOpt.g.cs").Text;
+        Assert.Contains("public float LearningRate { get; set; } = 0.25f;", generated);
+        Assert.Contains("public float Decay { get; set; } = 0.5f;", generated);
+        Assert.Contains("from the ODE Lib.Flow", generated);
+    }
+
     [Fact]
     public void EveryDiagnosticIdHasATest()
     {
@@ -1180,7 +1323,7 @@ public class DiagnosticTests
 
     /// <summary>Ids about referenced assemblies: their example needs a second project, so docs/diagnostics.md shows the
     /// message instead, and the id's test builds the reference in memory.</summary>
-    private static readonly string[] AboutReferences = { "ODEOPT060" };
+    private static readonly string[] AboutReferences = { "ODEOPT033", "ODEOPT060" };
 
     public static TheoryData<string> DocumentedIds()
     {

@@ -5,10 +5,9 @@ namespace OdeOpt.Tests;
 // Optimizers declared by the tests themselves: they go through the same generator as the built-ins.
 
 /// <summary>The unbiased Adam ODE m' = a1 (g - m), v' = a2 (g^2 - v), theta' = -m / (sqrt(v) + eps),
-/// m(0) = g0, v(0) = g0^2, under IMEX Euler.</summary>
-[Optimizer("test-unbiased-adam-euler")]
-[ImexScheme(ImexSchemes.Euler)]
-public partial class UnbiasedAdamEuler
+/// m(0) = g0, v(0) = g0^2, declared once and discretised by the four optimizers below.</summary>
+[Ode]
+public abstract class UnbiasedAdamOde
 {
     [Hyperparameter(Min = 0), StepSize] public float H { get; set; } = 0.1f;
     [Hyperparameter(Min = 0)] public float A1 { get; set; } = 1f;
@@ -21,57 +20,26 @@ public partial class UnbiasedAdamEuler
     [Initial("m")] static float M0(float g) => g;
     [Initial("v")] static float V0(float g) => g * g;
 }
+
+/// <summary>The unbiased Adam ODE under IMEX Euler.</summary>
+[Optimizer("test-unbiased-adam-euler", Ode = typeof(UnbiasedAdamOde))]
+[ImexScheme(ImexSchemes.Euler)]
+public partial class UnbiasedAdamEuler;
 
 /// <summary>The same ODE under the IMEX trapezoidal pair.</summary>
-[Optimizer("test-unbiased-adam-trapezoidal")]
+[Optimizer("test-unbiased-adam-trapezoidal", Ode = typeof(UnbiasedAdamOde))]
 [ImexScheme(ImexSchemes.Trapezoidal)]
-public partial class UnbiasedAdamTrapezoidal
-{
-    [Hyperparameter(Min = 0), StepSize] public float H { get; set; } = 0.1f;
-    [Hyperparameter(Min = 0)] public float A1 { get; set; } = 1f;
-    [Hyperparameter(Min = 0)] public float A2 { get; set; } = 2f;
-    [Hyperparameter(Min = 0)] public float Eps { get; set; } = 1e-8f;
-
-    [Explicit("m")] static float M(float g, float m, float a1) => a1 * (g - m);
-    [Explicit("v")] static float V(float g, float v, float a2) => a2 * (g * g - v);
-    [Implicit("theta")] static float Theta(float m, float v, float eps) => -m / (MathF.Sqrt(v) + eps);
-    [Initial("m")] static float M0(float g) => g;
-    [Initial("v")] static float V0(float g) => g * g;
-}
+public partial class UnbiasedAdamTrapezoidal;
 
 /// <summary>The unbiased Adam ODE under the IMEX midpoint pair.</summary>
-[Optimizer("test-unbiased-adam-midpoint")]
+[Optimizer("test-unbiased-adam-midpoint", Ode = typeof(UnbiasedAdamOde))]
 [ImexScheme(ImexSchemes.Midpoint)]
-public partial class UnbiasedAdamMidpoint
-{
-    [Hyperparameter(Min = 0), StepSize] public float H { get; set; } = 0.1f;
-    [Hyperparameter(Min = 0)] public float A1 { get; set; } = 1f;
-    [Hyperparameter(Min = 0)] public float A2 { get; set; } = 2f;
-    [Hyperparameter(Min = 0)] public float Eps { get; set; } = 1e-8f;
-
-    [Explicit("m")] static float M(float g, float m, float a1) => a1 * (g - m);
-    [Explicit("v")] static float V(float g, float v, float a2) => a2 * (g * g - v);
-    [Implicit("theta")] static float Theta(float m, float v, float eps) => -m / (MathF.Sqrt(v) + eps);
-    [Initial("m")] static float M0(float g) => g;
-    [Initial("v")] static float V0(float g) => g * g;
-}
+public partial class UnbiasedAdamMidpoint;
 
 /// <summary>The unbiased Adam ODE under ARS(2,3,3).</summary>
-[Optimizer("test-unbiased-adam-ars233")]
+[Optimizer("test-unbiased-adam-ars233", Ode = typeof(UnbiasedAdamOde))]
 [ImexScheme(ImexSchemes.Ars233)]
-public partial class UnbiasedAdamArs233
-{
-    [Hyperparameter(Min = 0), StepSize] public float H { get; set; } = 0.1f;
-    [Hyperparameter(Min = 0)] public float A1 { get; set; } = 1f;
-    [Hyperparameter(Min = 0)] public float A2 { get; set; } = 2f;
-    [Hyperparameter(Min = 0)] public float Eps { get; set; } = 1e-8f;
-
-    [Explicit("m")] static float M(float g, float m, float a1) => a1 * (g - m);
-    [Explicit("v")] static float V(float g, float v, float a2) => a2 * (g * g - v);
-    [Implicit("theta")] static float Theta(float m, float v, float eps) => -m / (MathF.Sqrt(v) + eps);
-    [Initial("m")] static float M0(float g) => g;
-    [Initial("v")] static float V0(float g) => g * g;
-}
+public partial class UnbiasedAdamArs233;
 
 /// <summary>Classical RK4 on the gradient flow theta' = -g: four gradients per step.</summary>
 [Optimizer("test-rk4-gradient-flow", Order = 4)]

@@ -47,6 +47,7 @@ internal static partial class CpuEmitter
             w.Line();
         }
 
+        if (m.GeneratesHyperparameters) WriteOdeHyperparameters(w, m);
         WriteUniforms(w, plan);
         WriteHyperparameterMembers(w, plan);
         WriteRunPass(w, plan);
@@ -56,6 +57,20 @@ internal static partial class CpuEmitter
         w.Close();
         if (m.Namespace is not null) w.Close();
         return w.ToString();
+    }
+
+    /// <summary>The hyperparameter properties of an optimizer that discretises an [Ode] type: the ODE's, with its
+    /// defaults and documentation.</summary>
+    private static void WriteOdeHyperparameters(SourceWriter w, OptimizerModel m)
+    {
+        foreach (var h in m.Hyperparameters)
+        {
+            w.Line("/// <inheritdoc cref=\"" + m.OdeType + "." + h.PropertyName + "\"/>");
+            w.Line(h.IsFlag
+                ? "public bool " + h.PropertyName + " { get; set; } = " + Literals.Bool(h.DefaultValue != 0) + ";"
+                : "public float " + h.PropertyName + " { get; set; } = " + Literals.Float(h.DefaultValue) + ";");
+            w.Line();
+        }
     }
 
     public static string GlobalName(OptimizerModel m) => "global::" + (m.Namespace is null ? "" : m.Namespace + ".") + m.ClassName;
@@ -78,7 +93,7 @@ internal static partial class CpuEmitter
         w.Line("//");
         w.Line("// Explicit tableau: " + Literals.Comment(m.Explicit?.Text ?? ""));
         if (m.Implicit is not null) w.Line("// Implicit tableau: " + Literals.Comment(m.Implicit.Text));
-        w.Line("// Right-hand side (theta is the parameter vector):");
+        w.Line("// Right-hand side (theta is the parameter vector)" + (m.OdeType is null ? "" : ", from the ODE " + m.OdeType.Substring("global::".Length)) + ":");
         foreach (var v in plan.StateVariables)
         {
             var e = m.RightHandSides.FirstOrDefault(r => r.Variable == v && r.Part == RhsPart.Explicit);

@@ -63,6 +63,7 @@ internal sealed record MemberNameModel(string Name, string Kind, bool IsHyperpar
 /// <param name="Location">The class name, for findings about the declaration as a whole.</param>
 /// <param name="OrderLocation">The Order argument of [Optimizer], when given.</param>
 /// <param name="NameLocation">The name argument of [Optimizer], for a duplicate name.</param>
+/// <param name="OdeType">The [Ode] type it discretises (global name), or null when the class declares its own right-hand side.</param>
 internal sealed record OptimizerModel(
     string? Namespace,
     string ClassName,
@@ -80,8 +81,12 @@ internal sealed record OptimizerModel(
     LocationInfo? NameLocation,
     EquatableArray<StepScalarModel> StepScalars = default,
     EquatableArray<ConditionModel> Conditions = default,
-    EquatableArray<MemberNameModel> KernelNameCandidates = default)
+    EquatableArray<MemberNameModel> KernelNameCandidates = default,
+    string? OdeType = null)
 {
+    /// <summary>True when the optimizer discretises an [Ode] type: its hyperparameter properties are generated.</summary>
+    public bool GeneratesHyperparameters => OdeType is not null;
+
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
 }
 

@@ -100,6 +100,7 @@ internal static partial class Parser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerClass, nameLocation, type.Name, "needs a non-empty name in [Optimizer(\"name\")]"));
         int? order = null;
         LocationInfo? orderLocation = null;
+        OdeScope? ode = null;
         foreach (var named in optimizerAttribute.NamedArguments)
         {
             if (named.Key == "Order" && named.Value.Value is int o)
@@ -107,14 +108,20 @@ internal static partial class Parser
                 order = o;
                 orderLocation = NamedArgumentLocation(optimizerAttribute, "Order", ct) ?? optimizerLocation;
             }
+            else if (named.Key == "Ode")
+            {
+                var odeLocation = NamedArgumentValueLocation(optimizerAttribute, "Ode", ct) ?? optimizerLocation;
+                ode = ResolveOde(type, named.Value.Value as ITypeSymbol, semanticModel, odeLocation, diagnostics, ct);
+                if (ode is null) return null;
+                CheckOdeOptimizerMembers(type, ode.Type.Name, diagnostics, ct);
+            }
         }
 
         // Tableaux.
         TableauModel? explicitTableau = null, implicitTableau = null;
         LocationInfo? schemeLocation = null, explicitLocation = null;
-        GradientAtModel? gradientAt = null;
         AttributeData? gradientAtData = null;
-        var seenSchemeAttributes = new Dictionary<string, LocationInfo>();
+        var seenSchemeAttributes = new Dictionary<string, LocationInfo?>();
         foreach (var attribute in type.GetAttributes())
         {
             string? attributeName = attribute.AttributeClass?.ToDisplayString();
@@ -125,7 +132,7 @@ internal static partial class Parser
                 if (seenSchemeAttributes.TryGetValue(attributeName, out var first))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingTableau, location,
-                        shortName + " is given twice (the first at line " + (first.LineSpan.Start.Line + 1) + "); an optimizer has one " +
+                        shortName + " is given twice" + (first is null ? "" : " (the first at line " + (first.LineSpan.Start.Line + 1) + ")") + "; an optimizer has one " +
                         (attributeName == ImexSchemeAttribute ? "pair of tableaux" : attributeName == ExplicitTableauAttribute ? "explicit tableau" : "implicit tableau") + ": keep one"));
                     continue;
                 }
@@ -161,17 +168,57 @@ internal static partial class Parser
                     break;
                 }
                 case GradientAtAttribute:
-                    gradientAtData = attribute;
+                    if (ode is null) gradientAtData = attribute; // else ODEOPT032: it belongs to the ODE
                     break;
             }
         }
         if (schemeLocation is not null && explicitLocation is not null)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingTableau, schemeLocation, "[ImexScheme] and [ExplicitTableau]/[ImplicitTableau] both give the tableaux; keep one of them"));
 
+        // The members: the class's own, or those of the ODE it discretises. Findings inside the ODE's declaration are the
+        // ODE's and are reported once, by its own parse (ParseOde); here they only stop the optimizer.
+        var source = ode?.Type ?? type;
+        if (ode is not null)
+            gradientAtData = ode.Type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == GradientAtAttribute);
+        int ownFindings = diagnostics.Count;
+        var members = ParseMembers(source, ode?.Model ?? semanticModel, ode is null ? classLocation : ode.ClassLocation, name, gradientAtData, diagnostics, ct);
+        var conditions = members is { } found ? Conditions.Parse(source, found.Hyperparameters, found.StateVariables, diagnostics, ct) : new List<ConditionModel>();
+        if (ode is not null && DropOdeFindings(ode, diagnostics, ownFindings)) return null;
+        if (members is null) return null;
+        var (hyperparameters, stateVariables, rightHandSides, initials, stepScalars, gradientAt) = members.Value;
+        if (ode is not null && implicitTableau is null && schemeLocation is null) rightHandSides = AllExplicit(rightHandSides);
+        bool hasExplicit = rightHandSides.Any(r => r.Part == RhsPart.Explicit);
+        bool hasImplicit = rightHandSides.Any(r => r.Part == RhsPart.Implicit);
+        if (explicitTableau is null && schemeLocation is null && !diagnostics.Any(d => d.Id is "ODEOPT002" or "ODEOPT003"))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingTableau, classLocation,
+                "The optimizer '" + type.Name + "' has no [ExplicitTableau] or [ImexScheme]; every scheme needs an explicit tableau (the gradient is always treated explicitly)"));
+        if (hasImplicit && implicitTableau is null && schemeLocation is null && !diagnostics.Any(d => d.Id is "ODEOPT002" or "ODEOPT003"))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingTableau, classLocation,
+                "The optimizer '" + type.Name + "' declares [Implicit] parts but no [ImplicitTableau]; add one with as many stages as the explicit tableau"));
+        _ = hasExplicit;
+
+        var kernelNameCandidates = CheckMemberNames(type, hyperparameters, diagnostics, ct);
+        if (ode is not null) kernelNameCandidates.AddRange(CheckOdeHyperparameterNames(hyperparameters, optimizerLocation, diagnostics));
+
+        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } nsSymbol ? nsSymbol.ToDisplayString() : null;
+        string accessibility = type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
+        return new OptimizerModel(ns, type.Name, accessibility, name, order, explicitTableau, implicitTableau,
+            hyperparameters.ToEquatableArray(), rightHandSides.ToEquatableArray(), initials.ToEquatableArray(), gradientAt, classLocation, orderLocation, nameLocation,
+            stepScalars.ToEquatableArray(), conditions.ToEquatableArray(), kernelNameCandidates.ToEquatableArray(), ode?.GlobalName);
+    }
+    /// <summary>The members that declare the ODE: hyperparameter properties, right-hand-side, [Update], [Let], [Initial]
+    /// and [StepScalar] methods, and the [GradientAt] point. <paramref name="source"/> is the optimizer class itself, or
+    /// the [Ode] type it discretises (then <paramref name="memberModel"/> is a semantic model of that type's tree).</summary>
+    private static (List<HyperparameterModel> Hyperparameters, List<string> StateVariables, List<RhsModel> RightHandSides, List<InitialModel> Initials,
+        List<StepScalarModel> StepScalars, GradientAtModel? GradientAt)? ParseMembers(
+        INamedTypeSymbol source, SemanticModel memberModel, LocationInfo? classLocation, string name, AttributeData? gradientAtData,
+        List<DiagnosticInfo> diagnostics, CancellationToken ct)
+    {
+        GradientAtModel? gradientAt = null;
         // Hyperparameters.
         var hyperparameters = new List<HyperparameterModel>();
         HyperparameterModel? stepSize = null;
-        foreach (var member in type.GetMembers())
+        foreach (var member in source.GetMembers())
         {
             ct.ThrowIfCancellationRequested();
             if (member is not IPropertySymbol property) continue;
@@ -201,7 +248,7 @@ internal static partial class Parser
                     "has an empty range: Min = " + lo.ToString("R", CultureInfo.InvariantCulture) + ", Max = " + hi.ToString("R", CultureInfo.InvariantCulture)));
                 continue;
             }
-            double defaultValue = DefaultValue(property, semanticModel.Compilation, ct);
+            double defaultValue = DefaultValue(property, memberModel.Compilation, ct);
             var model = new HyperparameterModel(property.Name, CamelCase(property.Name), defaultValue, min, max, minExclusive, maxExclusive, step is not null, location, isFlag);
             if (step is not null)
             {
@@ -214,7 +261,7 @@ internal static partial class Parser
 
         // Right-hand-side and initial-value methods.
         var methods = new List<(IMethodSymbol Symbol, string Kind, string Variable, LocationInfo? Location)>();
-        foreach (var member in type.GetMembers())
+        foreach (var member in source.GetMembers())
         {
             if (member is not IMethodSymbol method) continue;
             foreach (var attribute in method.GetAttributes())
@@ -250,7 +297,7 @@ internal static partial class Parser
         }
         if (!stateVariables.Contains(Theta))
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoThetaRhs, classLocation, name.Length > 0 ? name : type.Name));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoThetaRhs, classLocation, name.Length > 0 ? name : source.Name));
         }
         else
         {
@@ -265,10 +312,10 @@ internal static partial class Parser
 
         var stepScalars = LanguageExtensions.ParseStepScalars(
             methods.Where(m => m.Kind == StepScalarAttribute).Select(m => (m.Symbol, m.Variable, m.Location)).ToList(),
-            stateVariables, hyperparameters, semanticModel, diagnostics, ct);
+            stateVariables, hyperparameters, memberModel, diagnostics, ct);
         var scalarNames = stepScalars.Select(sc => sc.Name).ToList();
         var lets = ParseLets(methods.Where(m => m.Kind == LetAttribute).Select(m => (m.Symbol, m.Variable, m.Location)).ToList(),
-            stateVariables, hyperparameters, scalarNames, semanticModel, diagnostics, ct);
+            stateVariables, hyperparameters, scalarNames, memberModel, diagnostics, ct);
 
         var rightHandSides = new List<RhsModel>();
         var updates = new HashSet<string>();
@@ -295,7 +342,7 @@ internal static partial class Parser
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicatePart, attributeLocation, variable, "[Initial]", initials.First(i => i.Variable == variable).MethodName, method.Name));
                     continue;
                 }
-                var body = TranslateMethod(method, isInitial: true, stateVariables, hyperparameters, semanticModel, diagnostics, ct, scalarNames, lets);
+                var body = TranslateMethod(method, isInitial: true, stateVariables, hyperparameters, memberModel, diagnostics, ct, scalarNames, lets);
                 if (body is not null) initials.Add(new InitialModel(variable, method.Name, body, location));
                 continue;
             }
@@ -312,7 +359,7 @@ internal static partial class Parser
                 continue;
             }
             if (!stateVariables.Contains(variable)) continue; // already reported
-            var translated = TranslateMethod(method, isInitial: false, stateVariables, hyperparameters, semanticModel, diagnostics, ct, scalarNames, lets);
+            var translated = TranslateMethod(method, isInitial: false, stateVariables, hyperparameters, memberModel, diagnostics, ct, scalarNames, lets);
             if (translated is null) continue;
             if (isUpdate)
             {
@@ -334,23 +381,6 @@ internal static partial class Parser
         if (gradientAtData is not null)
             gradientAt = ParseGradientAt(gradientAtData, stateVariables, hyperparameters, diagnostics, ct, scalarNames);
 
-        bool hasExplicit = rightHandSides.Any(r => r.Part == RhsPart.Explicit);
-        bool hasImplicit = rightHandSides.Any(r => r.Part == RhsPart.Implicit);
-        if (explicitTableau is null && schemeLocation is null && !diagnostics.Any(d => d.Id is "ODEOPT002" or "ODEOPT003"))
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingTableau, classLocation,
-                "The optimizer '" + type.Name + "' has no [ExplicitTableau] or [ImexScheme]; every scheme needs an explicit tableau (the gradient is always treated explicitly)"));
-        if (hasImplicit && implicitTableau is null && schemeLocation is null && !diagnostics.Any(d => d.Id is "ODEOPT002" or "ODEOPT003"))
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingTableau, classLocation,
-                "The optimizer '" + type.Name + "' declares [Implicit] parts but no [ImplicitTableau]; add one with as many stages as the explicit tableau"));
-        _ = hasExplicit;
-
-        var conditions = Conditions.Parse(type, hyperparameters, stateVariables, diagnostics, ct);
-        var kernelNameCandidates = CheckMemberNames(type, hyperparameters, diagnostics, ct);
-
-        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } nsSymbol ? nsSymbol.ToDisplayString() : null;
-        string accessibility = type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
-        return new OptimizerModel(ns, type.Name, accessibility, name, order, explicitTableau, implicitTableau,
-            hyperparameters.ToEquatableArray(), rightHandSides.ToEquatableArray(), initials.ToEquatableArray(), gradientAt, classLocation, orderLocation, nameLocation,
-            stepScalars.ToEquatableArray(), conditions.ToEquatableArray(), kernelNameCandidates.ToEquatableArray());
+        return (hyperparameters, stateVariables, rightHandSides, initials, stepScalars, gradientAt);
     }
 }

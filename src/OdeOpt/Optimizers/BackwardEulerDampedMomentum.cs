@@ -15,19 +15,6 @@ namespace OdeOpt.Optimizers;
 /// beta = 1 / (1 + h gamma) and eta = h^2 / (1 + h gamma): the damping never makes it unstable. One gradient per step;
 /// one state array. Order 1.</para>
 /// </remarks>
-[Optimizer("backward-euler-damped-momentum", Order = 1)]
+[Optimizer("backward-euler-damped-momentum", Order = 1, Ode = typeof(NewtonImplicitFrictionOde))]
 [ImexScheme(ImexSchemes.Euler)]
-public partial class BackwardEulerDampedMomentum
-{
-    /// <summary>The time step h (default 0.1).</summary>
-    [Hyperparameter(Min = 0), StepSize] public float TimeStep { get; set; } = 0.1f;
-
-    /// <summary>The damping gamma (default 1).</summary>
-    [Hyperparameter(Min = 0)] public float Damping { get; set; } = 1f;
-
-    [Explicit("u")] private static float Force(float g) => -g;
-
-    [Implicit("u")] private static float Friction(float u, float damping) => -damping * u;
-
-    [Implicit("theta")] private static float Theta(float u) => u;
-}
+public partial class BackwardEulerDampedMomentum;

@@ -9,12 +9,6 @@ namespace OdeOpt.Optimizers;
 /// <para>Tableau A = [0], b = (1). Stability function R(z) = 1 + z: on an L-smooth convex loss the step must satisfy
 /// h L &lt;= 2 (|1 + h lambda| &lt;= 1). One gradient per step; no state array. Order 1.</para>
 /// </remarks>
-[Optimizer("gradient-flow-euler", Order = 1)]
+[Optimizer("gradient-flow-euler", Order = 1, Ode = typeof(GradientFlowOde))]
 [ExplicitTableau("0", B = "1")]
-public partial class GradientFlowEuler
-{
-    /// <summary>The step size h (default 1e-2).</summary>
-    [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 1e-2f;
-
-    [Explicit("theta")] private static float Theta(float g) => -g;
-}
+public partial class GradientFlowEuler;

@@ -10,12 +10,6 @@ namespace OdeOpt.Optimizers;
 /// <para>Tableau A = [0 0; 1 0], b = (1/2, 1/2). R(z) = 1 + z + z^2/2: stable for h L &lt;= 2. The second gradient is taken
 /// at theta_n + h k1, not at theta_{n+1}, so it cannot be reused: two gradients per step. Order 2.</para>
 /// </remarks>
-[Optimizer("gradient-flow-heun", Order = 2)]
+[Optimizer("gradient-flow-heun", Order = 2, Ode = typeof(GradientFlowOde))]
 [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
-public partial class GradientFlowHeun
-{
-    /// <summary>The step size h (default 1e-2).</summary>
-    [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 1e-2f;
-
-    [Explicit("theta")] private static float Theta(float g) => -g;
-}
+public partial class GradientFlowHeun;

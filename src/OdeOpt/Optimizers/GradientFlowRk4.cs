@@ -11,12 +11,6 @@ namespace OdeOpt.Optimizers;
 /// <para>Tableau A = [0 0 0 0; 1/2 0 0 0; 0 1/2 0 0; 0 0 1 0], b = (1/6, 1/3, 1/3, 1/6). R(z) = 1 + z + z^2/2 + z^3/6 + z^4/24:
 /// stable for h L &lt;= 2.7853. Four gradients per step; two state arrays between passes. Order 4.</para>
 /// </remarks>
-[Optimizer("gradient-flow-rk4", Order = 4)]
+[Optimizer("gradient-flow-rk4", Order = 4, Ode = typeof(GradientFlowOde))]
 [ExplicitTableau("0 0 0 0; 1/2 0 0 0; 0 1/2 0 0; 0 0 1 0", B = "1/6 1/3 1/3 1/6")]
-public partial class GradientFlowRk4
-{
-    /// <summary>The step size h (default 1e-2).</summary>
-    [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 1e-2f;
-
-    [Explicit("theta")] private static float Theta(float g) => -g;
-}
+public partial class GradientFlowRk4;

@@ -13,12 +13,6 @@ namespace OdeOpt.Optimizers;
 /// combination of forward-Euler steps. R(z) = 1 + z + z^2/2 + z^3/6: stable for h L &lt;= 2.5127. Three gradients per step.
 /// Order 3.</para>
 /// </remarks>
-[Optimizer("gradient-flow-tvd-rk3", Order = 3)]
+[Optimizer("gradient-flow-tvd-rk3", Order = 3, Ode = typeof(GradientFlowOde))]
 [ExplicitTableau("0 0 0; 1 0 0; 1/4 1/4 0", B = "1/6 1/6 2/3")]
-public partial class GradientFlowTvdRk3
-{
-    /// <summary>The step size h (default 1e-2).</summary>
-    [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 1e-2f;
-
-    [Explicit("theta")] private static float Theta(float g) => -g;
-}
+public partial class GradientFlowTvdRk3;

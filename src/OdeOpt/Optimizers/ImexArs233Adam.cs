@@ -1,5 +1,3 @@
-using System;
-
 namespace OdeOpt.Optimizers;
 
 /// <summary>
@@ -22,28 +20,6 @@ namespace OdeOpt.Optimizers;
 /// gradient shrinks quickly (v is not a step of the original recurrence there); the square root reads max(v, 0), which is
 /// the ODE itself wherever v &gt;= 0 and keeps theta finite.</para>
 /// </remarks>
-[Optimizer("imex-ars233-adam", Order = 3)]
-[Condition("3 + beta2 > 4 * beta1", Reference = "Belotto da Silva & Gazeau, JMLR 21(129), 2020: convergence of the Adam ODE")]
+[Optimizer("imex-ars233-adam", Order = 3, Ode = typeof(AdamOde))]
 [ImexScheme(ImexSchemes.Ars233)]
-public partial class ImexArs233Adam
-{
-    /// <summary>The learning rate, the step size h (default 1e-3).</summary>
-    [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 1e-3f;
-
-    /// <summary>The decay rate of the first moment (default 0.9).</summary>
-    [Hyperparameter(Min = 0, Max = 1, MaxExclusive = true)] public float Beta1 { get; set; } = 0.9f;
-
-    /// <summary>The decay rate of the second moment (default 0.999).</summary>
-    [Hyperparameter(Min = 0, Max = 1, MaxExclusive = true)] public float Beta2 { get; set; } = 0.999f;
-
-    /// <summary>Added to the bias-corrected square root of the second moment (default 1e-8).</summary>
-    [Hyperparameter(Min = 0)] public float Epsilon { get; set; } = 1e-8f;
-
-    [Explicit("m")] private static float M(float g, float m, float beta1, float h) => (1 - beta1) / h * (g - m);
-
-    [Explicit("v")] private static float V(float g, float v, float beta2, float h) => (1 - beta2) / h * (g * g - v);
-
-    [Implicit("theta")]
-    private static float Theta(float m, float v, float beta1, float beta2, float epsilon, int t) =>
-        -(m / (1 - MathF.Pow(beta1, t))) / (MathF.Sqrt(MathF.Max(v, 0) / (1 - MathF.Pow(beta2, t))) + epsilon);
-}
+public partial class ImexArs233Adam;

@@ -1,5 +1,3 @@
-using System;
-
 namespace OdeOpt.Optimizers;
 
 /// <summary>
@@ -19,29 +17,7 @@ namespace OdeOpt.Optimizers;
 /// per step. Between calls it keeps m_2, m_n + h/2 E_m(Y_1), v_2 and v_n + h/2 E_v(Y_1): 44 bytes per parameter per
 /// step. Order 2 on the unbiased Adam ODE.</para>
 /// </remarks>
-[Optimizer("imex-trapezoidal-adam", Order = 2)]
-[Condition("3 + beta2 > 4 * beta1", Reference = "Belotto da Silva & Gazeau, JMLR 21(129), 2020: convergence of the Adam ODE")]
+[Optimizer("imex-trapezoidal-adam", Order = 2, Ode = typeof(AdamOde))]
 [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
 [ImplicitTableau("0 0; 1/2 1/2", B = "1/2 1/2")]
-public partial class ImexTrapezoidalAdam
-{
-    /// <summary>The learning rate, the step size h (default 1e-3).</summary>
-    [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 1e-3f;
-
-    /// <summary>The decay rate of the first moment (default 0.9).</summary>
-    [Hyperparameter(Min = 0, Max = 1, MaxExclusive = true)] public float Beta1 { get; set; } = 0.9f;
-
-    /// <summary>The decay rate of the second moment (default 0.999).</summary>
-    [Hyperparameter(Min = 0, Max = 1, MaxExclusive = true)] public float Beta2 { get; set; } = 0.999f;
-
-    /// <summary>Added to the bias-corrected square root of the second moment (default 1e-8).</summary>
-    [Hyperparameter(Min = 0)] public float Epsilon { get; set; } = 1e-8f;
-
-    [Explicit("m")] private static float M(float g, float m, float beta1, float h) => (1 - beta1) / h * (g - m);
-
-    [Explicit("v")] private static float V(float g, float v, float beta2, float h) => (1 - beta2) / h * (g * g - v);
-
-    [Implicit("theta")]
-    private static float Theta(float m, float v, float beta1, float beta2, float epsilon, int t) =>
-        -(m / (1 - MathF.Pow(beta1, t))) / (MathF.Sqrt(v / (1 - MathF.Pow(beta2, t))) + epsilon);
-}
+public partial class ImexTrapezoidalAdam;

@@ -29,18 +29,7 @@ namespace OdeOpt.Optimizers;
 /// predictor is not theta_{n+1}, so nothing is reused: two gradients per step. Order 2. Unlike implicit Newmark it is
 /// only conditionally stable; <see cref="VelocityVerlet"/> is the beta = 0 member (one gradient per step).</para>
 /// </remarks>
-[Optimizer("newmark-average-acceleration", Order = 2)]
+[Optimizer("newmark-average-acceleration", Order = 2, Ode = typeof(NewtonOde))]
 [ExplicitTableau("0 0 0 0; 1/2 0 0 0; 1 0 0 0; 1/4 0 1/4 0", B = "1/2 0 1/2 0")]
 [ImplicitTableau("0 0 0 0; 1/2 0 0 0; 0 1 0 0; 0 0 0 1/2", B = "0 0 0 1")]
-public partial class NewmarkAverageAcceleration
-{
-    /// <summary>The time step h (default 0.1).</summary>
-    [Hyperparameter(Min = 0), StepSize] public float TimeStep { get; set; } = 0.1f;
-
-    /// <summary>The damping gamma (default 1).</summary>
-    [Hyperparameter(Min = 0)] public float Damping { get; set; } = 1f;
-
-    [Explicit("u")] private static float U(float g, float u, float damping) => -g - damping * u;
-
-    [Implicit("theta")] private static float Theta(float u) => u;
-}
+public partial class NewmarkAverageAcceleration;

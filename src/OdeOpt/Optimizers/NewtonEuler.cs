@@ -14,17 +14,6 @@ namespace OdeOpt.Optimizers;
 /// L = k theta^2 / 2 its eigenvalues are 1 + h lambda with lambda = (-gamma +- sqrt(gamma^2 - 4k)) / 2, and it is unstable
 /// without damping (|1 + i h sqrt(k)| &gt; 1). One gradient per step; one state array. Order 1.</para>
 /// </remarks>
-[Optimizer("newton-euler", Order = 1)]
+[Optimizer("newton-euler", Order = 1, Ode = typeof(NewtonOde))]
 [ExplicitTableau("0", B = "1")]
-public partial class NewtonEuler
-{
-    /// <summary>The time step h (default 0.1).</summary>
-    [Hyperparameter(Min = 0), StepSize] public float TimeStep { get; set; } = 0.1f;
-
-    /// <summary>The damping gamma (default 1).</summary>
-    [Hyperparameter(Min = 0)] public float Damping { get; set; } = 1f;
-
-    [Explicit("theta")] private static float Theta(float u) => u;
-
-    [Explicit("u")] private static float U(float g, float u, float damping) => -g - damping * u;
-}
+public partial class NewtonEuler;

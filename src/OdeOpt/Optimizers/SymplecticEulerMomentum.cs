@@ -14,17 +14,6 @@ namespace OdeOpt.Optimizers;
 /// L = k theta^2 / 2 it is stable for 0 &lt; h^2 k &lt; 2 (2 - h gamma) and |1 - h gamma| &lt; 1. One gradient per step; one
 /// state array. Order 1.</para>
 /// </remarks>
-[Optimizer("symplectic-euler-momentum", Order = 1)]
+[Optimizer("symplectic-euler-momentum", Order = 1, Ode = typeof(NewtonOde))]
 [ImexScheme(ImexSchemes.Euler)]
-public partial class SymplecticEulerMomentum
-{
-    /// <summary>The time step h (default 0.1).</summary>
-    [Hyperparameter(Min = 0), StepSize] public float TimeStep { get; set; } = 0.1f;
-
-    /// <summary>The damping gamma (default 1).</summary>
-    [Hyperparameter(Min = 0)] public float Damping { get; set; } = 1f;
-
-    [Explicit("u")] private static float U(float g, float u, float damping) => -g - damping * u;
-
-    [Implicit("theta")] private static float Theta(float u) => u;
-}
+public partial class SymplecticEulerMomentum;

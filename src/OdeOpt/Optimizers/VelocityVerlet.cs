@@ -23,18 +23,7 @@ namespace OdeOpt.Optimizers;
 /// implicit u_{n+1} (Newmark's form would need theta and u on different implicit rows at stage 3), which keeps second
 /// order. Order 2 (all four coupling conditions hold).</para>
 /// </remarks>
-[Optimizer("velocity-verlet", Order = 2)]
+[Optimizer("velocity-verlet", Order = 2, Ode = typeof(NewtonOde))]
 [ExplicitTableau("0 0 0; 1/2 0 0; 1 0 0", B = "1/2 0 1/2")]
 [ImplicitTableau("0 0 0; 1/2 0 0; 0 1 0", B = "0 1 0")]
-public partial class VelocityVerlet
-{
-    /// <summary>The time step h (default 0.1).</summary>
-    [Hyperparameter(Min = 0), StepSize] public float TimeStep { get; set; } = 0.1f;
-
-    /// <summary>The damping gamma (default 1).</summary>
-    [Hyperparameter(Min = 0)] public float Damping { get; set; } = 1f;
-
-    [Explicit("u")] private static float U(float g, float u, float damping) => -g - damping * u;
-
-    [Implicit("theta")] private static float Theta(float u) => u;
-}
+public partial class VelocityVerlet;
