@@ -53,23 +53,18 @@ public partial class Adam
     /// <summary>Maximize the objective: the gradient is negated (default false).</summary>
     [Hyperparameter] public bool Maximize { get; set; }
 
-    [Explicit("m")]
-    private static float M(float g, float theta, float m, float beta1, float weightDecay, bool maximize, float h) =>
-        (1 - beta1) / h * ((maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0) - m);
+    /// <summary>torch's d = g + lambda theta (with g negated under maximize), named once for the three moments.</summary>
+    [Let("d")]
+    private static float D(float g, float theta, float weightDecay, bool maximize) =>
+        (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
 
-    [Explicit("v")]
-    private static float V(float g, float theta, float v, float beta2, float weightDecay, bool maximize, float h)
-    {
-        float d = (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
-        return (1 - beta2) / h * (d * d - v);
-    }
+    [Explicit("m")] private static float M(float d, float m, float beta1, float h) => (1 - beta1) / h * (d - m);
+
+    [Explicit("v")] private static float V(float d, float v, float beta2, float h) => (1 - beta2) / h * (d * d - v);
 
     [Explicit("vmax")]
-    private static float VMax(float g, float theta, float v, float vmax, float beta2, float weightDecay, bool amsgrad, bool maximize, float h)
-    {
-        float d = (maximize ? -g : g) + (weightDecay != 0 ? weightDecay * theta : 0);
-        return amsgrad ? (MathF.Max(vmax, beta2 * v + (1 - beta2) * d * d) - vmax) / h : 0;
-    }
+    private static float VMax(float d, float v, float vmax, float beta2, bool amsgrad, float h) =>
+        amsgrad ? (MathF.Max(vmax, beta2 * v + (1 - beta2) * d * d) - vmax) / h : 0;
 
     [Implicit("theta")]
     private static float Theta(float m, float v, float vmax, float beta1, float beta2, float epsilon, bool amsgrad, int t) =>

@@ -57,28 +57,20 @@ public partial class NAdam
     private static float MuProduct(float muProduct, float beta1, float momentumDecay, int t) =>
         muProduct * (beta1 * (1 - 0.5f * MathF.Pow(0.96f, t * momentumDecay)));
 
-    [Explicit("m")]
-    private static float M(float g, float theta, float m, float beta1, float weightDecay, bool decoupledWeightDecay, bool maximize, float h)
-    {
-        float d = maximize ? -g : g;
-        float gt = decoupledWeightDecay || weightDecay == 0 ? d : d + weightDecay * theta;
-        return (1 - beta1) / h * (gt - m);
-    }
+    /// <summary>torch's g_t: the gradient (negated under maximize) plus the L2 term unless the decay is decoupled; named
+    /// once for the three bodies.</summary>
+    [Let("gt")]
+    private static float Gt(float g, float theta, float weightDecay, bool decoupledWeightDecay, bool maximize) =>
+        decoupledWeightDecay || weightDecay == 0 ? (maximize ? -g : g) : (maximize ? -g : g) + weightDecay * theta;
 
-    [Explicit("v")]
-    private static float V(float g, float theta, float v, float beta2, float weightDecay, bool decoupledWeightDecay, bool maximize, float h)
-    {
-        float d = maximize ? -g : g;
-        float gt = decoupledWeightDecay || weightDecay == 0 ? d : d + weightDecay * theta;
-        return (1 - beta2) / h * (gt * gt - v);
-    }
+    [Explicit("m")] private static float M(float gt, float m, float beta1, float h) => (1 - beta1) / h * (gt - m);
+
+    [Explicit("v")] private static float V(float gt, float v, float beta2, float h) => (1 - beta2) / h * (gt * gt - v);
 
     [Explicit("theta")]
-    private static float Theta(float g, float theta, float m, float v, float beta1, float beta2, float epsilon, float weightDecay, float momentumDecay,
-        bool decoupledWeightDecay, bool maximize, float muProduct, int t)
+    private static float Theta(float gt, float theta, float m, float v, float beta1, float beta2, float epsilon, float weightDecay, float momentumDecay,
+        bool decoupledWeightDecay, float muProduct, int t)
     {
-        float d = maximize ? -g : g;
-        float gt = decoupledWeightDecay || weightDecay == 0 ? d : d + weightDecay * theta;
         float mt = beta1 * m + (1 - beta1) * gt;
         float vt = beta2 * v + (1 - beta2) * gt * gt;
         float mu = beta1 * (1 - 0.5f * MathF.Pow(0.96f, t * momentumDecay));
