@@ -108,6 +108,46 @@ public class IncrementalityTests
     }
 
     [Fact]
+    public void EditingAnOdeInAnotherFileRegeneratesItsOptimizer()
+    {
+        // The optimizer's file does not change; its ODE's does. The optimizer's model is read from the ODE, so it must
+        // follow the edit (and an edit that changes nothing must change nothing).
+        const string ode = """
+            using OdeOpt;
+            namespace T;
+            [Ode]
+            public abstract class Flow
+            {
+                [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 0.1f;
+                [Explicit("theta")] static float Theta(float g) => -g;
+            }
+            """;
+        const string optimizer = """
+            using OdeOpt;
+            namespace T;
+            [Optimizer("flow-heun", Ode = typeof(Flow))]
+            [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
+            public partial class FlowHeun;
+            """;
+        var compilation = GeneratorHarness.CreateCompilation(ode, optimizer);
+        var first = GeneratorHarness.Run(GeneratorHarness.CreateDriver(), compilation);
+        first.AssertClean();
+        string Generated(GeneratorRun run) => run.Sources.Single(s => s.HintName == "T.FlowHeun.OdeOpt.g.cs").Text;
+        Assert.Contains("= 0.1f;", Generated(first));
+
+        var tree = compilation.SyntaxTrees.First();
+        var comment = GeneratorHarness.Run(first.Driver, compilation.ReplaceSyntaxTree(tree, GeneratorHarness.ParseText(ode + "\n// a comment\n", tree.FilePath)));
+        Assert.Equal(Generated(first), Generated(comment));
+
+        var edited = GeneratorHarness.Run(first.Driver, compilation.ReplaceSyntaxTree(tree, GeneratorHarness.ParseText(ode.Replace("= 0.1f;", "= 0.2f;").Replace("=> -g;", "=> -2 * g;"), tree.FilePath)));
+        edited.AssertClean();
+        Assert.Contains("= 0.2f;", Generated(edited));
+        string Rhs(GeneratorRun run) => Generated(run).Split('\n').Single(l => l.Contains("theta' = E["));
+        Assert.Contains("2", Rhs(edited));
+        Assert.NotEqual(Rhs(first), Rhs(edited));
+    }
+
+    [Fact]
     public void StepOutputsHoldNoRoslynObjects()
     {
         // A valid declaration, one the parser rejects and one the analyzer rejects, so that models, plans and
