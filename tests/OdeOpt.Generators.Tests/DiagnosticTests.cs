@@ -999,17 +999,11 @@ public class DiagnosticTests
     [Fact]
     public void ODEOPT060_UnreadablePlanMetadataInAReference_HasNoSourceLocation()
     {
-        var library = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create("Lib",
-            new[] { GeneratorHarness.ParseText("""[assembly: OdeOpt.Runtime.OptimizerPlan(typeof(Lib.Opt), "odeopt-plan 99\nname \"lib\"\n")] namespace Lib { public class Opt { } }""", "Lib.cs") },
-            GeneratorHarness.References, new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        using var image = new MemoryStream();
-        var emitted = library.Emit(image);
-        Assert.True(emitted.Success, string.Join("; ", emitted.Diagnostics));
         var app = GeneratorHarness.CreateCompilation("""
                 namespace ILGPU { public readonly struct ArrayView<T> { } }
                 namespace OdeOpt.Gpu { public abstract class GpuOptimizerCore<TUniforms, TViews> { } }
                 """)
-            .AddReferences(MetadataReference.CreateFromImage(image.ToArray()));
+            .AddReferences(LibraryWithoutGenerator("""[assembly: OdeOpt.Runtime.OptimizerPlan(typeof(Lib.Opt), "odeopt-plan 99\nname \"lib\"\n")] namespace Lib { public class Opt { } }"""));
         var run = GeneratorHarness.Run(GeneratorHarness.CreateDriver(), app);
         var diagnostic = Assert.Single(run.GeneratorDiagnostics);
         Assert.Equal("ODEOPT060", diagnostic.Id);
@@ -1227,12 +1221,7 @@ public class DiagnosticTests
     [Fact]
     public void ODEOPT033_OdeOfAReferenceWithoutRecordedSource()
     {
-        var library = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create("Lib",
-            new[] { GeneratorHarness.ParseText("""namespace Lib { [OdeOpt.Ode] public class Flow { [OdeOpt.Explicit("theta")] static float Theta(float g) => -g; } }""", "Lib.cs") },
-            GeneratorHarness.References, new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        using var image = new MemoryStream();
-        var emitted = library.Emit(image);
-        Assert.True(emitted.Success, string.Join("; ", emitted.Diagnostics));
+        var library = LibraryWithoutGenerator("""namespace Lib { [OdeOpt.Ode] public class Flow { [OdeOpt.Explicit("theta")] static float Theta(float g) => -g; } }""");
         var source = MarkedSource.Parse("""
             using OdeOpt;
 
@@ -1240,7 +1229,7 @@ public class DiagnosticTests
             [ExplicitTableau("0", B = "1")]
             public partial class O;
             """);
-        var app = GeneratorHarness.CreateCompilation(source.Text).AddReferences(MetadataReference.CreateFromImage(image.ToArray()));
+        var app = GeneratorHarness.CreateCompilation(source.Text).AddReferences(library);
         var run = GeneratorHarness.Run(GeneratorHarness.CreateDriver(), app);
         var diagnostic = Assert.Single(run.GeneratorDiagnostics);
         Assert.Equal("ODEOPT033", diagnostic.Id);
@@ -1355,6 +1344,17 @@ public class DiagnosticTests
     }
 
     // ------------------------------------------------------------------ helper
+
+    /// <summary>An assembly "Lib" compiled from <paramref name="source"/> without the generator, as a reference.</summary>
+    private static MetadataReference LibraryWithoutGenerator(string source)
+    {
+        var library = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create("Lib", new[] { GeneratorHarness.ParseText(source, "Lib.cs") },
+            GeneratorHarness.References, new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        using var image = new MemoryStream();
+        var emitted = library.Emit(image);
+        Assert.True(emitted.Success, string.Join("; ", emitted.Diagnostics));
+        return MetadataReference.CreateFromImage(image.ToArray());
+    }
 
     private static string RepositoryFile(string relative, [CallerFilePath] string callerFile = "") =>
         Path.Combine(Path.GetDirectoryName(callerFile)!, "..", "..", relative);
