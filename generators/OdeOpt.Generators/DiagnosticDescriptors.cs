@@ -165,6 +165,14 @@ internal static class DiagnosticDescriptors
         "Declared order cannot be checked",
         "Order = {0} cannot be checked: OdeOpt checks orders 1 to {1} for {2}; the pair has order {3}");
 
+    public static readonly DiagnosticDescriptor InvalidEmbedded = Error("ODEOPT044",
+        "Embedded weights give no error estimate",
+        "The optimizer '{0}' {1}");
+
+    public static readonly DiagnosticDescriptor EmbeddedOrderNotReached = Error("ODEOPT045",
+        "The embedded weights do not have the declared order",
+        "The optimizer '{0}' declares EmbeddedOrder = {1}, but its embedded weights have order {2}: the condition {3}");
+
     public static readonly DiagnosticDescriptor WeightsNotConsistent = Warning("ODEOPT042",
         "Weights do not sum to 1",
         "The {0} tableau's weights B sum to {1}, not 1: the scheme is not consistent (it does not converge to the ODE)");

@@ -34,6 +34,10 @@ public sealed class OptimizerAttribute : Attribute
     /// public partial class ImexArs222Adam;
     /// </code></example>
     public Type? Ode { get; set; }
+
+    /// <summary>The order the embedded weights (<see cref="ExplicitTableauAttribute.BHat"/>) are claimed to have; checked
+    /// at compile time like <see cref="Order"/>.</summary>
+    public int EmbeddedOrder { get; set; }
 }
 
 /// <summary>
@@ -70,6 +74,12 @@ public sealed class ExplicitTableauAttribute : Attribute
 
     /// <summary>The abscissae c (optional; the row sums of A when omitted).</summary>
     public string? C { get; set; }
+
+    /// <summary>Embedded weights b-hat (optional): a second solution y-hat = y_n + h sum bhat_j E(Y_j) of another order,
+    /// for an error estimate. The generator checks its order (<see cref="OptimizerAttribute.EmbeddedOrder"/>) and reports
+    /// it in <see cref="OptimizerInfo.EmbeddedOrder"/>; for example Bogacki–Shampine 3(2):
+    /// <c>[ExplicitTableau("0 0 0 0; 1/2 0 0 0; 0 3/4 0 0; 2/9 1/3 4/9 0", B = "2/9 1/3 4/9 0", BHat = "7/24 1/4 1/3 1/8")]</c>.</summary>
+    public string? BHat { get; set; }
 }
 
 /// <summary>

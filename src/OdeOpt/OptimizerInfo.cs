@@ -66,9 +66,13 @@ public sealed class OptimizerInfo
     public required Type OptimizerType { get; init; }
 
     /// <summary>The order of the tableau pair: the largest p whose order conditions (coupling conditions included for an
-    /// IMEX pair) all hold, found at compile time in exact arithmetic. Checked up to 4 for an explicit tableau and 3 for
+    /// IMEX pair) all hold, found at compile time in exact arithmetic. Checked up to 5 for an explicit tableau and 3 for
     /// a pair.</summary>
     public int Order { get; init; }
+
+    /// <summary>The order of the explicit tableau's embedded weights b-hat (<see cref="ExplicitTableauAttribute.BHat"/>),
+    /// found like <see cref="Order"/>; 0 when the tableau has none.</summary>
+    public int EmbeddedOrder { get; init; }
 
     /// <summary>The number of stages s of the tableau pair.</summary>
     public int Stages { get; init; }

@@ -910,10 +910,10 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void ODEOPT041_OrderAboveFourForAnExplicitTableau() => _ = AssertReported("ODEOPT041", """
+    public void ODEOPT041_OrderAboveFiveForAnExplicitTableau() => _ = AssertReported("ODEOPT041", """
         using OdeOpt;
 
-        [Optimizer("o", [|Order = 5|])]
+        [Optimizer("o", [|Order = 6|])]
         [ExplicitTableau("0 0 0 0; 1/2 0 0 0; 0 1/2 0 0; 0 0 1 0", B = "1/6 1/3 1/3 1/6")]
         public partial class O
         {
@@ -1139,6 +1139,58 @@ public class DiagnosticTests
             [Explicit("m")] static float M(float g, float m) => g - m;
             [Update([|"m"|])] static float M2(float g, float m) => 0.9f * m + 0.1f * g;
             [Explicit("theta")] static float Theta(float m) => -m;
+        }
+        """);
+
+    // ------------------------------------------------------------------ embedded weights
+
+    [Fact]
+    public void ODEOPT044_EmbeddedWeightsEqualToB() => _ = AssertReported("ODEOPT044", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0 0; 1 0", B = "1/2 1/2", BHat = [|"1/2 1/2"|])]
+        public partial class O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT044_EmbeddedWeightsOnAnImexScheme() => _ = AssertReported("ODEOPT044", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0 0; 1 0", B = "1 0", BHat = [|"1/2 1/2"|])]
+        [ImplicitTableau("0 0; 0 1", B = "0 1")]
+        public partial class O
+        {
+            [Explicit("m")] static float M(float g, float m) => g - m;
+            [Implicit("theta")] static float Theta(float m) => -m;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT044_EmbeddedOrderWithoutEmbeddedWeights() => _ = AssertReported("ODEOPT044", """
+        using OdeOpt;
+
+        [Optimizer("o", [|EmbeddedOrder = 1|])]
+        [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
+        public partial class O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT045_EmbeddedOrderNotReached() => _ = AssertReported("ODEOPT045", """
+        using OdeOpt;
+
+        [Optimizer("o", Order = 2, [|EmbeddedOrder = 2|])]
+        [ExplicitTableau("0 0; 1 0", B = "1/2 1/2", BHat = "1 0")]
+        public partial class O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
         }
         """);
 

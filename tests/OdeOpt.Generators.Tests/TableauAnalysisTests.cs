@@ -53,6 +53,54 @@ public class TableauAnalysisTests
     private static int PairOrder(string a, string b, string ah, string bh) =>
         OrderConditions.AchievedOrder(PairConditions(a, b, ah, bh), OrderConditions.MaxPairOrder);
 
+    // ------------------------------------------------------------------ order 5 and embedded pairs
+    // The classical embedded pairs with their coefficients as published: Heun-Euler 2(1); Bogacki & Shampine, Appl. Math.
+    // Lett. 2 (1989) 3(2); Dormand & Prince, J. Comput. Appl. Math. 6 (1980) 5(4); Fehlberg (NASA TR R-315, 1969) 4(5).
+
+    internal const string Dp5A = "0 0 0 0 0 0 0; 1/5 0 0 0 0 0 0; 3/40 9/40 0 0 0 0 0; 44/45 -56/15 32/9 0 0 0 0; " +
+        "19372/6561 -25360/2187 64448/6561 -212/729 0 0 0; 9017/3168 -355/33 46732/5247 49/176 -5103/18656 0 0; " +
+        "35/384 0 500/1113 125/192 -2187/6784 11/84 0";
+    internal const string Dp5B = "35/384 0 500/1113 125/192 -2187/6784 11/84 0";
+    internal const string Dp5BHat = "5179/57600 0 7571/16695 393/640 -92097/339200 187/2100 1/40";
+    internal const string Bs3A = "0 0 0 0; 1/2 0 0 0; 0 3/4 0 0; 2/9 1/3 4/9 0";
+    internal const string Bs3B = "2/9 1/3 4/9 0";
+    internal const string Bs3BHat = "7/24 1/4 1/3 1/8";
+    internal const string Rkf45A = "0 0 0 0 0 0; 1/4 0 0 0 0 0; 3/32 9/32 0 0 0 0; 1932/2197 -7200/2197 7296/2197 0 0 0; " +
+        "439/216 -8 3680/513 -845/4104 0 0; -8/27 2 -3544/2565 1859/4104 -11/40 0";
+    internal const string Rkf45B4 = "25/216 0 1408/2565 2197/4104 -1/5 0";
+    internal const string Rkf45B5 = "16/135 0 6656/12825 28561/56430 -9/50 2/55";
+
+    [Theory]
+    [InlineData("0 0; 1 0", "1/2 1/2", 2, "1 0", 1)]   // Heun-Euler 2(1)
+    [InlineData(Bs3A, Bs3B, 3, Bs3BHat, 2)]           // Bogacki-Shampine 3(2)
+    [InlineData(Dp5A, Dp5B, 5, Dp5BHat, 4)]           // Dormand-Prince 5(4)
+    [InlineData(Rkf45A, Rkf45B4, 4, Rkf45B5, 5)]      // Fehlberg 4(5): the fourth-order solution propagated
+    public void EmbeddedPairsHaveTheirPublishedOrders(string a, string b, int order, string bHat, int embedded)
+    {
+        Assert.Equal(order, ExplicitOrder(a, b));
+        Assert.Equal(embedded, ExplicitOrder(a, bHat));
+    }
+
+    [Fact]
+    public void OrderFiveIsCheckedAndOneChangedEntryLosesIt()
+    {
+        // All 17 conditions up to order 5: DP5 meets them, classical RK4 stops at 4.
+        var dp5 = Parse(Dp5A, Dp5B);
+        var conditions = OrderConditions.Single(dp5.A, dp5.B, dp5.Exact);
+        Assert.Equal(17, conditions.Count);
+        Assert.All(conditions, c => Assert.True(c.Holds, c.Detail));
+        Assert.Equal(4, ExplicitOrder("0 0 0 0; 1/2 0 0 0; 0 1/2 0 0; 0 0 1 0", "1/6 1/3 1/3 1/6"));
+        // a_65 = -5103/18656 -> -5104/18656 changes c_6 and breaks the order (to 1: sum b_i c_i no longer 1/2).
+        Assert.Equal(1, ExplicitOrder(Dp5A.Replace("-5103/18656", "-5104/18656"), Dp5B));
+        // RKF45's fifth-order weights with one weight moved (2/55 -> 3/55): no longer consistent.
+        Assert.Equal(0, ExplicitOrder(Rkf45A, Rkf45B5.Replace("2/55", "3/55")));
+        // Kutta's 3/8 rule meets every condition up to order 4 and some of order 5 fail.
+        var k38 = Parse("0 0 0 0; 1/3 0 0 0; -1/3 1 0 0; 1 -1 1 0", "1/8 3/8 3/8 1/8");
+        var c38 = OrderConditions.Single(k38.A, k38.B, k38.Exact);
+        Assert.All(c38.Where(c => c.Order <= 4), c => Assert.True(c.Holds, c.Detail));
+        Assert.Contains(c38, c => c.Order == 5 && !c.Holds);
+    }
+
     private static double Bound(string a, string b)
     {
         var t = Parse(a, b);
@@ -91,8 +139,9 @@ public class TableauAnalysisTests
     {
         var t = Parse(Rk4A, Rk4B);
         var conditions = OrderConditions.Single(t.A, t.B, t.Exact);
-        Assert.Equal(new[] { 1, 1, 2, 4 }, Enumerable.Range(1, 4).Select(p => conditions.Count(c => c.Order == p)).ToArray());
-        Assert.All(conditions, c => Assert.True(c.Holds, c.Detail));
+        Assert.Equal(new[] { 1, 1, 2, 4, 9 }, Enumerable.Range(1, 5).Select(p => conditions.Count(c => c.Order == p)).ToArray());
+        Assert.All(conditions.Where(c => c.Order <= 4), c => Assert.True(c.Holds, c.Detail));
+        Assert.Contains(conditions, c => c.Order == 5 && !c.Holds); // RK4 is not of order 5
         // The broken RK4 names the failing tree with its value.
         var broken = Parse(Rk4A, "1/6 1/6 1/2 1/6");
         var failing = OrderConditions.Single(broken.A, broken.B, broken.Exact).First(c => !c.Holds);

@@ -121,3 +121,27 @@ public class OdeDeclarationTests
         Assert.True(Problems.MaxRelativeError(pi, xf) > 1e-2); // the two schemes really differ
     }
 }
+
+/// <summary>Bogacki-Shampine 3(2) on the gradient flow: the embedded order is reported (the step propagates B).</summary>
+[Optimizer("test-bs32-gradient-flow", Order = 3, EmbeddedOrder = 2, Ode = typeof(OdeOpt.Optimizers.GradientFlowOde))]
+[ExplicitTableau("0 0 0 0; 1/2 0 0 0; 0 3/4 0 0; 2/9 1/3 4/9 0", B = "2/9 1/3 4/9 0", BHat = "7/24 1/4 1/3 1/8")]
+public partial class Bs32GradientFlow;
+
+public class EmbeddedInfoTests
+{
+    [Fact]
+    public void Info_reports_the_embedded_order_and_zero_without_one()
+    {
+        var bs = new Bs32GradientFlow(3);
+        Assert.Equal((3, 2), (bs.Info.Order, bs.Info.EmbeddedOrder));
+        Assert.Equal(0, OdeOpt.Optimizers.GradientFlowRk4.StaticInfo.EmbeddedOrder);
+        // The propagated solution is BS3's: one step on f = x^2 / 2 (g = x) from x = 1 with h = 0.5 gives R(-0.5) =
+        // 1 - 0.5 + 0.125 - 0.0208333 (the cubic Taylor polynomial of e^-0.5, as for any three-stage order-3 method).
+        bs.LearningRate = 0.5f;
+        var p = new float[] { 1, 2, -1 };
+        bs.Step(p, (x, g) => x.CopyTo(g));
+        double r = 1 - 0.5 + 0.125 - 0.125 / 6;
+        Assert.Equal(r, p[0], 6);
+        Assert.Equal(2 * r, p[1], 6);
+    }
+}

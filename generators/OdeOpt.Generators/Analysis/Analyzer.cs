@@ -177,7 +177,7 @@ internal static class Analyzer
             var location = model.OrderLocation ?? model.Location;
             if (declared > maxChecked)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OrderNotCheckable, location, declared, maxChecked,
-                    hasImplicit ? "an IMEX pair (coupling conditions up to order 3)" : "an explicit tableau (rooted-tree conditions up to order 4)", order));
+                    hasImplicit ? "an IMEX pair (coupling conditions up to order 3)" : "an explicit tableau (rooted-tree conditions up to order 5)", order));
             else if (declared > order)
             {
                 var failing = conditions.First(c => c.Order <= declared && !c.Holds);
@@ -190,7 +190,56 @@ internal static class Analyzer
         double bound = Stability.ExplicitBound(scheme.A, scheme.B);
         bool aStable = false, lStable = false;
         if (hasImplicit) (aStable, lStable, _) = Stability.Implicit(scheme.Ah, scheme.Bh);
-        return new SchemeProperties(order, maxChecked, bound, hasImplicit, aStable, lStable);
+        int embedded = AnalyzeEmbedded(scheme, hasImplicit, diagnostics);
+        return new SchemeProperties(order, maxChecked, bound, hasImplicit, aStable, lStable, embedded);
+    }
+
+    /// <summary>The order of the embedded weights b-hat (0 without them), checked against a declared EmbeddedOrder
+    /// (ODEOPT045); embedded weights that cannot give an error estimate are ODEOPT044.</summary>
+    private static int AnalyzeEmbedded(Scheme scheme, bool hasImplicit, List<DiagnosticInfo> diagnostics)
+    {
+        var model = scheme.Model;
+        var ex = model.Explicit!;
+        var declaredAt = model.EmbeddedOrderLocation ?? model.Location;
+        if (!ex.HasEmbedded)
+        {
+            if (model.DeclaredEmbeddedOrder is not null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidEmbedded, declaredAt, model.Name,
+                    "declares EmbeddedOrder but its explicit tableau has no embedded weights: give them as [ExplicitTableau(..., BHat = \"...\")]"));
+            return 0;
+        }
+        var at = ex.BHatLocation ?? ex.Location;
+        if (hasImplicit)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidEmbedded, at, model.Name,
+                "gives embedded weights to a scheme with implicit parts; an embedded IMEX pair needs embedded weights for both tableaux, which OdeOpt does not take yet: embedded weights are for explicit schemes"));
+            return 0;
+        }
+        var bHat = ex.BHat.Items.ToArray();
+        if (bHat.SequenceEqual(scheme.B))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidEmbedded, at, model.Name,
+                "has embedded weights equal to B: the two solutions coincide, so their difference estimates no error"));
+            return 0;
+        }
+        var conditions = OrderConditions.Single(scheme.A, bHat, ex.Exact);
+        int order = OrderConditions.AchievedOrder(conditions, OrderConditions.MaxExplicitOrder);
+        if (order < 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidEmbedded, at, model.Name,
+                "has embedded weights that are not consistent (" + conditions.First(c => !c.Holds).Detail + "): they estimate nothing"));
+            return 0;
+        }
+        if (model.DeclaredEmbeddedOrder is int declared)
+        {
+            if (declared < 1 || declared > OrderConditions.MaxExplicitOrder)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OrderNotCheckable, declaredAt, declared, OrderConditions.MaxExplicitOrder,
+                    "embedded weights (rooted-tree conditions up to order 5)", order));
+            else if (declared > order)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddedOrderNotReached, declaredAt, model.Name, declared, order,
+                    conditions.First(c => c.Order <= declared && !c.Holds).Detail));
+        }
+        return order;
     }
 
     private static void CheckAbscissae(TableauModel tableau, string kind, List<DiagnosticInfo> diagnostics)

@@ -13,13 +13,16 @@ internal sealed record OrderCondition(int Order, string Name, bool Holds, string
 /// arithmetic (with a 1e-12 tolerance when an entry was a long decimal).
 /// </summary>
 /// <remarks>
-/// <para>A single tableau with c = A 1 (Butcher's 8 rooted-tree conditions up to order 4):</para>
+/// <para>A single tableau with c = A 1 (Butcher's 17 rooted-tree conditions up to order 5; Hairer, Nørsett, Wanner,
+/// Solving ODEs I, Table II.2.2):</para>
 /// <code>
 /// 1: sum b_i = 1
 /// 2: sum b_i c_i = 1/2
 /// 3: sum b_i c_i^2 = 1/3             sum b_i a_ij c_j = 1/6
 /// 4: sum b_i c_i^3 = 1/4             sum b_i c_i a_ij c_j = 1/8
 ///    sum b_i a_ij c_j^2 = 1/12       sum b_i a_ij a_jk c_k = 1/24
+/// 5: b.c^4 = 1/5      b.(c^2 Ac) = 1/10    b.(c A c^2) = 1/15    b.(c AAc) = 1/30    b.(Ac)^2 = 1/20
+///    b.A c^3 = 1/20   b.A(c Ac) = 1/40     b.AA c^2 = 1/60       b.AAAc = 1/120      (products elementwise)
 /// </code>
 /// <para>An additive pair (A, b, c) + (Ah, bh, ch) of order p must satisfy every condition above up to p with each
 /// b, c, A replaced independently by either tableau's (Kennedy &amp; Carpenter 2003; Ascher, Ruuth, Spiteri 1997):
@@ -29,7 +32,7 @@ internal sealed record OrderCondition(int Order, string Name, bool Holds, string
 internal static class OrderConditions
 {
     /// <summary>The highest order this analysis checks for a single tableau.</summary>
-    public const int MaxExplicitOrder = 4;
+    public const int MaxExplicitOrder = 5;
 
     /// <summary>The highest order this analysis checks for an additive pair (coupling conditions included).</summary>
     public const int MaxPairOrder = 3;
@@ -167,6 +170,47 @@ internal static class OrderConditions
         Add(4, "sum b_i c_i a_ij c_j", v2, new Rational(1, 8), d2);
         Add(4, "sum b_i a_ij c_j^2", v3, new Rational(1, 12), d3);
         Add(4, "sum b_i a_ij a_jk c_k", v4, new Rational(1, 24), d4);
+        if (maxOrder < 5) return result;
+
+        // Order 5, in vector form: products of vectors are elementwise, A v the matrix product.
+        var c = t.C;
+        var ac = MatVec(t.A, c);
+        var c2 = Times(c, c);
+        var aac = MatVec(t.A, ac);
+        void Add5(string name, Rational[] vector, int denominator)
+        {
+            var v = Rational.Zero; double d = 0;
+            for (int i = 0; i < s; i++) { v += t.B[i] * vector[i]; d += t.B[i].ToDouble() * vector[i].ToDouble(); }
+            Add(5, name, v, new Rational(1, denominator), d);
+        }
+        Add5("sum b_i c_i^4", Times(c2, c2), 5);
+        Add5("sum b_i c_i^2 a_ij c_j", Times(c2, ac), 10);
+        Add5("sum b_i c_i a_ij c_j^2", Times(c, MatVec(t.A, c2)), 15);
+        Add5("sum b_i c_i a_ij a_jk c_k", Times(c, aac), 30);
+        Add5("sum b_i (a_ij c_j)^2", Times(ac, ac), 20);
+        Add5("sum b_i a_ij c_j^3", MatVec(t.A, Times(c2, c)), 20);
+        Add5("sum b_i a_ij c_j a_jk c_k", MatVec(t.A, Times(c, ac)), 40);
+        Add5("sum b_i a_ij a_jk c_k^2", MatVec(t.A, MatVec(t.A, c2)), 60);
+        Add5("sum b_i a_ij a_jk a_kl c_l", MatVec(t.A, aac), 120);
         return result;
+    }
+
+    private static Rational[] Times(Rational[] x, Rational[] y)
+    {
+        var r = new Rational[x.Length];
+        for (int i = 0; i < x.Length; i++) r[i] = x[i] * y[i];
+        return r;
+    }
+
+    private static Rational[] MatVec(Rational[,] a, Rational[] x)
+    {
+        var r = new Rational[x.Length];
+        for (int i = 0; i < x.Length; i++)
+        {
+            var sum = Rational.Zero;
+            for (int j = 0; j < x.Length; j++) sum += a[i, j] * x[j];
+            r[i] = sum;
+        }
+        return r;
     }
 }

@@ -136,6 +136,7 @@ internal static partial class CpuEmitter
         w.Line("    Name = " + Literals.String(m.Name) + ",");
         w.Line("    OptimizerType = typeof(" + GlobalName(m) + "),");
         w.Line("    Order = " + plan.Properties.Order + ",");
+        if (plan.Properties.EmbeddedOrder > 0) w.Line("    EmbeddedOrder = " + plan.Properties.EmbeddedOrder + ",");
         w.Line("    StabilityBound = " + Literals.Double(plan.Properties.StabilityBound) + ",");
         if (plan.Properties.HasImplicitPart)
         {

@@ -10,6 +10,8 @@ namespace OdeOpt.Generators.Model;
 /// <param name="Location">The A string (or the attribute), for findings about A and the tableau as a whole.</param>
 /// <param name="BLocation">The B string, for findings about the weights.</param>
 /// <param name="CLocation">The C string, for findings about the abscissae.</param>
+/// <param name="BHat">The embedded weights b-hat (explicit tableau only), or empty.</param>
+/// <param name="BHatLocation">The BHat string.</param>
 internal sealed record TableauModel(
     int Stages,
     EquatableArray<Rational> A,
@@ -19,8 +21,13 @@ internal sealed record TableauModel(
     string Text,
     LocationInfo? Location,
     LocationInfo? BLocation = null,
-    LocationInfo? CLocation = null)
+    LocationInfo? CLocation = null,
+    EquatableArray<Rational> BHat = default,
+    LocationInfo? BHatLocation = null)
 {
+    /// <summary>True when the tableau carries embedded weights (an error estimate for step-size control).</summary>
+    public bool HasEmbedded => BHat.Count > 0;
+
     public Rational this[int row, int column] => A[row * Stages + column];
 }
 
@@ -82,7 +89,9 @@ internal sealed record OptimizerModel(
     EquatableArray<StepScalarModel> StepScalars = default,
     EquatableArray<ConditionModel> Conditions = default,
     EquatableArray<MemberNameModel> KernelNameCandidates = default,
-    string? OdeType = null)
+    string? OdeType = null,
+    int? DeclaredEmbeddedOrder = null,
+    LocationInfo? EmbeddedOrderLocation = null)
 {
     /// <summary>True when the optimizer discretises an [Ode] type: its hyperparameter properties are generated.</summary>
     public bool GeneratesHyperparameters => OdeType is not null;

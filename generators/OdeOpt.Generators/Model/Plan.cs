@@ -75,7 +75,8 @@ internal sealed record BoundaryPlan(string Description, EquatableArray<SlotConte
 /// <param name="HasImplicitPart">Whether the scheme has an implicit part (then the next two apply).</param>
 /// <param name="ImplicitAStable">The implicit tableau's stability function is bounded by 1 on the left half-plane.</param>
 /// <param name="ImplicitLStable">A-stable and R(infinity) = 0.</param>
-internal sealed record SchemeProperties(int Order, int MaxCheckedOrder, double StabilityBound, bool HasImplicitPart, bool ImplicitAStable, bool ImplicitLStable);
+/// <param name="EmbeddedOrder">The order of the embedded weights b-hat, or 0 when the tableau has none.</param>
+internal sealed record SchemeProperties(int Order, int MaxCheckedOrder, double StabilityBound, bool HasImplicitPart, bool ImplicitAStable, bool ImplicitLStable, int EmbeddedOrder = 0);
 
 /// <summary>Everything the emitters need: the declaration and the derived plan. Plain values only.</summary>
 /// <param name="Model">The parsed declaration.</param>

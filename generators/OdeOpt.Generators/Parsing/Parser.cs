@@ -101,12 +101,19 @@ internal static partial class Parser
         int? order = null;
         LocationInfo? orderLocation = null;
         OdeScope? ode = null;
+        int? embeddedOrder = null;
+        LocationInfo? embeddedOrderLocation = null;
         foreach (var named in optimizerAttribute.NamedArguments)
         {
             if (named.Key == "Order" && named.Value.Value is int o)
             {
                 order = o;
                 orderLocation = NamedArgumentLocation(optimizerAttribute, "Order", ct) ?? optimizerLocation;
+            }
+            else if (named.Key == "EmbeddedOrder" && named.Value.Value is int eo)
+            {
+                embeddedOrder = eo;
+                embeddedOrderLocation = NamedArgumentLocation(optimizerAttribute, "EmbeddedOrder", ct) ?? optimizerLocation;
             }
             else if (named.Key == "Ode")
             {
@@ -146,9 +153,10 @@ internal static partial class Parser
                     bool isExplicit = attributeName == ExplicitTableauAttribute;
                     string kind = isExplicit ? "explicit tableau" : "implicit tableau";
                     string a = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? "" : "";
-                    string? b = Named(attribute, "B"), c = Named(attribute, "C");
+                    string? b = Named(attribute, "B"), c = Named(attribute, "C"), bHat = isExplicit ? Named(attribute, "BHat") : null;
                     var tableau = TableauParser.Build(kind, a, b, c, location, diagnostics,
-                        ArgumentLocation(attribute, 0, ct), NamedArgumentValueLocation(attribute, "B", ct), NamedArgumentValueLocation(attribute, "C", ct));
+                        ArgumentLocation(attribute, 0, ct), NamedArgumentValueLocation(attribute, "B", ct), NamedArgumentValueLocation(attribute, "C", ct),
+                        bHat, NamedArgumentValueLocation(attribute, "BHat", ct));
                     if (isExplicit) { explicitTableau = tableau; explicitLocation = location; }
                     else implicitTableau = tableau;
                     break;
@@ -204,7 +212,8 @@ internal static partial class Parser
         string accessibility = type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         return new OptimizerModel(ns, type.Name, accessibility, name, order, explicitTableau, implicitTableau,
             hyperparameters.ToEquatableArray(), rightHandSides.ToEquatableArray(), initials.ToEquatableArray(), gradientAt, classLocation, orderLocation, nameLocation,
-            stepScalars.ToEquatableArray(), conditions.ToEquatableArray(), kernelNameCandidates.ToEquatableArray(), ode?.GlobalName);
+            stepScalars.ToEquatableArray(), conditions.ToEquatableArray(), kernelNameCandidates.ToEquatableArray(), ode?.GlobalName,
+            embeddedOrder, embeddedOrderLocation);
     }
     /// <summary>The members that declare the ODE: hyperparameter properties, right-hand-side, [Update], [Let], [Initial]
     /// and [StepScalar] methods, and the [GradientAt] point. <paramref name="source"/> is the optimizer class itself, or

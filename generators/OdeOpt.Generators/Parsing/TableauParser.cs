@@ -65,9 +65,12 @@ internal static class TableauParser
     /// <param name="aLocation">The string of A, when written in source; findings about A (and the model's location) point at it.</param>
     /// <param name="bLocation">The string of B, likewise.</param>
     /// <param name="cLocation">The string of C, likewise.</param>
+    /// <param name="bHatText">The embedded weights (explicit tableaux only), or null.</param>
+    /// <param name="bHatLocation">The string of BHat, when written in source.</param>
     public static TableauModel? Build(string kind, string aText, string? bText, string? cText, LocationInfo? location, List<DiagnosticInfo> diagnostics,
-        LocationInfo? aLocation = null, LocationInfo? bLocation = null, LocationInfo? cLocation = null)
+        LocationInfo? aLocation = null, LocationInfo? bLocation = null, LocationInfo? cLocation = null, string? bHatText = null, LocationInfo? bHatLocation = null)
     {
+        bHatLocation ??= location;
         aLocation ??= location;
         bLocation ??= location;
         cLocation ??= location;
@@ -116,9 +119,24 @@ internal static class TableauParser
                 return null;
             }
         }
-        string text = "A = \"" + aText + "\", B = \"" + bText + "\"" + (cText is null ? "" : ", C = \"" + cText + "\"");
+        var bHat = new List<Rational>();
+        bool exactBHat = true;
+        if (bHatText is not null)
+        {
+            if (!TryParseVector(bHatText, out bHat, out exactBHat, out error))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TableauParseError, bHatLocation, kind + " BHat \"" + bHatText + "\"", error));
+                return null;
+            }
+            if (bHat.Count != s)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TableauShape, bHatLocation, kind, $"BHat has {bHat.Count} entries but A has {s} stages"));
+                return null;
+            }
+        }
+        string text = "A = \"" + aText + "\", B = \"" + bText + "\"" + (cText is null ? "" : ", C = \"" + cText + "\"") + (bHatText is null ? "" : ", BHat = \"" + bHatText + "\"");
         return new TableauModel(s, rows.SelectMany(r => r).ToEquatableArray(), b.ToEquatableArray(), c.ToEquatableArray(),
-            exactA && exactB && exactC, text, aLocation, bLocation, cText is null ? null : cLocation);
+            exactA && exactB && exactC && exactBHat, text, aLocation, bLocation, cText is null ? null : cLocation, bHat.ToEquatableArray(), bHatText is null ? null : bHatLocation);
     }
 
     private static IEnumerable<string> Split(string text) =>
