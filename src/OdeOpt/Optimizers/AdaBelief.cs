@@ -22,9 +22,10 @@ namespace OdeOpt.Optimizers;
 /// weight decay is decoupled (weight_decouple = True, the code's default since 0.1.0; fixed_decay = False). The code's
 /// RAdam-style rectification (rectify = True by default there) is not part of the paper's Algorithm 2 and is left out,
 /// as is AMSGrad.</para>
-/// <para>IMEX Euler with h = lr, written as the ODE: m' = (1 - beta1)/h (d - m), and since d - m_t = beta1 (d - m_{t-1}),
-/// s' = (1 - beta2)/h (beta1^2 (d - m)^2 - s) + eps / h (the + eps of one step is eps / h of the right-hand side); theta's
-/// implicit part reads the new m and s. One gradient per step, two state arrays. Order 1.</para>
+/// <para>The declaration is the algorithm box: d_t and m_t are <c>[Let]</c>s, so s_t reads the m_t of the same step, and the
+/// moments are <c>[Update]</c>s (x' = (F - x)/h); under IMEX Euler with h = lr they are forward Euler, x_t = F, and theta's
+/// implicit part, backward Euler, reads the new m and s. The decoupled decay is the explicit part of theta'. One gradient
+/// per step, two state arrays. Order 1.</para>
 /// </remarks>
 [Optimizer("adabelief", Order = 1)]
 [ImexScheme(ImexSchemes.Euler)]
@@ -48,16 +49,13 @@ public partial class AdaBelief
     /// <summary>Decay the parameters by lr lambda theta instead of adding lambda theta to the gradient (default true).</summary>
     [Hyperparameter] public bool WeightDecouple { get; set; } = true;
 
-    [Explicit("m")]
-    private static float M(float g, float theta, float m, float beta1, float weightDecay, bool weightDecouple, float h) =>
-        (1 - beta1) / h * ((weightDecouple ? g : g + weightDecay * theta) - m);
+    [Let("d")] private static float D(float g, float theta, float weightDecay, bool weightDecouple) => weightDecouple ? g : g + weightDecay * theta;
 
-    [Explicit("s")]
-    private static float S(float g, float theta, float m, float s, float beta1, float beta2, float epsilon, float weightDecay, bool weightDecouple, float h)
-    {
-        float residual = beta1 * ((weightDecouple ? g : g + weightDecay * theta) - m);
-        return (1 - beta2) / h * (residual * residual - s) + epsilon / h;
-    }
+    [Let("mt")] private static float Mt(float d, float m, float beta1) => beta1 * m + (1 - beta1) * d;
+
+    [Update("m")] private static float M(float mt) => mt;
+
+    [Update("s")] private static float S(float d, float mt, float s, float beta2, float epsilon) => beta2 * s + (1 - beta2) * (d - mt) * (d - mt) + epsilon;
 
     [Explicit("theta")]
     private static float Decay(float theta, float weightDecay, bool weightDecouple) => weightDecouple ? -weightDecay * theta : 0;

@@ -23,8 +23,9 @@ namespace OdeOpt.Optimizers;
 /// starts from m_0 = g_0, n_0 = g_0^2 and has none), and at the first step g_0 - g_{-1} = 0 (the code's previous gradient
 /// starts as the first gradient). The code's optional global gradient-norm clipping (max_grad_norm) is left out: the
 /// library's gradient clipping does that for every optimizer.</para>
-/// <para>The previous gradient is the state variable gp, updated after use (gp' = (g - gp)/h, so gp_t = g_t) and
-/// initialised to the first gradient. IMEX Euler with h = lr: m, v, n, gp forward Euler; theta's part
+/// <para>The previous gradient is the state variable gp, updated after use (<c>[Update("gp")]</c> returns g, so every other
+/// body reads gp as g_{t-1}) and initialised to the first gradient; g_t - g_{t-1} is a <c>[Let]</c>, the moments are
+/// <c>[Update]</c>s. IMEX Euler with h = lr: m, v, n, gp forward Euler (x_t = the update); theta's part
 /// -(noProx ? 0 : lambda) theta - u, read at the new m, v, n, backward Euler, which is the proximal step; with NoProx the
 /// decay is explicit. One gradient per step, four state arrays. Order 1.</para>
 /// </remarks>
@@ -53,18 +54,15 @@ public partial class Adan
     /// <summary>Decay as theta (1 - lr lambda) before the step instead of the proximal division by 1 + lr lambda (default false).</summary>
     [Hyperparameter] public bool NoProx { get; set; }
 
-    [Explicit("m")] private static float M(float g, float m, float beta1, float h) => (1 - beta1) / h * (g - m);
+    [Let("diff")] private static float Diff(float g, float gp) => g - gp;
 
-    [Explicit("v")] private static float V(float g, float gp, float v, float beta2, float h) => (1 - beta2) / h * (g - gp - v);
+    [Update("m")] private static float M(float g, float m, float beta1) => beta1 * m + (1 - beta1) * g;
 
-    [Explicit("n")]
-    private static float N(float g, float gp, float n, float beta2, float beta3, float h)
-    {
-        float corrected = g + beta2 * (g - gp);
-        return (1 - beta3) / h * (corrected * corrected - n);
-    }
+    [Update("v")] private static float V(float diff, float v, float beta2) => beta2 * v + (1 - beta2) * diff;
 
-    [Explicit("gp")] private static float Gp(float g, float gp, float h) => (g - gp) / h;
+    [Update("n")] private static float N(float g, float diff, float n, float beta2, float beta3) => beta3 * n + (1 - beta3) * (g + beta2 * diff) * (g + beta2 * diff);
+
+    [Update("gp")] private static float Gp(float g) => g;
 
     [Initial("gp")] private static float Gp0(float g) => g;
 

@@ -15,8 +15,9 @@ namespace OdeOpt.Optimizers;
 /// m_t     = beta2 m_{t-1} + (1 - beta2) g_t                     (the momentum, with the other beta)
 /// </code>
 /// <para>m_0 = 0; sign(0) = 0 as torch.sign. The code multiplies theta by (1 - lr lambda) before adding -lr sign(c_t), the
-/// same update. Forward Euler (one stage, h = lr) on theta' = -(sign(c) + lambda theta), m' = (1 - beta2)/h (g - m). One
-/// gradient per step, one state array. Order 1.</para>
+/// same update. The declaration is the algorithm box: c_t is a <c>[Let]</c>, the two updates are <c>[Update]</c>s under
+/// forward Euler (one stage, h = lr), so theta' = -(sign(c) + lambda theta) and m' = (1 - beta2)/h (g - m). One gradient per
+/// step, one state array. Order 1.</para>
 /// </remarks>
 [Optimizer("lion", Order = 1)]
 [ExplicitTableau("0", B = "1")]
@@ -34,9 +35,9 @@ public partial class Lion
     /// <summary>The decoupled weight decay lambda: theta shrinks by lr lambda theta each step (default 0).</summary>
     [Hyperparameter(Min = 0)] public float WeightDecay { get; set; }
 
-    [Explicit("m")] private static float M(float g, float m, float beta2, float h) => (1 - beta2) / h * (g - m);
+    [Let("c")] private static float C(float g, float m, float beta1) => beta1 * m + (1 - beta1) * g;
 
-    [Explicit("theta")]
-    private static float Theta(float g, float theta, float m, float beta1, float weightDecay) =>
-        -(MathF.Sign(beta1 * m + (1 - beta1) * g) + weightDecay * theta);
+    [Update("theta")] private static float Theta(float theta, float c, float weightDecay, float h) => theta - h * (MathF.Sign(c) + weightDecay * theta);
+
+    [Update("m")] private static float M(float g, float m, float beta2) => beta2 * m + (1 - beta2) * g;
 }
