@@ -338,4 +338,100 @@ public class Catalog2026Tests
         _out.WriteLine($"adan against g_-1 = 0: {r.Iterate:E2}");
         Assert.True(r.Iterate > 1e-4);
     }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Schedule-free SGD and AdamW (Defazio et al. 2024, Algorithm 1; facebookresearch/schedule_free, the *_reference.py)
+
+    /// <summary>SGDScheduleFreeReference.step (or, with <paramref name="adam"/>, AdamWScheduleFreeReference.step): x, z, y
+    /// kept as three arrays; the gradient is taken at y.</summary>
+    internal sealed class ScheduleFreeReference(int n, double lr, double beta, double wd, double warmup, double r, double weightLrPower,
+        bool adam = false, double beta2 = 0, double eps = 0, bool averageByCount = false) : ReferenceOptimizer
+    {
+        private double[] _z = [], _y = [];
+        private readonly double[] _v = new double[n];
+        private double _weightSum, _lrMax = -1;
+        public override double[] Point => _y.Length == 0 ? X : _y;
+
+        public override void Step(double[] g, int t)
+        {
+            if (_z.Length == 0) { _z = (double[])X.Clone(); _y = (double[])X.Clone(); }
+            int k = t - 1;
+            double sched = k < warmup ? (k + 1) / warmup : 1.0;
+            double lrT = adam ? lr * sched * Math.Sqrt(1 - Math.Pow(beta2, k + 1)) : lr * sched;
+            _lrMax = Math.Max(lrT, _lrMax);
+            double weight = Math.Pow(k + 1, r) * Math.Pow(_lrMax, weightLrPower);
+            _weightSum += weight;
+            double ckp1 = _weightSum == 0 ? 0 : weight / _weightSum;     // ZeroDivisionError -> 0
+            if (averageByCount) ckp1 = 1.0 / t;
+            for (int i = 0; i < n; i++)
+            {
+                if (adam)
+                {
+                    if (wd != 0) _z[i] -= lrT * wd * _y[i];                   // decay_at_z = False: at y
+                    _v[i] = beta2 * _v[i] + (1 - beta2) * g[i] * g[i];
+                    _z[i] -= lrT * g[i] / (Math.Sqrt(_v[i]) + eps);
+                }
+                else
+                {
+                    _z[i] -= lrT * (g[i] + wd * _y[i]);                       // grad.add_(y, alpha=weight_decay); z.sub_(grad, alpha=lr)
+                }
+                X[i] = (1 - ckp1) * X[i] + ckp1 * _z[i];
+                _y[i] = beta * X[i] + (1 - beta) * _z[i];
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(300, 20.0, 0.5)]
+    [InlineData(300, 0.0, 0.0)]
+    [InlineData(13, 20.0, 0.5)]
+    [InlineData(70_001, 20.0, 0.5)]
+    public void ScheduleFreeSgd_matches_the_authors_reference(int n, double warmup, double r)
+    {
+        var problem = new RotatedProblem(n);
+        double lr = 0.05, beta = 0.8, wd = 0.01, p = 1.5;
+        var opt = new ScheduleFreeSgd(n) { LearningRate = (float)lr, Momentum = (float)beta, WeightDecay = (float)wd, WarmupSteps = (float)warmup, R = (float)r, WeightLrPower = (float)p };
+        var result = Compare(opt, new ScheduleFreeReference(n, lr, beta, wd, warmup, r, p), problem, problem.Start());
+        Report($"schedule-free-sgd n={n} warmup={warmup} r={r}", opt, result, point: true);
+        Assert.Equal(1, ((IOptimizer)opt).Info.GradientEvaluationsPerStep);
+    }
+
+    [Fact]
+    public void ScheduleFreeSgd_comparison_detects_the_plain_average_during_warmup()
+    {
+        // c_t = 1/t instead of the warmup-weighted w_t / sum w_i: the iterate differs.
+        int n = 300;
+        var problem = new RotatedProblem(n);
+        var opt = new ScheduleFreeSgd(n) { LearningRate = 0.05f, Momentum = 0.8f, WeightDecay = 0.01f, WarmupSteps = 20, R = 0.5f, WeightLrPower = 1.5f };
+        var result = Compare(opt, new ScheduleFreeReference(n, 0.05, 0.8, 0.01, 20, 0.5, 1.5, averageByCount: true), problem, problem.Start());
+        _out.WriteLine($"schedule-free-sgd against c_t = 1/t: {result.Iterate:E2}");
+        Assert.True(result.Iterate > 1e-4);
+    }
+
+    [Theory]
+    [InlineData(300, 25.0)]
+    [InlineData(300, 0.0)]
+    [InlineData(13, 25.0)]
+    [InlineData(70_001, 25.0)]
+    public void ScheduleFreeAdamW_matches_the_authors_reference(int n, double warmup)
+    {
+        var problem = new RotatedProblem(n, 0.5, 5);
+        double lr = 0.005, b1 = 0.85, b2 = 0.99, eps = 1e-6, wd = 0.02, r = 0.25, p = 2;
+        var opt = new ScheduleFreeAdamW(n) { LearningRate = (float)lr, Beta1 = (float)b1, Beta2 = (float)b2, Epsilon = (float)eps, WeightDecay = (float)wd, WarmupSteps = (float)warmup, R = (float)r, WeightLrPower = (float)p };
+        var result = Compare(opt, new ScheduleFreeReference(n, lr, b1, wd, warmup, r, p, adam: true, beta2: b2, eps: eps), problem, FarStart(problem));
+        Report($"schedule-free-adamw n={n} warmup={warmup}", opt, result, point: true);
+        Assert.Equal(1, ((IOptimizer)opt).Info.GradientEvaluationsPerStep);
+    }
+
+    [Fact]
+    public void ScheduleFreeAdamW_comparison_detects_the_plain_average()
+    {
+        // Without warmup c_t still carries sqrt(1 - beta2^t) in its weights; c_t = 1/t is visibly different.
+        int n = 300;
+        var problem = new RotatedProblem(n, 0.5, 5);
+        var opt = new ScheduleFreeAdamW(n) { LearningRate = 0.005f, Beta1 = 0.85f, Beta2 = 0.99f, Epsilon = 1e-6f, WeightDecay = 0.02f };
+        var result = Compare(opt, new ScheduleFreeReference(n, 0.005, 0.85, 0.02, 0, 0, 2, adam: true, beta2: 0.99, eps: 1e-6, averageByCount: true), problem, FarStart(problem));
+        _out.WriteLine($"schedule-free-adamw against c_t = 1/t: {result.Iterate:E2}");
+        Assert.True(result.Iterate > 1e-4);
+    }
 }

@@ -42,6 +42,8 @@ public class CatalogTests
         { "lion", typeof(Lion), 1, 1, false, 1 },
         { "adabelief", typeof(AdaBelief), 2, 1, false, 1 },
         { "adan", typeof(Adan), 2, 1, false, 1 },
+        { "schedule-free-sgd", typeof(ScheduleFreeSgd), 1, 1, false, 1 },
+        { "schedule-free-adamw", typeof(ScheduleFreeAdamW), 1, 1, false, 1 },
     };
 
     [Theory]
