@@ -434,4 +434,130 @@ public class Catalog2026Tests
         _out.WriteLine($"schedule-free-adamw against c_t = 1/t: {result.Iterate:E2}");
         Assert.True(result.Iterate > 1e-4);
     }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // LaProp (Ziyin et al. 2020, Algorithm 1; Z-T-WANG/LaProp-Optimizer laprop.py)
+
+    /// <summary>laprop.py's step, lr inside the momentum and the lr-weighted bias correction included (equal to the
+    /// paper's for a constant lr). With <paramref name="adamOrder"/> the momentum averages raw gradients and is
+    /// normalised afterwards, Adam's order: the one thing LaProp changes.</summary>
+    internal sealed class LaPropReference(int n, double lr, double beta1, double beta2, double eps, double wd, bool adamOrder = false) : ReferenceOptimizer
+    {
+        private readonly double[] _m = new double[n], _v = new double[n];
+        private double _avgLr1, _avgLr2;
+
+        public override void Step(double[] g, int t)
+        {
+            _avgLr1 = _avgLr1 * beta1 + (1 - beta1) * lr;                  // exp_avg_lr_1
+            _avgLr2 = _avgLr2 * beta2 + (1 - beta2);                       // exp_avg_lr_2
+            double bc1 = _avgLr1 / lr, bc2 = _avgLr2;
+            for (int i = 0; i < n; i++)
+            {
+                _v[i] = beta2 * _v[i] + (1 - beta2) * g[i] * g[i];
+                double denom = Math.Sqrt(_v[i] / bc2) + eps;
+                if (adamOrder)
+                {
+                    _m[i] = beta1 * _m[i] + (1 - beta1) * lr * g[i];
+                    X[i] -= _m[i] / bc1 / denom;
+                }
+                else
+                {
+                    _m[i] = beta1 * _m[i] + (1 - beta1) * lr * g[i] / denom;  // exp_avg.mul_(beta1).add_((1 - beta1) * lr, step_of_this_grad)
+                    X[i] -= _m[i] / bc1;                                     // p.data.add_(-step_size, exp_avg)
+                }
+                X[i] -= wd * X[i];                                           // p.data.add_(-weight_decay, p.data)
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void LaProp_matches_the_authors_algorithm(int n)
+    {
+        var problem = new RotatedProblem(n, 0.5, 5);
+        double lr = 0.005, b1 = 0.85, b2 = 0.99, eps = 1e-8, wd = 1e-3;
+        var opt = new LaProp(n) { LearningRate = (float)lr, Beta1 = (float)b1, Beta2 = (float)b2, Epsilon = (float)eps, WeightDecay = (float)wd };
+        var r = Compare(opt, new LaPropReference(n, lr, b1, b2, eps, wd), problem, FarStart(problem));
+        Report($"laprop n={n}", opt, r);
+        Assert.Equal(1, ((IOptimizer)opt).Info.GradientEvaluationsPerStep);
+    }
+
+    [Fact]
+    public void LaProp_comparison_detects_Adams_order()
+    {
+        int n = 300;
+        var problem = new RotatedProblem(n, 0.5, 5);
+        var opt = new LaProp(n) { LearningRate = 0.005f, Beta1 = 0.85f, Beta2 = 0.99f, Epsilon = 1e-8f, WeightDecay = 1e-3f };
+        var r = Compare(opt, new LaPropReference(n, 0.005, 0.85, 0.99, 1e-8, 1e-3, adamOrder: true), problem, FarStart(problem));
+        _out.WriteLine($"laprop against Adam's order: {r.Iterate:E2}");
+        Assert.True(r.Iterate > 1e-4);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // AdEMAMix (Pagliardini et al. 2024, Algorithm 1; apple/ml-ademamix pytorch/ademamix.py)
+
+    internal sealed class AdEMAMixReference(int n, double lr, double beta1, double beta2, double beta3, double alpha, double? beta3Warmup,
+        double? alphaWarmup, double eps, double wd) : ReferenceOptimizer
+    {
+        private readonly double[] _fast = new double[n], _slow = new double[n], _sq = new double[n];
+
+        private static double LinearWarmup(int step, double end, double start, double warmup) =>
+            step < warmup ? (1.0 - step / warmup) * start + step / warmup * end : end;
+
+        private static double HalfLifeWarmup(int step, double end, double start, double warmup)
+        {
+            static double F(double beta, double e = 1e-8) => Math.Log(0.5) / Math.Log(beta + e) - 1;
+            static double FInv(double t) => Math.Pow(0.5, 1 / (t + 1));
+            if (step < warmup)
+            {
+                double a = step / warmup;
+                return FInv((1.0 - a) * F(start) + a * F(end));
+            }
+            return end;
+        }
+
+        public override void Step(double[] g, int t)
+        {
+            double bc1 = 1 - Math.Pow(beta1, t), bc2 = 1 - Math.Pow(beta2, t);
+            double a = alphaWarmup is { } aw ? LinearWarmup(t, alpha, 0, aw) : alpha;
+            double b3 = beta3Warmup is { } bw ? HalfLifeWarmup(t, beta3, beta1, bw) : beta3;
+            for (int i = 0; i < n; i++)
+            {
+                _fast[i] = beta1 * _fast[i] + (1 - beta1) * g[i];
+                _slow[i] = b3 * _slow[i] + (1 - b3) * g[i];
+                _sq[i] = beta2 * _sq[i] + (1 - beta2) * g[i] * g[i];
+                double denom = Math.Sqrt(_sq[i]) / Math.Sqrt(bc2) + eps;
+                double update = (_fast[i] / bc1 + a * _slow[i]) / denom + wd * X[i];
+                X[i] -= lr * update;
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(300, true)]
+    [InlineData(300, false)]
+    [InlineData(13, true)]
+    [InlineData(70_001, true)]
+    public void AdEMAMix_matches_the_authors_algorithm(int n, bool warmups)
+    {
+        var problem = new RotatedProblem(n, 0.5, 5);
+        double lr = 0.005, b1 = 0.8, b2 = 0.99, b3 = 0.995, alpha = 5, eps = 1e-6, wd = 0.01;
+        double? b3w = warmups ? 150 : null, aw = warmups ? 100 : null;
+        var opt = new AdEMAMix(n) { LearningRate = (float)lr, Beta1 = (float)b1, Beta2 = (float)b2, Beta3 = (float)b3, Alpha = (float)alpha,
+            Beta3Warmup = (float)(b3w ?? 0), AlphaWarmup = (float)(aw ?? 0), Epsilon = (float)eps, WeightDecay = (float)wd };
+        var r = Compare(opt, new AdEMAMixReference(n, lr, b1, b2, b3, alpha, b3w, aw, eps, wd), problem, FarStart(problem));
+        Report($"ademamix n={n} warmups={warmups}", opt, r);
+        Assert.Equal(1, ((IOptimizer)opt).Info.GradientEvaluationsPerStep);
+    }
+
+    [Fact]
+    public void AdEMAMix_comparison_detects_a_missing_beta3_warmup()
+    {
+        int n = 300;
+        var problem = new RotatedProblem(n, 0.5, 5);
+        var opt = new AdEMAMix(n) { LearningRate = 0.005f, Beta1 = 0.8f, Beta2 = 0.99f, Beta3 = 0.995f, Alpha = 5, Beta3Warmup = 150, AlphaWarmup = 100, Epsilon = 1e-6f, WeightDecay = 0.01f };
+        var r = Compare(opt, new AdEMAMixReference(n, 0.005, 0.8, 0.99, 0.995, 5, null, 100, 1e-6, 0.01), problem, FarStart(problem));
+        _out.WriteLine($"ademamix against no beta3 warmup: {r.Iterate:E2}");
+        Assert.True(r.Iterate > 1e-4);
+    }
 }

@@ -44,6 +44,8 @@ public class CatalogTests
         { "adan", typeof(Adan), 2, 1, false, 1 },
         { "schedule-free-sgd", typeof(ScheduleFreeSgd), 1, 1, false, 1 },
         { "schedule-free-adamw", typeof(ScheduleFreeAdamW), 1, 1, false, 1 },
+        { "laprop", typeof(LaProp), 1, 1, false, 1 },
+        { "ademamix", typeof(AdEMAMix), 2, 1, false, 1 },
     };
 
     [Theory]
