@@ -39,6 +39,13 @@ public class CatalogTests
         { "imex-trapezoidal-adam", typeof(ImexTrapezoidalAdam), 2, 1, true, 2 },
         { "imex-midpoint-adam", typeof(ImexMidpointAdam), 2, 2, false, 2 },
         { "imex-ars233-adam", typeof(ImexArs233Adam), 3, 3, false, 3 },
+        { "lion", typeof(Lion), 1, 1, false, 1 },
+        { "adabelief", typeof(AdaBelief), 2, 1, false, 1 },
+        { "adan", typeof(Adan), 2, 1, false, 1 },
+        { "schedule-free-sgd", typeof(ScheduleFreeSgd), 1, 1, false, 1 },
+        { "schedule-free-adamw", typeof(ScheduleFreeAdamW), 1, 1, false, 1 },
+        { "laprop", typeof(LaProp), 1, 1, false, 1 },
+        { "ademamix", typeof(AdEMAMix), 2, 1, false, 1 },
     };
 
     [Theory]
