@@ -44,7 +44,7 @@ internal static partial class Parser
     }
 
     private static Expr? TranslateMethod(IMethodSymbol method, bool isInitial, List<string> stateVariables, List<HyperparameterModel> hyperparameters,
-        SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, CancellationToken ct, List<string>? scalars = null)
+        SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, CancellationToken ct, List<string>? scalars = null, Dictionary<string, Expr>? reductions = null)
     {
         var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
         var location = LocationInfo.From(method.Locations.FirstOrDefault());
@@ -72,6 +72,7 @@ internal static partial class Parser
             }
             else if (p == StepSize) bound = X.Ref(Binding.StepSize, p);
             else if (scalars is not null && scalars.Contains(p)) bound = X.Ref(Binding.StepScalar, p);
+            else if (reductions is not null && reductions.TryGetValue(p, out var reduction)) bound = reduction; // Parser.Reductions.cs
             if (bound is null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnboundParameter, parameterLocation, p, method.Name,

@@ -252,6 +252,7 @@ internal static partial class Parser
             methods.Where(m => m.Kind == StepScalarAttribute).Select(m => (m.Symbol, m.Variable, m.Location)).ToList(),
             stateVariables, hyperparameters, semanticModel, diagnostics, ct);
         var scalarNames = stepScalars.Select(sc => sc.Name).ToList();
+        var reductions = ParseReductions(type, stateVariables, hyperparameters, scalarNames, semanticModel, diagnostics, ct); // Parser.Reductions.cs
 
         var rightHandSides = new List<RhsModel>();
         var initials = new List<InitialModel>();
@@ -289,7 +290,7 @@ internal static partial class Parser
                 continue;
             }
             if (!stateVariables.Contains(variable)) continue; // already reported
-            var translated = TranslateMethod(method, isInitial: false, stateVariables, hyperparameters, semanticModel, diagnostics, ct, scalarNames);
+            var translated = TranslateMethod(method, isInitial: false, stateVariables, hyperparameters, semanticModel, diagnostics, ct, scalarNames, ReductionBindings(reductions));
             if (translated is null) continue;
             if (part == RhsPart.Implicit && X.Any(translated, r => r.Kind == Binding.Gradient))
             {
@@ -321,6 +322,6 @@ internal static partial class Parser
         string accessibility = type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         return new OptimizerModel(ns, type.Name, accessibility, name, order, explicitTableau, implicitTableau,
             hyperparameters.ToEquatableArray(), rightHandSides.ToEquatableArray(), initials.ToEquatableArray(), gradientAt, classLocation, orderLocation, nameLocation,
-            stepScalars.ToEquatableArray(), conditions.ToEquatableArray(), kernelNameCandidates.ToEquatableArray());
+            stepScalars.ToEquatableArray(), conditions.ToEquatableArray(), kernelNameCandidates.ToEquatableArray(), reductions.ToEquatableArray());
     }
 }
