@@ -15,7 +15,7 @@ internal static partial class Parser
     internal const string ReductionAttribute = "OdeOpt.ReductionAttribute";
 
     /// <summary>Reads the [Reduction] methods of <paramref name="type"/>: names, kinds and bodies.</summary>
-    private static List<ReductionModel> ParseReductions(INamedTypeSymbol type, List<string> stateVariables, List<HyperparameterModel> hyperparameters,
+    private static ReductionList ParseReductions(INamedTypeSymbol type, List<string> stateVariables, List<HyperparameterModel> hyperparameters,
         List<string> scalars, SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, CancellationToken ct)
     {
         var declarations = new List<(IMethodSymbol Method, string Name, int Kind, LocationInfo? Location)>();
@@ -31,8 +31,9 @@ internal static partial class Parser
                 declarations.Add((method, name, kind, ArgumentLocation(attribute, 0, ct) ?? AttributeLocation(attribute, ct) ?? LocationInfo.From(method.Locations.FirstOrDefault())));
             }
         }
-        var result = new List<ReductionModel>();
+        var result = new ReductionList();
         if (declarations.Count == 0) return result;
+        foreach (var d in declarations) if (SyntaxFacts.IsValidIdentifier(d.Name)) result.Declared.Add(d.Name);
         var names = declarations.Select(d => d.Name).ToList();
         var seen = new HashSet<string>();
         foreach (var (method, name, kind, location) in declarations)
@@ -62,7 +63,14 @@ internal static partial class Parser
         return result;
     }
 
-    /// <summary>What a right-hand side's parameter named after a reduction binds to.</summary>
-    private static Dictionary<string, Expr> ReductionBindings(List<ReductionModel> reductions) =>
-        reductions.ToDictionary(r => r.Name, r => X.Ref(Binding.Reduction, r.Name));
+    /// <summary>What a right-hand side's parameter named after a reduction binds to (also a reduction reported as invalid,
+    /// so that its readers get no follow-up ODEOPT009).</summary>
+    private static Dictionary<string, Expr>? ReductionBindings(ReductionList reductions) =>
+        reductions.Declared.Count == 0 ? null : reductions.Declared.ToDictionary(name => name, name => X.Ref(Binding.Reduction, name));
+
+    /// <summary>The reductions that parsed, and the names of all declared ones.</summary>
+    private sealed class ReductionList : List<ReductionModel>
+    {
+        public HashSet<string> Declared { get; } = new();
+    }
 }
