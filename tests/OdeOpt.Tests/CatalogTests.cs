@@ -39,6 +39,8 @@ public class CatalogTests
         { "imex-trapezoidal-adam", typeof(ImexTrapezoidalAdam), 2, 1, true, 2 },
         { "imex-midpoint-adam", typeof(ImexMidpointAdam), 2, 2, false, 2 },
         { "imex-ars233-adam", typeof(ImexArs233Adam), 3, 3, false, 3 },
+        { "lamb", typeof(Lamb), 1, 1, false, 1 },
+        { "lars", typeof(Lars), 1, 1, false, 1 },
     };
 
     [Theory]
