@@ -7,9 +7,9 @@ namespace OdeOpt.Optimizers;
 /// group per tensor (docs/guide.md, "One group per tensor").
 /// </summary>
 /// <remarks>
-/// <para>The paper's Algorithm 1 ("SGD with LARS"), per layer l, with base learning rate gamma, momentum m, weight decay
-/// beta and LARS coefficient eta (reproduced in the same form by nnabla's <c>Lars</c> solver and the LARS reference of
-/// junaidaliop/zij):</para>
+/// <para>The paper's Algorithm 1 ("SGD with LARS") with the local learning rate of its eq. (6), per layer l, with base
+/// learning rate gamma, momentum m, weight decay beta and LARS coefficient eta (some implementations, nnabla's
+/// <c>Lars</c> for one, divide by ||grad L + beta w|| instead of ||grad L|| + beta ||w||; this is the paper's form):</para>
 /// <code>
 /// lambda^l    = eta ||w^l|| / (||grad L(w^l)|| + beta ||w^l||)          local learning rate (eq. 6)
 /// v^l_{t+1}   = m v^l_t + gamma lambda^l (grad L(w^l_t) + beta w^l_t)
