@@ -181,6 +181,26 @@ internal static class DiagnosticDescriptors
         "C is not the row sums of A",
         "The {0} tableau's C[{1}] = {2}, but row {1} of A sums to {3}; OdeOpt's right-hand sides are autonomous, so C must be the row sums of A (or be left out)");
 
+    public static readonly DiagnosticDescriptor InvalidReduction = Error("ODEOPT050",
+        "Invalid [Reduction]",
+        "The reduction '{0}' {1}");
+
+    public static readonly DiagnosticDescriptor NestedReduction = Error("ODEOPT051",
+        "A reduction reads a reduction",
+        "The reduction '{0}' reads the reduction '{1}'; a reduction's body may read g, state variables, hyperparameters, h, t and step scalars, not another reduction (each level would need a pass of its own): write the inner reduction's expression into a body that reads its value instead");
+
+    public static readonly DiagnosticDescriptor UnsupportedReductionUse = Error("ODEOPT052",
+        "Reduction used where the plan cannot compute it",
+        "The reduction '{0}' cannot be computed where it is read: {1}");
+
+    public static readonly DiagnosticDescriptor UnusedReduction = Warning("ODEOPT053",
+        "Reduction never read",
+        "No explicit or implicit part reads the reduction '{0}', so it is never computed; remove it or name a float parameter of a body after it");
+
+    public static readonly DiagnosticDescriptor NoGpuFormForReductions = Warning("ODEOPT054",
+        "No GPU form for an optimizer with reductions",
+        "No GPU form is generated for the optimizer '{0}': it declares reductions ({1}), which have no GPU form yet (docs/gpu.md, 'Not supported yet'); its CPU form is complete");
+
     public static readonly DiagnosticDescriptor UnreadablePlanMetadata = Warning("ODEOPT060",
         "No GPU form for a referenced optimizer",
         "No GPU form is generated for the optimizer '{0}' from the assembly '{1}': {2}. Rebuild '{1}' with this version of OdeOpt.");

@@ -80,4 +80,49 @@ internal static class Declarations
             public static int Twice(int x) => 2 * x;
         }
         """;
+
+    /// <summary>The declaration of src/OdeOpt/Optimizers/Lars.cs (without the class's doc comment), in a test namespace: a pass
+    /// with a reduction pass.</summary>
+    public const string Lars = """
+        using OdeOpt;
+
+        namespace OdeOpt.Generators.Tests.Snapshots;
+
+        [Optimizer("lars", Order = 1)]
+        [ExplicitTableau("0", B = "1")]
+        public partial class Lars
+        {
+            /// <summary>The base learning rate gamma, the step size h (default 0.1).</summary>
+            [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 0.1f;
+
+            /// <summary>The momentum m (default 0.9).</summary>
+            [Hyperparameter(Min = 0, Max = 1)] public float Momentum { get; set; } = 0.9f;
+
+            /// <summary>The weight decay beta, inside the update and the local learning rate (default 5e-4, the paper's).</summary>
+            [Hyperparameter(Min = 0)] public float WeightDecay { get; set; } = 5e-4f;
+
+            /// <summary>The LARS coefficient eta, the trust in the local learning rate (default 1e-3, the paper's).</summary>
+            [Hyperparameter(Min = 0)] public float TrustCoefficient { get; set; } = 1e-3f;
+
+            /// <summary>||w^l||, per group.</summary>
+            [Reduction("thetaNorm", ReductionKind.Norm)] private static float ThetaNorm(float theta) => theta;
+
+            /// <summary>||grad L(w^l)||, per group.</summary>
+            [Reduction("gNorm", ReductionKind.Norm)] private static float GNorm(float g) => g;
+
+            [Explicit("v")]
+            private static float V(float g, float v, float theta, float momentum, float weightDecay, float trustCoefficient, float thetaNorm, float gNorm, float h)
+            {
+                float rate = thetaNorm > 0 && gNorm > 0 ? trustCoefficient * thetaNorm / (gNorm + weightDecay * thetaNorm) : 1;
+                return ((momentum - 1) * v + h * rate * (g + weightDecay * theta)) / h;
+            }
+
+            [Explicit("theta")]
+            private static float Theta(float g, float v, float theta, float momentum, float weightDecay, float trustCoefficient, float thetaNorm, float gNorm, float h)
+            {
+                float rate = thetaNorm > 0 && gNorm > 0 ? trustCoefficient * thetaNorm / (gNorm + weightDecay * thetaNorm) : 1;
+                return -(momentum * v + h * rate * (g + weightDecay * theta)) / h;
+            }
+        }
+        """;
 }

@@ -990,6 +990,151 @@ public class DiagnosticTests
         }
         """);
 
+    // ------------------------------------------------------------------ reductions
+
+    [Fact]
+    public void ODEOPT050_ReductionNamedLikeAStateVariable_PointsAtTheName() => _ = AssertReported("ODEOPT050", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Reduction([|"m"|], ReductionKind.Norm)] static float N(float m) => m;
+            [Explicit("m")] static float M(float g, float m) => g - m;
+            [Explicit("theta")] static float Theta(float m) => -m;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT050_ReductionDeclaredTwice_PointsAtTheSecondName() => _ = AssertReported("ODEOPT050", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Reduction("n", ReductionKind.Norm)] static float N1(float g) => g;
+            [Reduction([|"n"|], ReductionKind.Sum)] static float N2(float g) => g;
+            [Explicit("theta")] static float Theta(float g, float n) => -g / n;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT050_ReductionOfNoKnownKind_PointsAtTheName() => _ = AssertReported("ODEOPT050", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Reduction([|"n"|], (ReductionKind)7)] static float N(float g) => g;
+            [Explicit("theta")] static float Theta(float g, float n) => -g / n;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT051_ReductionReadsAReduction_PointsAtTheParameter() => _ = AssertReported("ODEOPT051", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Reduction("n", ReductionKind.Norm)] static float N(float g) => g;
+            [Reduction("s", ReductionKind.Sum)] static float S(float g, float [|n|]) => g / n;
+            [Explicit("theta")] static float Theta(float g, float s) => -g * s;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT052_ImplicitPartReadsAReductionOverTheGradient_PointsAtTheImplicitPart() => _ = AssertReported("ODEOPT052", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ImexScheme(ImexSchemes.Euler)]
+        public partial class O
+        {
+            [Reduction("gNorm", ReductionKind.Norm)] static float GNorm(float g) => g;
+            [Explicit("m")] static float M(float g, float m) => g - m;
+            [Implicit("theta")] static float [|Theta|](float m, float gNorm) => -m / gNorm;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT052_ImplicitPartReadsAReductionOverItself_PointsAtTheReduction() => _ = AssertReported("ODEOPT052", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ImexScheme(ImexSchemes.Euler)]
+        public partial class O
+        {
+            [Reduction("thetaNorm", ReductionKind.Norm)] static float [|ThetaNorm|](float theta) => theta;
+            [Explicit("m")] static float M(float g, float m) => g - m;
+            [Implicit("theta")] static float Theta(float m, float thetaNorm) => -m * thetaNorm;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT052_ReductionInAFirstSameAsLastScheme_PointsAtTheReduction() => _ = AssertReported("ODEOPT052", """
+        using System;
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ImexScheme(ImexSchemes.Trapezoidal)]
+        public partial class O
+        {
+            [Hyperparameter(Min = 0), StepSize] public float H { get; set; } = 0.1f;
+            [Reduction("gNorm", ReductionKind.Norm)] static float [|GNorm|](float g) => g;
+            [Explicit("m")] static float M(float g, float m, float gNorm) => g / gNorm - m;
+            [Implicit("theta")] static float Theta(float m) => -m;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT053_ReductionNeverRead_IsAWarningAtTheMethod() => _ = AssertReported("ODEOPT053", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        public partial class O
+        {
+            [Reduction("gNorm", ReductionKind.Norm)] static float [|GNorm|](float g) => g;
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """, expectSource: true, severity: DiagnosticSeverity.Warning);
+
+    /// <summary>ODEOPT054 needs a compilation that sees ILGPU and OdeOpt.Gpu (stand-ins with the same metadata names, as for
+    /// ODEOPT060): the CPU form is generated, the GPU form is not, and the warning points at the class.</summary>
+    [Fact]
+    public void ODEOPT054_NoGpuFormForAnOptimizerWithReductions_IsAWarningAtTheClass()
+    {
+        var source = MarkedSource.Parse("""
+            using OdeOpt;
+
+            [Optimizer("o")]
+            [ExplicitTableau("0", B = "1")]
+            public partial class [|O|]
+            {
+                [Reduction("gNorm", ReductionKind.Norm)] static float GNorm(float g) => g;
+                [Explicit("theta")] static float Theta(float g, float gNorm) => -g / gNorm;
+            }
+            """);
+        var app = GeneratorHarness.CreateCompilation(source.Text).AddSyntaxTrees(GeneratorHarness.ParseText("""
+            namespace ILGPU { public readonly struct ArrayView<T> { } }
+            namespace OdeOpt.Gpu { public abstract class GpuOptimizerCore<TUniforms, TViews> { } }
+            """, "Stand-ins.cs"));
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateDriver(), app);
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("ODEOPT054", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Equal(source.Span, diagnostic.Location.SourceSpan);
+        Assert.Contains("gNorm", diagnostic.GetMessage(CultureInfo.InvariantCulture));
+        Assert.Contains(run.Sources, s => s.HintName == "O.OdeOpt.g.cs");
+        Assert.DoesNotContain(run.Sources, s => s.HintName.StartsWith("O.", System.StringComparison.Ordinal) && s.HintName.Contains("Gpu"));
+        Assert.DoesNotContain(run.Sources, s => s.HintName == "O.OdeOpt.Plan.g.cs");
+    }
+
     // ------------------------------------------------------------------ GPU forms of referenced optimizers
 
     /// <summary>ODEOPT060 concerns an optimizer in a referenced assembly, so it has no source location: it is reported
@@ -1364,7 +1509,7 @@ public class DiagnosticTests
 
     /// <summary>Ids about referenced assemblies: their example needs a second project, so docs/diagnostics.md shows the
     /// message instead, and the id's test builds the reference in memory.</summary>
-    private static readonly string[] AboutReferences = { "ODEOPT033", "ODEOPT060" };
+    private static readonly string[] AboutReferences = { "ODEOPT033", "ODEOPT060", "ODEOPT054" }; // ODEOPT054: needs the GPU runtime referenced
 
     public static TheoryData<string> DocumentedIds()
     {

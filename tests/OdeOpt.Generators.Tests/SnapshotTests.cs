@@ -24,4 +24,14 @@ public class SnapshotTests
         Assert.Equal("OdeOpt.Generators.Tests.Snapshots.ImexTrapezoidalAdam.OdeOpt.g.cs", file.HintName);
         Snapshot.Verify("ImexTrapezoidalAdam", file.Text);
     }
+
+    [Fact]
+    public void Lars()
+    {
+        var run = GeneratorHarness.Run(Declarations.Lars);
+        run.AssertClean();
+        var file = run.Single();
+        Assert.Equal("OdeOpt.Generators.Tests.Snapshots.Lars.OdeOpt.g.cs", file.HintName);
+        Snapshot.Verify("Lars", file.Text);
+    }
 }

@@ -44,10 +44,14 @@ public sealed class GpuCollection : ICollectionFixture<GpuFixture>
 
 public static class Support
 {
+    /// <summary>The built-ins with no GPU form: those with [Reduction]s (docs/gpu.md, "Not supported yet"); KernelTests
+    /// checks that exactly these lack one. Declared before <see cref="BuiltIns"/>, which reads it when the class is initialised.</summary>
+    public static readonly string[] WithoutGpuForm = { "lamb", "lars" };
+
     /// <summary>Every built-in optimizer (its GPU form comes from OdeOpt's plan metadata, compiled into OdeOpt.Gpu),
     /// whatever the catalog holds when the tests run.</summary>
     public static readonly string[] BuiltIns = OptimizerRegistry.All
-        .Where(i => i.OptimizerType.Assembly == typeof(OdeOpt.Optimizers.Adam).Assembly)
+        .Where(i => i.OptimizerType.Assembly == typeof(OdeOpt.Optimizers.Adam).Assembly && !WithoutGpuForm.Contains(i.Name))
         .Select(i => i.Name).OrderBy(n => n, StringComparer.Ordinal).ToArray();
 
     /// <summary>Every optimizer the tests run: the built-ins and the ones declared in this project (GPU forms from the

@@ -23,6 +23,15 @@ public class KernelTests
     public KernelTests(GpuFixture fixture) => _fixture = fixture;
 
     [Fact]
+    public void Exactly_the_built_ins_with_reductions_have_no_GPU_form()
+    {
+        var missing = OptimizerRegistry.All.Where(i => i.OptimizerType.Assembly == typeof(Adam).Assembly && GpuOptimizerRegistry.GetGpuType(i.OptimizerType) is null)
+            .Select(i => i.Name).OrderBy(n => n, System.StringComparer.Ordinal).ToArray();
+        Assert.Equal(Support.WithoutGpuForm.OrderBy(n => n, System.StringComparer.Ordinal), missing);
+        Assert.Throws<System.ArgumentException>(() => GpuOptimizerRegistry.Create("lamb", _fixture.Accelerator, 8));
+    }
+
+    [Fact]
     public void Every_optimizer_has_a_registered_GPU_form_named_after_it()
     {
         Assert.Contains("adam", Support.BuiltIns);

@@ -46,6 +46,8 @@ public class CatalogTests
         { "schedule-free-adamw", typeof(ScheduleFreeAdamW), 1, 1, false, 1 },
         { "laprop", typeof(LaProp), 1, 1, false, 1 },
         { "ademamix", typeof(AdEMAMix), 2, 1, false, 1 },
+        { "lamb", typeof(Lamb), 1, 1, false, 1 },
+        { "lars", typeof(Lars), 1, 1, false, 1 },
     };
 
     [Theory]

@@ -23,6 +23,8 @@ internal sealed class Scheme
     public required Dictionary<string, LocationInfo?> ImplicitLocation { get; init; }
     /// <summary>Look-ahead coefficients c_x of the gradient point theta + sum c_x x (theta excluded).</summary>
     public required Dictionary<string, Expr> PointCoefficients { get; init; }
+    /// <summary>The [Reduction]s by name (Analysis/Reductions.cs).</summary>
+    public Dictionary<string, ReductionModel> Reductions { get; init; } = new();
 }
 
 /// <summary>Checks a parsed declaration and plans its kernels. Reports problems as diagnostics; never throws.</summary>
@@ -151,6 +153,7 @@ internal static class Analyzer
             Implicit = implicitParts,
             ImplicitLocation = implicitLocations,
             PointCoefficients = coefficients,
+            Reductions = Reductions.Check(model, diagnostics),
         };
     }
 

@@ -31,6 +31,8 @@ internal sealed class KernelSim
     private readonly List<(Functional Vector, Expr Value)>[] _basis;
     private readonly Dictionary<(int Var, Coord Coord), (Expr Coefficient, Expr Value)> _local = new();
     private readonly Dictionary<(int Var, int Step, int Stage), Expr> _stageValues = new();
+    private readonly Dictionary<(string Name, int Step, int Stage), Expr> _reductionValues = new();
+    private readonly List<ReductionTerm> _reductionTerms = new();
     private int _step;
     private bool _prevContext;
     private bool _nextContext;
@@ -206,8 +208,35 @@ internal sealed class KernelSim
             Binding.State => _stageValues.TryGetValue((Vars.IndexOf(r.Name), _step, stage), out var v) ? v
                 : throw new InvalidOperationException("stage value of " + r.Name + " at stage " + (stage + 1) + " is not available in pass " + _name),
             Binding.Gradient => Gradient,
+            Binding.Reduction => ReductionAt(r.Name, stage),
             _ => null,
         }));
+    }
+
+    /// <summary>The value of the reduction <paramref name="name"/> at stage <paramref name="stage"/> in this pass: its body
+    /// evaluated at the stage values becomes a term of the pass's reduction pass, and the pass reads the per-segment result
+    /// (Analysis/Reductions.cs).</summary>
+    private Expr ReductionAt(string name, int stage)
+    {
+        if (!S.Reductions.TryGetValue(name, out var reduction))
+            throw new InvalidOperationException("unknown reduction " + name + " in pass " + _name);
+        var key = (name, _step, stage);
+        if (_reductionValues.TryGetValue(key, out var known)) return known;
+        if (_merged || _step > 0 || _prevContext || _nextContext)
+            throw Reductions.Unsupported(S, name, "it is read in pass " + _name + " while that pass also finishes or begins another step (a first-same-as-last scheme, or a value written with the next step's hyperparameters); a reduction must be complete before the pass that reads it, so it is supported only where the stage it belongs to is the pass's own. Use a scheme whose last gradient is not reused as the next step's first");
+        foreach (var r in X.Refs(reduction.Body).Where(r => r.Kind == Binding.State))
+        {
+            int x = Vars.IndexOf(r.Name);
+            if (!_stageValues.ContainsKey((x, _step, stage)))
+                throw Reductions.Unsupported(S, name, "it reads '" + r.Name + "' at stage " + (stage + 1) + ", and in pass " + _name + " that stage value is not known yet where the reduction is read (it is solved after the body that reads the reduction)");
+        }
+        var value = BodyAt(reduction.Body, stage);
+        string field = "R_" + name + Suffix(stage);
+        string local = StoreLocal("r_" + name + Suffix(stage), value);
+        _reductionTerms.Add(new ReductionTerm(field, reduction.Kind, local, reduction.Kind + " of " + reduction.MethodName + " at stage " + (stage + 1)));
+        var result = new RefExpr(Binding.Reduction, field);
+        _reductionValues[key] = result;
+        return result;
     }
 
     private void RegisterDerivative(int x, CoordKind kind, int stage, Expr value)
@@ -269,7 +298,7 @@ internal sealed class KernelSim
                 foreach (int x in needed.ToList())
                     if (_a.HasI(x) && !S.Ah[l, l].IsZero)
                         for (int y = 0; y < _a.VariableCount; y++)
-                            if (y != x && StageAlgebra.ReadsState(_a.I(x)!, Vars[y]) && needed.Add(y)) grew = true;
+                            if (y != x && _a.ReadsState(_a.I(x)!, Vars[y]) && needed.Add(y)) grew = true;
             }
             foreach (int x in order.Where(needed.Contains)) SolveStageValue(x, l);
             return;
@@ -286,7 +315,7 @@ internal sealed class KernelSim
         for (int x = 0; x < _a.VariableCount; x++)
         {
             if (!_a.NeedsExplicit(l, x)) continue;
-            if (StageAlgebra.ReadsGradient(_a.E(x)!) && !gradientHere)
+            if (_a.ReadsGradient(_a.E(x)!) && !gradientHere)
                 throw new InvalidOperationException("stage " + (l + 1) + " needs a gradient but pass " + _name + " has none for it");
             RegisterDerivative(x, CoordKind.K, l, BodyAt(_a.E(x)!, l));
         }
@@ -430,6 +459,25 @@ internal sealed class KernelSim
         }
         kept.Reverse();
         var loads = _loads.Where(l => live.Contains(l.Local)).ToList();
-        return new KernelPlan(_name, string.Join("; ", _description), beginsStep, loads.ToEquatableArray(), kept.ToEquatableArray(), stores.ToEquatableArray());
+
+        // The reduction pass: the statements its terms need, over the same loads.
+        ReductionPlan? reduce = null;
+        if (_reductionTerms.Count > 0)
+        {
+            var terms = _reductionTerms.Select(t => t with { Local = Resolve(t.Local) }).ToList();
+            var liveReduce = new HashSet<string>(terms.Select(t => t.Local));
+            var keptReduce = new List<KernelStatement>();
+            for (int i = merged.Count - 1; i >= 0; i--)
+            {
+                if (!liveReduce.Contains(merged[i].Local)) continue;
+                keptReduce.Add(merged[i]);
+                foreach (var r in X.Refs(merged[i].Value)) if (r.Kind == Binding.Local) liveReduce.Add(r.Name);
+            }
+            keptReduce.Reverse();
+            reduce = new ReductionPlan(_loads.Where(l => liveReduce.Contains(l.Local)).ToEquatableArray(), keptReduce.ToEquatableArray(), terms.ToEquatableArray());
+            _description.Insert(0, "after a read-only reduction pass (" + string.Join(", ", terms.Select(t => t.Description)) + "; reads " +
+                string.Join(", ", reduce.Loads.Select(l => l.Slot switch { Slots.Parameters => "p", Slots.Gradient => "g", _ => "a" + l.Slot })) + ")");
+        }
+        return new KernelPlan(_name, string.Join("; ", _description), beginsStep, loads.ToEquatableArray(), kept.ToEquatableArray(), stores.ToEquatableArray(), Reduce: reduce);
     }
 }

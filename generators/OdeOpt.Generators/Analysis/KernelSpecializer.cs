@@ -40,7 +40,8 @@ internal static class KernelSpecializer
             var baseKernel = Cse(kernel.Loads, kernel.Statements, kernel.Stores);
             var conditions = new List<Expr>();
             foreach (var st in kernel.Statements) CollectConditions(st.Value, conditions);
-            if (conditions.Count == 0 || conditions.Count > MaxConditions)
+            // A pass with a reduction pass keeps one body: the reduction pass reads what the unspecialized body loads.
+            if (conditions.Count == 0 || conditions.Count > MaxConditions || kernel.Reduce is not null)
             {
                 kernels.Add(kernel with { Loads = baseKernel.Loads, Statements = baseKernel.Statements, Stores = baseKernel.Stores });
                 continue;
@@ -98,7 +99,7 @@ internal static class KernelSpecializer
     /// decided, for example a condition on a step scalar).</summary>
     private static int Traffic(KernelPlan kernel, OptimizerModel model, Dictionary<string, Expr> definitions)
     {
-        if (kernel.Variants.Count == 0) return kernel.Loads.Count + kernel.Stores.Count;
+        if (kernel.Variants.Count == 0) return kernel.Loads.Count + kernel.Stores.Count + (kernel.Reduce?.Loads.Count ?? 0);
         int? key = DefaultKey(kernel, model, definitions);
         if (key is int k) return kernel.Variants[k].Loads.Count + kernel.Variants[k].Stores.Count;
         return kernel.Variants.Max(v => v.Loads.Count + v.Stores.Count);

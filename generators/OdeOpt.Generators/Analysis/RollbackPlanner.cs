@@ -50,7 +50,7 @@ internal static class RollbackPlanner
             return new KernelVariant(v.Key, vl, v.Statements, vs);
         }).ToEquatableArray();
         var kernel = new KernelPlan(first.Name + "WithRollback", first.Description + "; keeps the step-begin values for its undo",
-            first.BeginsStep, loads, first.Statements, stores, first.Conditions, variants);
+            first.BeginsStep, loads, first.Statements, stores, first.Conditions, variants, first.Reduce);
         int extra = 4 * (loads.Count - first.Loads.Count + stores.Count - first.Stores.Count);
         return new RollbackPlan(kernel, targets.ToEquatableArray(), extra, stepLocal);
     }

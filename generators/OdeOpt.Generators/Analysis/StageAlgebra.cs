@@ -104,8 +104,10 @@ internal sealed class StageAlgebra
     public bool HasI(int x) => _s.Implicit.ContainsKey(_vars[x]);
     public Expr? E(int x) => _s.Explicit.TryGetValue(_vars[x], out var e) ? e : null;
     public Expr? I(int x) => _s.Implicit.TryGetValue(_vars[x], out var e) ? e : null;
-    public static bool ReadsState(Expr body, string name) => X.Reads(body, Binding.State, name);
-    public static bool ReadsGradient(Expr body) => X.Any(body, r => r.Kind == Binding.Gradient);
+    /// <summary>Whether the body reads the stage value of <paramref name="name"/>, itself or through a [Reduction].</summary>
+    public bool ReadsState(Expr body, string name) => Reductions.ReadsState(_s, body, name);
+    /// <summary>Whether the body reads the gradient, itself or through a [Reduction].</summary>
+    public bool ReadsGradient(Expr body) => Reductions.ReadsGradient(_s, body);
 
     // ---------------------------------------------------------------- needs
 
@@ -203,6 +205,11 @@ internal sealed class StageAlgebra
                 path.Add(x);
                 if (HasI(x) && !_s.Ah[l, l].IsZero)
                 {
+                    // A reduction over x read by x's own diagonal implicit term: X_l would be needed to compute itself.
+                    foreach (var r in Reductions.ReadBy(_s, I(x)!))
+                        if (X.Reads(r.Body, Binding.State, _vars[x]))
+                            throw Reductions.Unsupported(_s, r.Name, "the implicit part of '" + _vars[x] + "' reads it at stage " + (l + 1) + ", where the tableau's diagonal entry is not zero, and it reads '" + _vars[x] +
+                                "' itself: the stage value of '" + _vars[x] + "' would be needed to compute itself (it is solved in closed form only when affine in itself). Reduce over values the stage has already solved, or read it from an explicit part");
                     for (int y = 0; y < _nv; y++)
                         if (y != x && ReadsState(I(x)!, _vars[y])) Visit(y);
                 }

@@ -116,7 +116,7 @@ internal sealed class StagePlanner
             }
         }
 
-        int bytes = cycle.Sum(c => 4 * (kernels[c].Loads.Count + kernels[c].Stores.Count));
+        int bytes = cycle.Sum(c => 4 * (kernels[c].Loads.Count + kernels[c].Stores.Count + (kernels[c].Reduce?.Loads.Count ?? 0)));
         var boundaries = layout.Describe();
         var undo = RollbackPlanner.Plan(kernels, cycle, iterate, arrayCount);
         int undoKernel = -1;

@@ -21,6 +21,7 @@ internal static partial class CpuEmitter
         w.Close();
         w.Close();
         w.Line();
+        WriteReductionDispatch(w, plan);
     }
 
     private static string RefName(int slot) => "_" + PlanWalker.SlotName(slot);
@@ -61,6 +62,7 @@ internal static partial class CpuEmitter
         w.Line((gradient ? "_ = " : "") + call("SimdScalar") + ";");
         w.Close();
         w.Line();
+        if (k.Reduce is not null) WriteReducePass(w, k, slots);
 
         if (!variants)
         {
@@ -233,6 +235,8 @@ internal static partial class CpuEmitter
                 case Binding.Uniform: Uniforms.Add(r.Name); return "_" + r.Name;
                 case Binding.PrevUniform: PrevUniforms.Add(r.Name); return "_prev" + r.Name;
                 case Binding.NextUniform: NextUniforms.Add(r.Name); return "_next" + r.Name;
+                // A reduction's per-segment value: a field of the uniforms the reduction pass filled.
+                case Binding.Reduction: Uniforms.Add(r.Name); return "_" + r.Name;
                 default: throw Unexpected(r);
             }
         }

@@ -20,6 +20,8 @@ internal static partial class CpuEmitter
         LanguageExtensionsEmitter.WriteFields(w, m);
         foreach (var u in plan.Uniforms)
             w.Line("public float " + u.Name + "; // " + Literals.Comment(u.Definition.ToString()));
+        foreach (var t in ReductionFields(plan))
+            w.Line("public float " + t.Field + "; // " + Literals.Comment(t.Description) + ", per segment: written by the reduction pass before the pass that reads it");
         w.Close();
         w.Line();
 
@@ -52,6 +54,7 @@ internal static partial class CpuEmitter
         LanguageExtensionsEmitter.WriteStores(w, m, result);
         foreach (var u in plan.Uniforms)
             w.Line(result + "." + u.Name + " = (float)(" + DoubleSpelling.Instance.Write(u.Definition) + ");");
+        foreach (var t in ReductionFields(plan)) w.Line(result + "." + t.Field + " = 0f;");
         w.Line("return " + result + ";");
         w.Close();
         w.Line();

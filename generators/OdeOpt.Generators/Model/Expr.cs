@@ -29,6 +29,9 @@ internal enum Binding
     NextUniform,
     /// <summary>A per-step scalar ([StepScalar]): its value at the step being computed (uniform).</summary>
     StepScalar,
+    /// <summary>A [Reduction] read by a body (per group and stage); in planned kernels, its per-segment value at one
+    /// stage, by the uniforms field the reduction pass fills (never hoisted into the per-step uniforms).</summary>
+    Reduction,
 }
 
 internal enum UnaryOp { Negate, Not }
@@ -162,7 +165,7 @@ internal static class X
     }
 
     /// <summary>True when the expression reads nothing that varies per element (no state, gradient or local).</summary>
-    public static bool IsUniform(Expr e) => !Any(e, r => r.Kind is Binding.State or Binding.Gradient or Binding.Local);
+    public static bool IsUniform(Expr e) => !Any(e, r => r.Kind is Binding.State or Binding.Gradient or Binding.Local or Binding.Reduction);
 
     public static bool Any(Expr e, Func<RefExpr, bool> predicate) => e switch
     {

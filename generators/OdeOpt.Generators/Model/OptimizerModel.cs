@@ -55,6 +55,14 @@ internal sealed record InitialModel(string Variable, string MethodName, Expr Bod
 /// <c>RefExpr(Binding.StepScalar, Name)</c>.</summary>
 internal sealed record StepScalarModel(string Name, string MethodName, Expr Update, double Initial, LocationInfo? Location);
 
+/// <summary>What a [Reduction] computes over a group (the values of OdeOpt.ReductionKind).</summary>
+internal enum ReductionKind { Norm = 0, Sum = 1, MaxAbs = 2 }
+
+/// <summary>A [Reduction]: a per-group, per-stage scalar, the <paramref name="Kind"/> of <paramref name="Body"/> (a
+/// per-element expression bound like a right-hand side) over the group. Bodies read it as
+/// <c>RefExpr(Binding.Reduction, Name)</c>.</summary>
+internal sealed record ReductionModel(string Name, string MethodName, ReductionKind Kind, Expr Body, LocationInfo? Location);
+
 /// <summary>The affine look-ahead point of [GradientAt]: theta + sum of coefficient * variable.</summary>
 internal sealed record GradientAtModel(string Text, Expr Point, LocationInfo? Location);
 
@@ -89,6 +97,7 @@ internal sealed record OptimizerModel(
     EquatableArray<StepScalarModel> StepScalars = default,
     EquatableArray<ConditionModel> Conditions = default,
     EquatableArray<MemberNameModel> KernelNameCandidates = default,
+    EquatableArray<ReductionModel> Reductions = default,
     string? OdeType = null,
     int? DeclaredEmbeddedOrder = null,
     LocationInfo? EmbeddedOrderLocation = null)

@@ -46,7 +46,20 @@ internal sealed record KernelPlan(
     EquatableArray<KernelStatement> Statements,
     EquatableArray<KernelStore> Stores,
     EquatableArray<StepCondition> Conditions = default,
-    EquatableArray<KernelVariant> Variants = default);
+    EquatableArray<KernelVariant> Variants = default,
+    ReductionPlan? Reduce = null);
+
+/// <summary>One reduction a pass reads: the uniforms field its per-segment value is written into, what is computed, and
+/// the local of the reduction pass that holds the per-element value.</summary>
+internal sealed record ReductionTerm(string Field, ReductionKind Kind, string Local, string Description);
+
+/// <summary>The read-only pass that runs over a segment before the pass that carries it: straight-line per-element code
+/// (over the same loads and uniforms as the pass) whose <paramref name="Terms"/> are accumulated in double precision in
+/// fixed blocks, combined in a fixed order and written into the segment's uniforms for the pass (Binding.Reduction).</summary>
+internal sealed record ReductionPlan(
+    EquatableArray<KernelLoad> Loads,
+    EquatableArray<KernelStatement> Statements,
+    EquatableArray<ReductionTerm> Terms);
 
 /// <summary>A comparison the element loop makes between per-step values only (a flag against 0, <c>t == 1</c>,
 /// <c>rho_t &gt; 5</c>): the same for every element of a step. Its operands are uniforms of the step the pass reads them

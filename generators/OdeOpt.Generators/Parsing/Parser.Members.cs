@@ -44,7 +44,7 @@ internal static partial class Parser
     }
 
     private static Expr? TranslateMethod(IMethodSymbol method, bool isInitial, List<string> stateVariables, List<HyperparameterModel> hyperparameters,
-        SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, CancellationToken ct, List<string>? scalars = null, IReadOnlyDictionary<string, Expr?>? lets = null)
+        SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, CancellationToken ct, List<string>? scalars = null, IReadOnlyDictionary<string, Expr?>? lets = null, Dictionary<string, Expr>? reductions = null)
     {
         var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
         var location = LocationInfo.From(method.Locations.FirstOrDefault());
@@ -77,6 +77,7 @@ internal static partial class Parser
                 if (let is null) { ok = false; continue; } // the let's own diagnostic is reported
                 bound = let;
             }
+            else if (reductions is not null && reductions.TryGetValue(p, out var reduction)) bound = reduction; // Parser.Reductions.cs
             if (bound is null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnboundParameter, parameterLocation, p, method.Name,

@@ -193,7 +193,7 @@ internal static partial class Parser
         var conditions = members is { } found ? Conditions.Parse(source, found.Hyperparameters, found.StateVariables, diagnostics, ct) : new List<ConditionModel>();
         if (ode is not null && DropOdeFindings(ode, diagnostics, ownFindings)) return null;
         if (members is null) return null;
-        var (hyperparameters, stateVariables, rightHandSides, initials, stepScalars, gradientAt) = members.Value;
+        var (hyperparameters, stateVariables, rightHandSides, initials, stepScalars, gradientAt, reductions) = members.Value;
         if (ode is not null && implicitTableau is null && schemeLocation is null) rightHandSides = AllExplicit(rightHandSides);
         bool hasExplicit = rightHandSides.Any(r => r.Part == RhsPart.Explicit);
         bool hasImplicit = rightHandSides.Any(r => r.Part == RhsPart.Implicit);
@@ -212,14 +212,14 @@ internal static partial class Parser
         string accessibility = type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         return new OptimizerModel(ns, type.Name, accessibility, name, order, explicitTableau, implicitTableau,
             hyperparameters.ToEquatableArray(), rightHandSides.ToEquatableArray(), initials.ToEquatableArray(), gradientAt, classLocation, orderLocation, nameLocation,
-            stepScalars.ToEquatableArray(), conditions.ToEquatableArray(), kernelNameCandidates.ToEquatableArray(), ode?.GlobalName,
+            stepScalars.ToEquatableArray(), conditions.ToEquatableArray(), kernelNameCandidates.ToEquatableArray(), reductions.ToEquatableArray(), ode?.GlobalName,
             embeddedOrder, embeddedOrderLocation);
     }
     /// <summary>The members that declare the ODE: hyperparameter properties, right-hand-side, [Update], [Let], [Initial]
     /// and [StepScalar] methods, and the [GradientAt] point. <paramref name="source"/> is the optimizer class itself, or
     /// the [Ode] type it discretises (then <paramref name="memberModel"/> is a semantic model of that type's tree).</summary>
     private static (List<HyperparameterModel> Hyperparameters, List<string> StateVariables, List<RhsModel> RightHandSides, List<InitialModel> Initials,
-        List<StepScalarModel> StepScalars, GradientAtModel? GradientAt)? ParseMembers(
+        List<StepScalarModel> StepScalars, GradientAtModel? GradientAt, List<ReductionModel> Reductions)? ParseMembers(
         INamedTypeSymbol source, SemanticModel memberModel, LocationInfo? classLocation, string name, AttributeData? gradientAtData,
         List<DiagnosticInfo> diagnostics, CancellationToken ct)
     {
@@ -325,6 +325,7 @@ internal static partial class Parser
         var scalarNames = stepScalars.Select(sc => sc.Name).ToList();
         var lets = ParseLets(methods.Where(m => m.Kind == LetAttribute).Select(m => (m.Symbol, m.Variable, m.Location)).ToList(),
             stateVariables, hyperparameters, scalarNames, memberModel, diagnostics, ct);
+        var reductions = ParseReductions(source, stateVariables, hyperparameters, scalarNames, memberModel, diagnostics, ct, lets); // Parser.Reductions.cs
 
         var rightHandSides = new List<RhsModel>();
         var updates = new HashSet<string>();
@@ -368,7 +369,7 @@ internal static partial class Parser
                 continue;
             }
             if (!stateVariables.Contains(variable)) continue; // already reported
-            var translated = TranslateMethod(method, isInitial: false, stateVariables, hyperparameters, memberModel, diagnostics, ct, scalarNames, lets);
+            var translated = TranslateMethod(method, isInitial: false, stateVariables, hyperparameters, memberModel, diagnostics, ct, scalarNames, lets, ReductionBindings(reductions));
             if (translated is null) continue;
             if (isUpdate)
             {
@@ -390,6 +391,6 @@ internal static partial class Parser
         if (gradientAtData is not null)
             gradientAt = ParseGradientAt(gradientAtData, stateVariables, hyperparameters, diagnostics, ct, scalarNames);
 
-        return (hyperparameters, stateVariables, rightHandSides, initials, stepScalars, gradientAt);
+        return (hyperparameters, stateVariables, rightHandSides, initials, stepScalars, gradientAt, reductions);
     }
 }

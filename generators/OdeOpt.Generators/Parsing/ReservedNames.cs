@@ -32,6 +32,7 @@ internal static class ReservedNames
         "StateRef", "ArraysTouched", "Previous", "Current", "Next", "GradientScale", "GradientLimit", "GetHyperparameter", "SetHyperparameter",
         "SetSchedule", "GetSchedule", "GetEffectiveHyperparameter", "StepWithGradient", "Step", "GetIterate", "Reset",
         "SaveState", "LoadState", "Validate", "CheckConditions", "Info", "StaticInfo", "RollbackFailedSteps",
+        "ReductionCount", "Reduce", "ApplyReductions",
     };
 
     /// <summary>Declared or inherited by the GPU form <c>XGpu</c> (OdeOpt.Gpu.GpuOptimizerCore), which repeats the
@@ -84,7 +85,7 @@ internal static class ReservedNames
     {
         if (!member.StartsWith(kernel, StringComparison.Ordinal)) return false;
         string rest = member.Substring(kernel.Length);
-        if (rest.Length == 0 || rest == "Loop" || rest == "Variant") return true;
+        if (rest.Length == 0 || rest == "Loop" || rest == "Variant" || rest == "Reduce" || rest == "ReduceLoop") return true;
         if (isHyperparameter && rest == "Kernel") return true;
         return rest.Length > 5 && rest[0] == 'V' && rest.EndsWith("Loop", StringComparison.Ordinal) && rest.Substring(1, rest.Length - 5).All(char.IsDigit);
     }

@@ -40,12 +40,17 @@ public static class KernelSettings
 public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<TUniforms>, ITrainingOptimizer, IPassRunner, IStepBackend<TUniforms> where TUniforms : unmanaged
 {
     private const int NormPass = -1;
+    private const int ReducePassBase = -2; // the reduction pass of pass k runs as ReducePassBase - k
 
     private readonly float[]?[] _arrays;
     private readonly nint[] _arrayPointers;
     private int _missingArrays; // optional arrays not allocated yet (bit i: array i); they hold 0 everywhere
     private float[]? _gradientScratch;
     private double[]? _normPartials;
+    private double[]? _reductionPartials; // [block * count + term] of the reduction pass in progress
+    private nint _reductionOrigin;
+    private int _reductionTerms;
+    private long _reductionSerial = -1;
     private int _maxDegreeOfParallelism = Environment.ProcessorCount;
 
     // The caller's buffers while a call is in progress (pinned by it), and its gradient function.
@@ -105,6 +110,17 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
 
     /// <summary>Runs pass <paramref name="pass"/> over elements [start, end) with <see cref="Previous"/> and <see cref="Current"/>.</summary>
     protected abstract void RunPass(int pass, nint start, nint end);
+
+    /// <summary>The number of reduction values pass <paramref name="pass"/> reads ([Reduction]); 0 when it has no reduction pass.</summary>
+    protected virtual int ReductionCount(int pass) => 0;
+
+    /// <summary>The reduction pass of <paramref name="pass"/> over one block [start, end): one partial result per reduction
+    /// into <paramref name="result"/>.</summary>
+    protected virtual void Reduce(int pass, nint start, nint end, Span<double> result) => throw new NotSupportedException();
+
+    /// <summary>Combines the blocks' partial results (<c>partials[block * count + term]</c>) in block order into the
+    /// uniforms <paramref name="uniforms"/> the pass then runs with.</summary>
+    protected virtual void ApplyReductions(int pass, ref TUniforms uniforms, ReadOnlySpan<double> partials, int blocks) => throw new NotSupportedException();
 
     /// <summary>Copies the hyperparameter properties, in declaration order.</summary>
     protected abstract void GetHyperparameters(Span<float> values);
@@ -172,13 +188,43 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
         if (_missingArrays != 0) AllocateTouchedArrays(pass);
         long length = segment.End - segment.Start;
         int threads = length >= KernelSettings.ParallelThreshold ? _maxDegreeOfParallelism : 1;
+        int terms = ReductionCount(pass);
+        if (terms > 0)
+        {
+            // The reduction pass: read-only, over the segment's whole piece (its parameter group) in fixed blocks counted
+            // from the piece's start, combined in block order; computed at the piece's first segment, before any of its
+            // segments is written, and shared by the others of this Execute.
+            var (pieceStart, pieceEnd) = Driver.PieceExtent(segment.Start);
+            long pieceLength = pieceEnd - pieceStart;
+            int blocks = (int)((pieceLength + PassScheduler.BlockSize - 1) / PassScheduler.BlockSize);
+            if (segment.Start == pieceStart || _reductionSerial != Driver.ExecuteSerial || _reductionOrigin != (nint)pieceStart)
+            {
+                if (_reductionPartials is null || _reductionPartials.Length < blocks * terms) _reductionPartials = new double[blocks * terms];
+                _reductionOrigin = (nint)pieceStart;
+                _reductionTerms = terms;
+                int pieceThreads = pieceLength >= KernelSettings.ParallelThreshold ? _maxDegreeOfParallelism : 1;
+                PassScheduler.Run(this, ReducePassBase - pass, (nint)pieceStart, (nint)pieceEnd, pieceThreads);
+                _reductionSerial = Driver.ExecuteSerial;
+            }
+            ApplyReductions(pass, ref _current, new ReadOnlySpan<double>(_reductionPartials, 0, blocks * terms), blocks);
+        }
         PassScheduler.Run(this, pass, (nint)segment.Start, (nint)segment.End, threads);
     }
 
     void IPassRunner.RunPass(int pass, nint start, nint end)
     {
         if (pass == NormPass) NormOfBlocks(start, end);
+        else if (pass <= ReducePassBase) ReduceBlocks(ReducePassBase - pass, start, end);
         else RunPass(pass, start, end);
+    }
+
+    private void ReduceBlocks(int pass, nint start, nint end)
+    {
+        for (nint b = start; b < end; b += PassScheduler.BlockSize)
+        {
+            int block = (int)((b - _reductionOrigin) / PassScheduler.BlockSize);
+            Reduce(pass, b, Math.Min(b + PassScheduler.BlockSize, end), new Span<double>(_reductionPartials, block * _reductionTerms, _reductionTerms));
+        }
     }
 
     void IStepBackend<TUniforms>.Evaluate() =>

@@ -289,3 +289,11 @@ public readonly struct GradientUnclipped : IGradientClip
     /// <inheritdoc/>
     public static bool Enabled => false;
 }
+
+/// <summary>What generated reduction passes share ([Reduction]).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class ReductionMath
+{
+    /// <summary>The larger of two values, NaN when either is NaN (a NaN element makes a MaxAbs reduction NaN).</summary>
+    public static double Max(double a, double b) => double.IsNaN(a) || a >= b ? a : b;
+}

@@ -206,7 +206,26 @@ internal sealed partial class StepDriver<TUniforms> where TUniforms : unmanaged
     /// <summary>Runs a pass over every segment.</summary>
     public void Execute(int pass, bool currentIsNext = false)
     {
+        ExecuteSerial++;
         for (int s = 0; s < _segmentCount; s++) _backend.RunPass(pass, in _segments[s], currentIsNext);
+    }
+
+    /// <summary>Counts <see cref="Execute"/> calls: the segments of one call share a reduction over their piece.</summary>
+    public long ExecuteSerial { get; private set; }
+
+    /// <summary>The elements of the piece (parameter group, or stretch outside every group) the segment starting at
+    /// <paramref name="start"/> belongs to: the run of adjacent segments of that piece. A piece is one segment except at
+    /// the step after the groups changed, where it may span segments with different previous uniforms. A [Reduction] is
+    /// over the whole piece.</summary>
+    public (long Start, long End) PieceExtent(long start)
+    {
+        int s = 0;
+        while (s < _segmentCount - 1 && _segments[s].End <= start) s++;
+        int first = s, last = s;
+        int piece = _segments[s].Piece;
+        while (first > 0 && _segments[first - 1].Piece == piece) first--;
+        while (last < _segmentCount - 1 && _segments[last + 1].Piece == piece) last++;
+        return (_segments[first].Start, _segments[last].End);
     }
 
     /// <summary>The pass that writes theta into the output buffer now, or -1 when the parameter buffer is theta;
