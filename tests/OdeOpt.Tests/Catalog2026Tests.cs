@@ -148,12 +148,19 @@ public class Catalog2026Tests
     private void Report(string what, IOptimizer opt, (double Iterate, double Point, double Travel, double SmallestGradient) r, bool point = false)
     {
         var info = opt.Info;
-        _out.WriteLine($"{what}: error {r.Iterate:E2}" + (point ? $" (gradient point {r.Point:E2})" : "") +
+        _out.WriteLine($"{what} [{VectorPath}]: error {r.Iterate:E2}" + (point ? $" (gradient point {r.Point:E2})" : "") +
                        $", travel {r.Travel:F3}; {info.GradientEvaluationsPerStep} gradient(s)/step, {info.BytesPerParameterPerStep} bytes/parameter/step");
         Assert.True(r.Iterate <= 1e-5, $"{what}: error {r.Iterate:E3}");
         if (point) Assert.True(r.Point <= 1e-5, $"{what}: gradient point error {r.Point:E3}");
         Assert.True(r.Travel > 0.02, $"{what}: the reference hardly moved ({r.Travel})");
     }
+
+    /// <summary>The widest vector loop the generated passes take on this machine (run the tests with DOTNET_EnableAVX512F=0,
+    /// DOTNET_EnableAVX=0 or DOTNET_EnableHWIntrinsic=0 to take the narrower ones).</summary>
+    private static string VectorPath =>
+        System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "Vector512" :
+        System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "Vector256" :
+        System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? "Vector128" : "scalar";
 
     /// <summary>Parameter counts: several hundred (not a multiple of 16, so the widest vector loop ends in a scalar tail),
     /// fewer than one vector, and above the tests' parallel threshold (65,536: the multi-threaded blocks).</summary>
