@@ -24,7 +24,7 @@ namespace OdeOpt.Optimizers;
 /// pass (deterministic for any thread count).</para>
 /// <para>As a time integrator with h = eta: forward Euler on m' = (1 - beta1)/h (g - m), v' = (1 - beta2)/h (g^2 - v)
 /// and theta' = -phi(||theta||) / ||u|| u, with u = r + lambda theta evaluated at the step's start (r from the updated
-/// moments, written out in the body). One gradient per step; two state arrays; 44 bytes per parameter per step (the
+/// moments m_t, v_t: [Let]s that the update, its [Reduction] and nothing else need to repeat). One gradient per step; two state arrays; 44 bytes per parameter per step (the
 /// reduction pass reads theta, g, m and v, the step reads them again and writes theta, m, v).</para>
 /// </remarks>
 [Optimizer("lamb", Order = 1)]
@@ -47,28 +47,24 @@ public partial class Lamb
     [Hyperparameter(Min = 0)] public float WeightDecay { get; set; } = 0.01f;
 
     /// <summary>||x^i_t||, per group.</summary>
+    /// <summary>The moments of Algorithm 2, m_t and v_t, named once: the update, its norm and the state read them.</summary>
+    [Let("mt")] private static float Mt(float g, float m, float beta1) => beta1 * m + (1 - beta1) * g;
+
+    [Let("vt")] private static float Vt(float g, float v, float beta2) => beta2 * v + (1 - beta2) * (g * g);
+
+    /// <summary>The layer's update r_t + lambda x_t.</summary>
+    [Let("u")]
+    private static float U(float mt, float vt, float theta, float beta1, float beta2, float epsilon, float weightDecay, int t) =>
+        mt / (1 - MathF.Pow(beta1, t)) / (MathF.Sqrt(vt / (1 - MathF.Pow(beta2, t))) + epsilon) + weightDecay * theta;
+
     [Reduction("thetaNorm", ReductionKind.Norm)] private static float ThetaNorm(float theta) => theta;
 
-    /// <summary>||r^i_t + lambda x^i_t||, per group.</summary>
-    [Reduction("updateNorm", ReductionKind.Norm)]
-    private static float UpdateNorm(float g, float m, float v, float theta, float beta1, float beta2, float epsilon, float weightDecay, int t)
-    {
-        float mHat = (beta1 * m + (1 - beta1) * g) / (1 - MathF.Pow(beta1, t));
-        float vHat = (beta2 * v + (1 - beta2) * (g * g)) / (1 - MathF.Pow(beta2, t));
-        return mHat / (MathF.Sqrt(vHat) + epsilon) + weightDecay * theta;
-    }
+    [Reduction("updateNorm", ReductionKind.Norm)] private static float UpdateNorm(float u) => u;
 
     [Explicit("m")] private static float M(float g, float m, float beta1, float h) => (1 - beta1) / h * (g - m);
 
     [Explicit("v")] private static float V(float g, float v, float beta2, float h) => (1 - beta2) / h * (g * g - v);
 
     [Explicit("theta")]
-    private static float Theta(float g, float m, float v, float theta, float beta1, float beta2, float epsilon, float weightDecay, float thetaNorm, float updateNorm, int t)
-    {
-        float mHat = (beta1 * m + (1 - beta1) * g) / (1 - MathF.Pow(beta1, t));
-        float vHat = (beta2 * v + (1 - beta2) * (g * g)) / (1 - MathF.Pow(beta2, t));
-        float update = mHat / (MathF.Sqrt(vHat) + epsilon) + weightDecay * theta;
-        float ratio = thetaNorm > 0 && updateNorm > 0 ? thetaNorm / updateNorm : 1;
-        return -ratio * update;
-    }
+    private static float Theta(float u, float thetaNorm, float updateNorm) => -(thetaNorm > 0 && updateNorm > 0 ? thetaNorm / updateNorm : 1) * u;
 }
