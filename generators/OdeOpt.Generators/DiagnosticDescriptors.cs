@@ -197,10 +197,6 @@ internal static class DiagnosticDescriptors
         "Reduction never read",
         "No explicit or implicit part reads the reduction '{0}', so it is never computed; remove it or name a float parameter of a body after it");
 
-    public static readonly DiagnosticDescriptor NoGpuFormForReductions = Warning("ODEOPT054",
-        "No GPU form for an optimizer with reductions",
-        "No GPU form is generated for the optimizer '{0}': it declares reductions ({1}), which have no GPU form yet (docs/gpu.md, 'Not supported yet'); its CPU form is complete");
-
     public static readonly DiagnosticDescriptor UnreadablePlanMetadata = Warning("ODEOPT060",
         "No GPU form for a referenced optimizer",
         "No GPU form is generated for the optimizer '{0}' from the assembly '{1}': {2}. Rebuild '{1}' with this version of OdeOpt.");

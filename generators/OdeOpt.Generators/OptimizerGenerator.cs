@@ -40,9 +40,7 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
 
         // The GPU path (docs/gpu.md): every plan is also recorded in metadata; where ILGPU and OdeOpt.Gpu are
         // referenced, GPU forms are emitted for this compilation's optimizers and for referenced ones that have none.
-        // A plan with reductions has no GPU form yet (docs/gpu.md): no metadata, no kernels, ODEOPT054 where one was wanted.
         var gpuPlans = plans
-            .Where(static plan => !plan!.Kernels.Any(k => k.Reduce is not null))
             .Select(static (plan, _) => GpuPlan.From(plan!))
             .WithTrackingName(TrackingNames.GpuPlans);
         context.RegisterSourceOutput(gpuPlans, static (spc, plan) => EmitPlanMetadata(spc, plan));
@@ -51,11 +49,6 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.GpuTarget);
         var gpuEnabled = gpuTarget.Select(static (target, _) => target.Enabled);
         context.RegisterSourceOutput(gpuPlans.Combine(gpuEnabled), static (spc, pair) => { if (pair.Right) EmitGpuForm(spc, pair.Left); });
-        var reducingPlans = plans
-            .Where(static plan => plan!.Kernels.Any(k => k.Reduce is not null))
-            .Select(static (plan, _) => DiagnosticInfo.Create(DiagnosticDescriptors.NoGpuFormForReductions, plan!.Model.Location, plan.Model.FullName,
-                string.Join(", ", plan.Model.Reductions.Select(r => r.Name))));
-        context.RegisterSourceOutput(reducingPlans.Combine(gpuEnabled), static (spc, pair) => { if (pair.Right) spc.ReportDiagnostic(pair.Left.ToDiagnostic()); });
         var referencedPlans = gpuTarget
             .SelectMany(static (target, _) => target.ReferencedPlans)
             .WithTrackingName(TrackingNames.ReferencedGpuPlans);

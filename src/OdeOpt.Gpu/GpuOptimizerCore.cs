@@ -33,6 +33,8 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
     // Loaded kernels (stream, grid, views, previous, current and next uniforms, scalars) per accelerator, for this optimizer type (a static field of a generic class: one table per optimizer).
     private static readonly ConditionalWeakTable<Accelerator, Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[]> s_kernels = new();
     private static readonly object s_loadLock = new();
+    // The reduction kernels ([Reduction]) of the passes that have one (null elsewhere), per accelerator.
+    private static readonly ConditionalWeakTable<Accelerator, Action<AcceleratorStream, KernelConfig, TViews, TUniforms, GpuPassArguments, ArrayView<double>, int>?[]> s_reduceKernels = new();
 
     private readonly Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] _launchers;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>?[] _arrays;
@@ -44,6 +46,11 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
     private AcceleratorStream _stream;
     private MemoryBuffer1D<double, Stride1D.Dense>? _partials;
     private double[]? _partialsHost;
+    private readonly Action<AcceleratorStream, KernelConfig, TViews, TUniforms, GpuPassArguments, ArrayView<double>, int>?[] _reduceLaunchers;
+    private MemoryBuffer1D<double, Stride1D.Dense>? _reductionPartials; // [task * terms + term], task = block * 4 + residue
+    private double[] _reductionHost = Array.Empty<double>();
+    private long _reductionSerial = -1, _reductionOrigin = -1;
+    private int _reductionBlocks;
     private bool _disposed;
 
     // The caller's views and gradient function while a call is in progress, and the segment being launched over.
@@ -56,7 +63,19 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parameterCount"/> is not positive or above <see cref="MaxParameterCount"/>.</exception>
     /// <exception cref="InvalidOperationException">The kernels cannot be compiled for the accelerator.</exception>
     protected GpuOptimizerCore(Accelerator accelerator, int parameterCount, OptimizerInfo info, SchemeLayout layout,
-        Action<TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] kernels) : base(parameterCount, info, layout)
+        Action<TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] kernels) : this(accelerator, parameterCount, info, layout, kernels, null)
+    {
+    }
+
+    /// <summary>As the other constructor, with the reduction kernels of the passes that read [Reduction]s (index = pass,
+    /// null for a pass without): each sums one residue class mod 4 of one block of 32,768 elements of a group, in order,
+    /// in double, as the CPU form's reduction pass does, so both forms combine the same partial sums.</summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="parameterCount"/> is not positive or above <see cref="MaxParameterCount"/>.</exception>
+    /// <exception cref="InvalidOperationException">The kernels cannot be compiled for the accelerator.</exception>
+    protected GpuOptimizerCore(Accelerator accelerator, int parameterCount, OptimizerInfo info, SchemeLayout layout,
+        Action<TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] kernels,
+        Action<TViews, TUniforms, GpuPassArguments, ArrayView<double>, int>?[]? reduceKernels) : base(parameterCount, info, layout)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(kernels);
@@ -64,6 +83,8 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
         Accelerator = accelerator;
         _stream = accelerator.DefaultStream;
         _launchers = LoadKernels(accelerator, kernels, info);
+        _reduceLaunchers = reduceKernels is null ? Array.Empty<Action<AcceleratorStream, KernelConfig, TViews, TUniforms, GpuPassArguments, ArrayView<double>, int>?>()
+            : LoadReduceKernels(accelerator, reduceKernels, info);
         _hyperparameters = info.Hyperparameters.Select(h => (float)h.DefaultValue).ToArray();
         _arrays = new MemoryBuffer1D<float, Stride1D.Dense>?[layout.ArrayCount];
         _arrayViews = new ArrayView<float>[layout.ArrayCount];
@@ -114,6 +135,73 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
             s_kernels.AddOrUpdate(accelerator, launchers);
             return launchers;
         }
+    }
+
+    private static Action<AcceleratorStream, KernelConfig, TViews, TUniforms, GpuPassArguments, ArrayView<double>, int>?[] LoadReduceKernels(Accelerator accelerator,
+        Action<TViews, TUniforms, GpuPassArguments, ArrayView<double>, int>?[] kernels, OptimizerInfo info)
+    {
+        lock (s_loadLock)
+        {
+            if (s_reduceKernels.TryGetValue(accelerator, out var cached)) return cached;
+            var launchers = new Action<AcceleratorStream, KernelConfig, TViews, TUniforms, GpuPassArguments, ArrayView<double>, int>?[kernels.Length];
+            try
+            {
+                for (int k = 0; k < kernels.Length; k++)
+                    if (kernels[k] is { } kernel) launchers[k] = accelerator.LoadKernel(kernel);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new InvalidOperationException(
+                    $"The GPU reduction kernels of '{info.Name}' cannot be compiled for {accelerator.AcceleratorType} '{accelerator.Name}': {e.Message} " +
+                    "After a failed compile an ILGPU Context may fail to compile any other kernel; create a new Context.", e);
+            }
+            s_reduceKernels.AddOrUpdate(accelerator, launchers);
+            return launchers;
+        }
+    }
+
+    /// <summary>The number of reduction values pass <paramref name="pass"/> reads ([Reduction]); 0 when it has none.</summary>
+    protected virtual int ReductionCount(int pass) => 0;
+
+    /// <summary>Combines the reduction kernel's partial sums (<c>partials[(block * 4 + residue) * count + term]</c>) as the
+    /// CPU form does (the four residues of a block, then the blocks in order) into <paramref name="uniforms"/>.</summary>
+    protected virtual void ApplyReductions(int pass, ref TUniforms uniforms, ReadOnlySpan<double> partials, int blocks) => throw new NotSupportedException();
+
+    /// <summary>Runs the reduction kernel of <paramref name="pass"/> over the piece (group) of the segment and waits for its
+    /// partial sums; the segments of one piece in one Execute share them.</summary>
+    private void Reduce(int pass, int terms, in StepDriver<TUniforms>.Segment segment, ref TUniforms current)
+    {
+        var (pieceStart, pieceEnd) = Driver.PieceExtent(segment.Start);
+        long pieceLength = pieceEnd - pieceStart;
+        if (segment.Start == pieceStart || _reductionSerial != Driver.ExecuteSerial || _reductionOrigin != pieceStart)
+        {
+            int blocks = (int)((pieceLength + PassScheduler.BlockSize - 1) / PassScheduler.BlockSize);
+            int tasks = 4 * blocks;
+            if (_reductionPartials is null || _reductionPartials.Length < (long)tasks * terms)
+            {
+                _reductionPartials?.Dispose();
+                _reductionPartials = Accelerator.Allocate1D<double>((long)tasks * terms);
+            }
+            if (_reductionHost.Length < tasks * terms) _reductionHost = new double[tasks * terms];
+            _segmentStart = pieceStart;
+            _segmentLength = pieceLength;
+            var views = CreateViews(Narrow(_parameters), Narrow(_gradient), Narrow(_output));
+            var arguments = new GpuPassArguments
+            {
+                VectorCount = tasks,
+                Length = (int)pieceLength,
+                GradientScale = Driver.Controls.Scale,
+                GradientLimit = Driver.Controls.Limit,
+            };
+            _reduceLaunchers[pass]!(_stream, Configuration(tasks), views, current, arguments, _reductionPartials.View, (int)(pieceStart & 3));
+            _stream.Synchronize();
+            _reductionPartials.View.SubView(0, (long)tasks * terms).CopyToCPU(_stream, _reductionHost.AsSpan(0, tasks * terms));
+            _stream.Synchronize();
+            _reductionSerial = Driver.ExecuteSerial;
+            _reductionOrigin = pieceStart;
+            _reductionBlocks = blocks;
+        }
+        ApplyReductions(pass, ref current, new ReadOnlySpan<double>(_reductionHost, 0, 4 * _reductionBlocks * terms), _reductionBlocks);
     }
 
     // ------------------------------------------------------------------ properties
@@ -229,6 +317,8 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
             for (int i = 0; needed != 0; i++, needed >>= 1)
                 if ((needed & 1) != 0) AllocateArray(i, _stream);
         }
+        int terms = pass < _reduceLaunchers.Length && _reduceLaunchers[pass] is not null ? ReductionCount(pass) : 0;
+        if (terms > 0) Reduce(pass, terms, in segment, ref current);
         _segmentStart = segment.Start;
         _segmentLength = segment.End - segment.Start;
         var parameters = Narrow(_parameters);
@@ -410,6 +500,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
         foreach (var a in _arrays) a?.Dispose();
         _placeholder?.Dispose();
         _partials?.Dispose();
+        _reductionPartials?.Dispose();
         _gradientScratch?.Dispose();
         _savedParameters?.Dispose();
         if (_savedArrays is not null) foreach (var a in _savedArrays) a?.Dispose();

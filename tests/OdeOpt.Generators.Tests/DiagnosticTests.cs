@@ -1104,37 +1104,6 @@ public class DiagnosticTests
         }
         """, expectSource: true, severity: DiagnosticSeverity.Warning);
 
-    /// <summary>ODEOPT054 needs a compilation that sees ILGPU and OdeOpt.Gpu (stand-ins with the same metadata names, as for
-    /// ODEOPT060): the CPU form is generated, the GPU form is not, and the warning points at the class.</summary>
-    [Fact]
-    public void ODEOPT054_NoGpuFormForAnOptimizerWithReductions_IsAWarningAtTheClass()
-    {
-        var source = MarkedSource.Parse("""
-            using OdeOpt;
-
-            [Optimizer("o")]
-            [ExplicitTableau("0", B = "1")]
-            public partial class [|O|]
-            {
-                [Reduction("gNorm", ReductionKind.Norm)] static float GNorm(float g) => g;
-                [Explicit("theta")] static float Theta(float g, float gNorm) => -g / gNorm;
-            }
-            """);
-        var app = GeneratorHarness.CreateCompilation(source.Text).AddSyntaxTrees(GeneratorHarness.ParseText("""
-            namespace ILGPU { public readonly struct ArrayView<T> { } }
-            namespace OdeOpt.Gpu { public abstract class GpuOptimizerCore<TUniforms, TViews> { } }
-            """, "Stand-ins.cs"));
-        var run = GeneratorHarness.Run(GeneratorHarness.CreateDriver(), app);
-        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
-        Assert.Equal("ODEOPT054", diagnostic.Id);
-        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
-        Assert.Equal(source.Span, diagnostic.Location.SourceSpan);
-        Assert.Contains("gNorm", diagnostic.GetMessage(CultureInfo.InvariantCulture));
-        Assert.Contains(run.Sources, s => s.HintName == "O.OdeOpt.g.cs");
-        Assert.DoesNotContain(run.Sources, s => s.HintName.StartsWith("O.", System.StringComparison.Ordinal) && s.HintName.Contains("Gpu"));
-        Assert.DoesNotContain(run.Sources, s => s.HintName == "O.OdeOpt.Plan.g.cs");
-    }
-
     // ------------------------------------------------------------------ GPU forms of referenced optimizers
 
     /// <summary>ODEOPT060 concerns an optimizer in a referenced assembly, so it has no source location: it is reported
@@ -1509,7 +1478,7 @@ public class DiagnosticTests
 
     /// <summary>Ids about referenced assemblies: their example needs a second project, so docs/diagnostics.md shows the
     /// message instead, and the id's test builds the reference in memory.</summary>
-    private static readonly string[] AboutReferences = { "ODEOPT033", "ODEOPT060", "ODEOPT054" }; // ODEOPT054: needs the GPU runtime referenced
+    private static readonly string[] AboutReferences = { "ODEOPT033", "ODEOPT060" };
 
     public static TheoryData<string> DocumentedIds()
     {

@@ -166,7 +166,7 @@ public class GeneratorGpuPathTests
             """;
         var (library, libraryResult) = Generate("Lib", source, References(gpu: false));
         string plan = libraryResult.GeneratedSources.Single(s => s.HintName.EndsWith(".Plan.g.cs", StringComparison.Ordinal)).SourceText.ToString();
-        Assert.Contains("odeopt-plan 3", plan);
+        Assert.Contains("odeopt-plan 4", plan);
         Assert.Contains("variant ", plan);
         string cpuForm = libraryResult.GeneratedSources.Single(s => s.HintName == "Lib.LibFlagged.OdeOpt.g.cs").SourceText.ToString();
         Assert.Contains("OptionalArrays = 2", cpuForm); // top is array 1: allocated at the first step with KeepMax on

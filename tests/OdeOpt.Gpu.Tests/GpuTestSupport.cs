@@ -44,14 +44,10 @@ public sealed class GpuCollection : ICollectionFixture<GpuFixture>
 
 public static class Support
 {
-    /// <summary>The built-ins with no GPU form: those with [Reduction]s (docs/gpu.md, "Not supported yet"); KernelTests
-    /// checks that exactly these lack one. Declared before <see cref="BuiltIns"/>, which reads it when the class is initialised.</summary>
-    public static readonly string[] WithoutGpuForm = { "lamb", "lars" };
-
     /// <summary>Every built-in optimizer (its GPU form comes from OdeOpt's plan metadata, compiled into OdeOpt.Gpu),
     /// whatever the catalog holds when the tests run.</summary>
     public static readonly string[] BuiltIns = OptimizerRegistry.All
-        .Where(i => i.OptimizerType.Assembly == typeof(OdeOpt.Optimizers.Adam).Assembly && !WithoutGpuForm.Contains(i.Name))
+        .Where(i => i.OptimizerType.Assembly == typeof(OdeOpt.Optimizers.Adam).Assembly)
         .Select(i => i.Name).OrderBy(n => n, StringComparer.Ordinal).ToArray();
 
     /// <summary>Every optimizer the tests run: the built-ins and the ones declared in this project (GPU forms from the
@@ -59,7 +55,7 @@ public static class Support
     public static readonly string[] Names = BuiltIns.Concat(new[]
     {
         "gpu-test-torch-momentum", "gpu-test-rk4", "gpu-test-imex-midpoint-adam", "gpu-test-look-ahead-momentum",
-        "gpu-test-unbiased-adam-trapezoidal", "gpu-test-clipped-sign-momentum",
+        "gpu-test-unbiased-adam-trapezoidal", "gpu-test-clipped-sign-momentum", "gpu-test-reductions-heun",
     }).ToArray();
 
     public static IEnumerable<object[]> AllNames() => Names.Select(n => new object[] { n });

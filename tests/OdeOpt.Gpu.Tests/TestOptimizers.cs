@@ -95,3 +95,22 @@ public partial class ClippedSignMomentum
 
     [Implicit("theta")] static float Theta(float m) => -(MathF.Sign(m) * 0.5f + m);
 }
+
+/// <summary>Reductions in a same-compilation GPU form: m' = a (g - m) and theta' = -m / ||m|| - c g / max|g| under Heun
+/// (two passes, a norm of a stage value and a max-abs of the stage's gradient at each stage; the undo pass).</summary>
+[Optimizer("gpu-test-reductions-heun", Order = 2)]
+[ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
+public partial class ReductionsHeun
+{
+    [Hyperparameter(Min = 0), StepSize] public float H { get; set; } = 0.05f;
+    [Hyperparameter(Min = 0)] public float A { get; set; } = 2f;
+    [Hyperparameter] public float C { get; set; } = 0.1f;
+
+    [Reduction("mNorm", ReductionKind.Norm)] static float MNorm(float m) => m;
+    [Reduction("gMax", ReductionKind.MaxAbs)] static float GMax(float g) => g;
+    [Reduction("gSum", ReductionKind.Sum)] static float GSum(float g) => g;
+
+    [Explicit("m")] static float M(float g, float m, float a) => a * (g - m);
+    [Explicit("theta")] static float Theta(float g, float m, float c, float mNorm, float gMax, float gSum) =>
+        (mNorm > 0 ? -m / mNorm : 0) - (gMax > 0 ? c * g / gMax : 0) - 1e-4f * gSum;
+}

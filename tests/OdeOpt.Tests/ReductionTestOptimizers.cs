@@ -45,3 +45,16 @@ public partial class MaxSumFlow
 
     [Explicit("theta")] static float Theta(float g, float gMax, float gSum, float c) => (gMax > 0 ? -g / gMax : 0) - c * gSum;
 }
+
+/// <summary>theta' = -(g - mean(g)) per group, the mean as Sum(g) / Sum(1): a reduction of a constant body.</summary>
+[Optimizer("test-centered-flow")]
+[ExplicitTableau("0", B = "1")]
+public partial class CenteredFlow
+{
+    [Hyperparameter(Min = 0), StepSize] public float H { get; set; } = 0.05f;
+
+    [Reduction("count", ReductionKind.Sum)] static float Count() => 1;
+    [Reduction("gSum", ReductionKind.Sum)] static float GSum(float g) => g;
+
+    [Explicit("theta")] static float Theta(float g, float count, float gSum) => -(g - gSum / count);
+}

@@ -358,6 +358,30 @@ public partial class ReductionTests
     }
 
     [Fact]
+    public void A_reduction_of_a_constant_counts_the_group()
+    {
+        var opt = new CenteredFlow(N) { H = 0.03f };
+        OneGroupPerTensor(opt);
+        var ours = Run(opt, 50);
+        var x = Start();
+        for (int t = 0; t < 50; t++)
+        {
+            var g = Enumerable.Range(0, N).Select(i => Grad(i, x[i])).ToArray();
+            foreach (var (off, cnt) in Tensors)
+            {
+                double mean = Enumerable.Range(off, cnt).Sum(i => g[i]) / cnt;
+                for (int i = off; i < off + cnt; i++) x[i] -= 0.03f * (g[i] - mean);
+            }
+        }
+        double error = MaxRelative(ours, x);
+        _out.WriteLine($"centered flow (count as a Sum of 1): {error:E3}");
+        Assert.True(error <= 1e-5, $"error {error:E3}");
+        // The group means are conserved: the update sums to 0 over each group.
+        foreach (var (off, cnt) in Tensors)
+            Assert.Equal(Enumerable.Range(off, cnt).Sum(i => Start()[i]), Enumerable.Range(off, cnt).Sum(i => (double)ours[i]), 3);
+    }
+
+    [Fact]
     public void MaxAbs_propagates_NaN()
     {
         var opt = new MaxSumFlow(4) { C = 0 };

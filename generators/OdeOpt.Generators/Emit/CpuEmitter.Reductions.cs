@@ -42,19 +42,37 @@ internal static partial class CpuEmitter
         w.Close();
         w.Line();
 
+        WriteApplyReductions(w, plan.Kernels, "StepUniforms", perResidue: false);
+    }
+
+    /// <summary>The override that combines a pass's partial results, in a fixed order, into its uniforms: on the CPU one
+    /// result per block and term (<c>partials[block * count + term]</c>); on the GPU (<paramref name="perResidue"/>) one per
+    /// residue class mod 4 of a block (<c>partials[(block * 4 + residue) * count + term]</c>), first combined per block as
+    /// the CPU form's reduction pass combines its four partial sums, so both forms compute the same values.</summary>
+    internal static void WriteApplyReductions(SourceWriter w, EquatableArray<KernelPlan> kernels, string uniforms, bool perResidue)
+    {
         w.Line("/// <summary>Combines the blocks' partial results in block order (the same for any thread count) into the pass's uniforms.</summary>");
-        w.Open("protected override void ApplyReductions(int pass, ref StepUniforms u, global::System.ReadOnlySpan<double> partials, int blocks)");
+        w.Open("protected override void ApplyReductions(int pass, ref " + uniforms + " u, global::System.ReadOnlySpan<double> partials, int blocks)");
         w.Open("switch (pass)");
-        for (int i = 0; i < plan.Kernels.Count; i++)
+        for (int i = 0; i < kernels.Count; i++)
         {
-            if (plan.Kernels[i].Reduce is not { } r) continue;
+            if (kernels[i].Reduce is not { } r) continue;
             w.Open("case " + i + ":");
             int n = r.Terms.Count;
             for (int t = 0; t < n; t++)
             {
                 var term = r.Terms[t];
                 w.Line("double r" + t + " = 0;");
-                w.Line("for (int b = 0; b < blocks; b++) r" + t + " = " + Combine(term.Kind, "r" + t, "partials[b * " + n + " + " + t + "]") + ";");
+                string value;
+                if (!perResidue) value = "partials[b * " + n + " + " + t + "]";
+                else
+                {
+                    string p(int q) => "partials[(4 * b + " + q + ") * " + n + " + " + t + "]";
+                    value = term.Kind == ReductionKind.MaxAbs
+                        ? Core + ".ReductionMath.Max(" + Core + ".ReductionMath.Max(" + p(0) + ", " + p(1) + "), " + Core + ".ReductionMath.Max(" + p(2) + ", " + p(3) + "))"
+                        : "(" + p(0) + " + " + p(1) + ") + (" + p(2) + " + " + p(3) + ")";
+                }
+                w.Line("for (int b = 0; b < blocks; b++) r" + t + " = " + Combine(term.Kind, "r" + t, value) + ";");
                 w.Line("u." + term.Field + " = (float)" + (term.Kind == ReductionKind.Norm ? "global::System.Math.Sqrt(r" + t + ")" : "r" + t) + ";");
             }
             w.Line("break;");
@@ -137,8 +155,8 @@ internal static partial class CpuEmitter
         for (int t = 0; t < n; t++)
         {
             var term = r.Terms[t];
-            // Element i + l goes to partial sum (i + l) mod 4 (i is a multiple of 4 in the vector loops): the same partial
-            // sums, in the same order, at every width.
+            // Element e (absolute index) goes to partial sum e mod 4, in increasing e: the same partial sums, in the same
+            // order, at every width (and in the GPU form's reduction kernel, one thread per block and residue).
             w.Line("        V.Store(" + term.Local + ", ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_lanes), 0);");
             w.Line("        for (int _l = 0; _l < V.Count; _l++)");
             w.Line("        {");

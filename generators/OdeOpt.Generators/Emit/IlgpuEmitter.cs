@@ -64,11 +64,18 @@ internal static class IlgpuEmitter
         PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel, plan.Undo);
         w.Line("private static readonly " + kernelType + "[] s_kernels = { " + string.Join(", ", plan.Kernels.Select(k => k.Name + "Kernel")) + " };");
         w.Line();
+        bool reductions = plan.Kernels.Any(k => k.Reduce is not null);
+        if (reductions)
+        {
+            string reduceType = "global::System.Action<Views, " + uniforms + ", " + Runtime + ".GpuPassArguments, global::ILGPU.ArrayView<double>, int>";
+            w.Line("private static readonly " + reduceType + "?[] s_reduceKernels = { " + string.Join(", ", plan.Kernels.Select(k => k.Reduce is null ? "null" : k.Name + "ReduceKernel")) + " };");
+            w.Line();
+        }
         w.Line("/// <summary>Creates the optimizer for <paramref name=\"parameterCount\"/> parameters on <paramref name=\"accelerator\"/>, with all state at zero.</summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"accelerator\"/> is null.</exception>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"parameterCount\"/> is not positive.</exception>");
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">The kernels cannot be compiled for the accelerator.</exception>");
-        w.Line("public " + gpuName + "(global::ILGPU.Runtime.Accelerator accelerator, int parameterCount) : base(accelerator, parameterCount, StaticInfo, s_layout, s_kernels) { }");
+        w.Line("public " + gpuName + "(global::ILGPU.Runtime.Accelerator accelerator, int parameterCount) : base(accelerator, parameterCount, StaticInfo, s_layout, s_kernels" + (reductions ? ", s_reduceKernels" : "") + ") { }");
         w.Line();
         if (single)
         {
@@ -92,6 +99,7 @@ internal static class IlgpuEmitter
             "protected override int ArraysTouched(int pass, in " + uniforms + " _prev, in " + uniforms + " _u, in " + uniforms + " _next)", VariantKey);
         WriteViews(w, plan);
         for (int k = 0; k < plan.Kernels.Count; k++) WriteKernel(w, plan.Kernels[k], uniforms);
+        if (reductions) WriteReductions(w, plan, uniforms);
 
         w.Close();
         if (plan.Namespace is not null) w.Close();
@@ -216,6 +224,59 @@ internal static class IlgpuEmitter
         w.Line();
     }
 
+    /// <summary>The reduction kernels and the members through which GpuOptimizerCore runs them: one thread per residue
+    /// class mod 4 (of the absolute element index) of one block of 32,768 elements of a group, summing in element order in
+    /// double, exactly the partial sums of the CPU form's reduction pass; the host combines them as the CPU form does.</summary>
+    private static void WriteReductions(SourceWriter w, GpuPlan plan, string uniforms)
+    {
+        w.Open("protected override int ReductionCount(int pass)");
+        w.Open("switch (pass)");
+        for (int i = 0; i < plan.Kernels.Count; i++)
+            if (plan.Kernels[i].Reduce is { } r) w.Line("case " + i + ": return " + r.Terms.Count + ";");
+        w.Line("default: return 0;");
+        w.Close();
+        w.Close();
+        w.Line();
+        CpuEmitter.WriteApplyReductions(w, plan.Kernels, uniforms, perResidue: true);
+
+        for (int i = 0; i < plan.Kernels.Count; i++)
+        {
+            var k = plan.Kernels[i];
+            if (k.Reduce is not { } r) continue;
+            int n = r.Terms.Count;
+            var bools = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var st in r.Statements) if (IsBool(st.Value, bools)) bools.Add(st.Local);
+            w.Line("/// <summary>The reduction kernel of " + k.Name + ": " + Literals.Comment(string.Join(", ", r.Terms.Select(t => t.Description))).Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;") + ".</summary>");
+            w.Open("private static void " + k.Name + "ReduceKernel(Views _views, " + uniforms + " _u, " + Runtime + ".GpuPassArguments _args, global::ILGPU.ArrayView<double> _partials, int _origin)");
+            w.Line("int _stride = global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;");
+            w.Open("for (int _task = global::ILGPU.Grid.GlobalIndex.X; _task < _args.VectorCount; _task += _stride)");
+            w.Line("int _block = _task / 4;");
+            w.Line("int _residue = _task - 4 * _block;");
+            w.Line("int _end = global::System.Math.Min((_block + 1) * " + 32768 + ", _args.Length);");
+            for (int t = 0; t < n; t++) w.Line("double _acc" + t + " = 0;");
+            // The first element of the block whose absolute index (_origin + _i, mod 4) is _residue.
+            w.Open("for (int _i = _block * " + 32768 + " + ((_residue - _origin) & 3); _i < _end; _i += 4)");
+            PlanWalker.WriteBody(w, new KernelBody(bools, new Dictionary<int, uint>(), null), r.Loads, r.Statements, System.Array.Empty<KernelStore>());
+            for (int t = 0; t < n; t++)
+            {
+                var term = r.Terms[t];
+                w.Line("double _x" + t + " = " + term.Local + ";");
+                w.Line(term.Kind switch
+                {
+                    ReductionKind.Norm => "_acc" + t + " = _acc" + t + " + _x" + t + " * _x" + t + ";",
+                    ReductionKind.Sum => "_acc" + t + " = _acc" + t + " + _x" + t + ";",
+                    // NaN-propagating maximum of |x|, as OdeOpt.Runtime.ReductionMath.Max.
+                    _ => "{ double _m = _x" + t + " < 0 ? -_x" + t + " : _x" + t + "; _acc" + t + " = (_acc" + t + " != _acc" + t + " || _acc" + t + " >= _m) ? _acc" + t + " : _m; }",
+                });
+            }
+            w.Close();
+            for (int t = 0; t < n; t++) w.Line("_partials[_task * " + n + " + " + t + "] = _acc" + t + ";");
+            w.Close();
+            w.Close();
+            w.Line();
+        }
+    }
+
     private static string Guarded(Dictionary<int, uint> guards, int slot, string value, string zero) => guards.ContainsKey(slot) ? Use(slot) + " ? " + value + " : " + zero : value;
 
     private static string GuardStore(Dictionary<int, uint> guards, int slot, string store) => guards.ContainsKey(slot) ? "if (" + Use(slot) + ") " + store : store;
@@ -292,6 +353,8 @@ internal static class IlgpuEmitter
             Binding.Uniform => "_u." + r.Name,
             Binding.PrevUniform => "_prev." + r.Name,
             Binding.NextUniform => "_next." + r.Name,
+            // A reduction's per-group value: a field of the uniforms the reduction kernel's sums were written into.
+            Binding.Reduction => "_u." + r.Name,
             _ => throw Unexpected(r),
         };
 

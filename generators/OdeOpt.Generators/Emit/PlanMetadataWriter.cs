@@ -12,9 +12,9 @@ namespace OdeOpt.Generators.Emit;
 /// whose method bodies it cannot see. Emitted with every CPU form; a few hundred bytes per optimizer.
 /// </summary>
 /// <remarks>
-/// The text is line-oriented (version 3); <see cref="Parsing.PlanMetadataReader"/> reads it back:
+/// The text is line-oriented (version 4); <see cref="Parsing.PlanMetadataReader"/> reads it back:
 /// <code>
-/// odeopt-plan 3
+/// odeopt-plan 4
 /// name "adam"
 /// gradients 1 | arrays 2 | bytes 28 | start -1 | init -1 | cycle 0 | iterate | iterate-at-start -1
 /// conditions            (version 3: the CPU form has [Condition]s, checked by its static CheckStepConditions)
@@ -24,7 +24,10 @@ namespace OdeOpt.Generators.Emit;
 /// kernel Pass1 begins "what the pass computes"
 /// load m 0 | let e_m_s1 (Subtract $Local:g $Local:m) | store -1 theta_new
 /// condition (Equal $Uniform:U2 #0) | variant 0 -2 -1 0 1 2 | variant 1 -2 -1 0 1
+/// reduce-load p -1 | reduce-let r_x (Multiply ...) | reduce-term R_gNorm_s1 Norm g "Norm of GNorm at stage 1"
 /// </code>
+/// Version 4 adds the reduction pass of a pass ([Reduction]): its loads, statements and terms (the uniforms field the
+/// result goes to, the kind, the local accumulated).
 /// A pass with per-step conditions (version 2) lists them, then for each assignment (key bit i = condition i) the arrays
 /// its specialized body touches: the GPU kernel loads and stores an array only under the assignments that touch it.
 /// Expressions are prefix trees: <c>#value</c> a constant (round-trip format), <c>$Binding:name</c> a reference,
@@ -79,6 +82,12 @@ internal static class PlanMetadataWriter
             foreach (var c in k.Conditions) Line("condition", Expression(c.Condition));
             foreach (var v in k.Variants)
                 Line(new[] { "variant", Int(v.Key) }.Concat(v.Loads.Select(l => l.Slot).Concat(v.Stores.Select(st => st.Slot)).Distinct().OrderBy(x => x).Select(Int)).ToArray());
+            if (k.Reduce is { } r)
+            {
+                foreach (var l in r.Loads) Line("reduce-load", l.Local, Int(l.Slot));
+                foreach (var st in r.Statements) Line("reduce-let", st.Local, Expression(st.Value));
+                foreach (var term in r.Terms) Line("reduce-term", term.Field, term.Kind.ToString(), term.Local, Quote(term.Description));
+            }
         }
         return sb.ToString();
     }

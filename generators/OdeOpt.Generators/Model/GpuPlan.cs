@@ -80,7 +80,7 @@ internal sealed record GpuTarget(bool Enabled, EquatableArray<GpuPlan> Reference
 internal static class PlanFormat
 {
     /// <summary>Bumped whenever the text changes meaning; a reader refuses other versions (ODEOPT060).</summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>The oldest version a reader still takes (version 1 has no per-flag variants: its passes touch every
     /// array they name; before version 3 no record says that the CPU form has [Condition]s, so a GPU form emitted from it

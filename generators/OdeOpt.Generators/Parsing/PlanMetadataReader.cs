@@ -55,8 +55,10 @@ internal static class PlanMetadataReader
         void FlushKernel()
         {
             if (kernel is null) return;
+            var reduce = kernel.ReduceTerms.Count == 0 ? null
+                : new ReductionPlan(kernel.ReduceLoads.ToEquatableArray(), kernel.ReduceStatements.ToEquatableArray(), kernel.ReduceTerms.ToEquatableArray());
             kernels.Add(new KernelPlan(kernel.Name, kernel.Description, kernel.BeginsStep, kernel.Loads.ToEquatableArray(), kernel.Statements.ToEquatableArray(), kernel.Stores.ToEquatableArray(),
-                kernel.Conditions.ToEquatableArray(), kernel.Variants.ToEquatableArray()));
+                kernel.Conditions.ToEquatableArray(), kernel.Variants.ToEquatableArray(), reduce));
             kernel = null;
         }
 
@@ -92,6 +94,11 @@ internal static class PlanMetadataReader
                     Current(kernel).Variants.Add(new KernelVariant(Int(t[1]),
                         t.Skip(2).Select(s => new KernelLoad("", Int(s))).ToEquatableArray(), EquatableArray<KernelStatement>.Empty, EquatableArray<KernelStore>.Empty));
                     break;
+                case "reduce-load": Current(kernel).ReduceLoads.Add(new KernelLoad(t[1], Int(t[2]))); break;
+                case "reduce-let": Current(kernel).ReduceStatements.Add(new KernelStatement(t[1], ReadExpression(t, 2))); break;
+                case "reduce-term":
+                    Current(kernel).ReduceTerms.Add(new ReductionTerm(t[1], (ReductionKind)Enum.Parse(typeof(ReductionKind), t[2]), t[3], t.Count > 4 ? Unquote(t[4]) : ""));
+                    break;
                 default: throw new FormatException("unknown record '" + t[0] + "'");
             }
         }
@@ -125,6 +132,9 @@ internal static class PlanMetadataReader
         public List<KernelStore> Stores { get; } = new();
         public List<StepCondition> Conditions { get; } = new();
         public List<KernelVariant> Variants { get; } = new();
+        public List<KernelLoad> ReduceLoads { get; } = new();
+        public List<KernelStatement> ReduceStatements { get; } = new();
+        public List<ReductionTerm> ReduceTerms { get; } = new();
     }
 
     private static KernelHead Current(KernelHead? kernel) => kernel ?? throw new FormatException("a pass record before any 'kernel'");
