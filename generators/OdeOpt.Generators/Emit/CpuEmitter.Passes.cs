@@ -140,17 +140,7 @@ internal static partial class CpuEmitter
         var body = new SourceWriter();
         PlanWalker.WriteBody(body, new SimdBody(vectors), loads, statements, stores);
 
-        var inner = new SourceWriter();
-        if (gradient)
-        {
-            inner.Line("V _gradientScale = V.Create(gradientScale);");
-            inner.Line("V _gradientLow = V.Create(-gradientLimit);");
-            inner.Line("V _gradientHigh = V.Create(gradientLimit);");
-        }
-        foreach (var u in vectors.Uniforms) inner.Line("V _" + u + " = V.Create(_u." + u + ");");
-        foreach (var u in vectors.PrevUniforms) inner.Line("V _prev" + u + " = V.Create(_prev." + u + ");");
-        foreach (var u in vectors.NextUniforms) inner.Line("V _next" + u + " = V.Create(_next." + u + ");");
-        for (int c = 0; c < vectors.Constants.Count; c++) inner.Line("V _k" + c + " = V.Create(" + Literals.Float(vectors.Constants[c]) + ");");
+        var inner = VectorPrologue(vectors, gradient);
         foreach (var line in inner.ToString().Split('\n')) if (line.Length > 0) w.Line("    " + line);
         w.Line("    for (; i <= end - V.Count; i += V.Count)");
         w.Line("    {");

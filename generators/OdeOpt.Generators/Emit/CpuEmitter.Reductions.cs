@@ -24,14 +24,7 @@ internal static partial class CpuEmitter
     private static void WriteReductionDispatch(SourceWriter w, OptimizerPlan plan)
     {
         if (!plan.Kernels.Any(k => k.Reduce is not null)) return;
-        w.Open("protected override int ReductionCount(int pass)");
-        w.Open("switch (pass)");
-        for (int i = 0; i < plan.Kernels.Count; i++)
-            if (plan.Kernels[i].Reduce is { } r) w.Line("case " + i + ": return " + r.Terms.Count + ";");
-        w.Line("default: return 0;");
-        w.Close();
-        w.Close();
-        w.Line();
+        WriteReductionCount(w, plan.Kernels);
 
         w.Open("protected override void Reduce(int pass, nint start, nint end, global::System.Span<double> result)");
         w.Open("switch (pass)");
@@ -136,17 +129,7 @@ internal static partial class CpuEmitter
         var vectors = new VectorSpelling();
         var body = new SourceWriter();
         PlanWalker.WriteBody(body, new SimdBody(vectors), r.Loads, r.Statements, System.Array.Empty<KernelStore>());
-        var inner = new SourceWriter();
-        if (gradient)
-        {
-            inner.Line("V _gradientScale = V.Create(gradientScale);");
-            inner.Line("V _gradientLow = V.Create(-gradientLimit);");
-            inner.Line("V _gradientHigh = V.Create(gradientLimit);");
-        }
-        foreach (var u in vectors.Uniforms) inner.Line("V _" + u + " = V.Create(_u." + u + ");");
-        foreach (var u in vectors.PrevUniforms) inner.Line("V _prev" + u + " = V.Create(_prev." + u + ");");
-        foreach (var u in vectors.NextUniforms) inner.Line("V _next" + u + " = V.Create(_next." + u + ");");
-        for (int c = 0; c < vectors.Constants.Count; c++) inner.Line("V _k" + c + " = V.Create(" + Literals.Float(vectors.Constants[c]) + ");");
+        var inner = VectorPrologue(vectors, gradient);
         inner.Line("global::System.Span<float> _lanes = stackalloc float[V.Count];");
         foreach (var line in inner.ToString().Split('\n')) if (line.Length > 0) w.Line("    " + line);
         w.Line("    for (; i <= end - V.Count; i += V.Count)");
@@ -174,5 +157,36 @@ internal static partial class CpuEmitter
         w.Line("    return i;");
         w.Line("}");
         w.Line();
+    }
+
+    /// <summary>ReductionCount(pass): how many reductions each pass's reduction pass computes (CPU and GPU forms).</summary>
+    internal static void WriteReductionCount(SourceWriter w, System.Collections.Generic.IReadOnlyList<KernelPlan> kernels)
+    {
+        w.Open("protected override int ReductionCount(int pass)");
+        w.Open("switch (pass)");
+        for (int i = 0; i < kernels.Count; i++)
+            if (kernels[i].Reduce is { } r) w.Line("case " + i + ": return " + r.Terms.Count + ";");
+        w.Line("default: return 0;");
+        w.Close();
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>The vector constants a SIMD loop sets up before it runs: the gradient controls (when it loads g), the
+    /// broadcast uniforms of the step and its neighbours, and the literal constants.</summary>
+    private static SourceWriter VectorPrologue(VectorSpelling vectors, bool gradient)
+    {
+        var inner = new SourceWriter();
+        if (gradient)
+        {
+            inner.Line("V _gradientScale = V.Create(gradientScale);");
+            inner.Line("V _gradientLow = V.Create(-gradientLimit);");
+            inner.Line("V _gradientHigh = V.Create(gradientLimit);");
+        }
+        foreach (var u in vectors.Uniforms) inner.Line("V _" + u + " = V.Create(_u." + u + ");");
+        foreach (var u in vectors.PrevUniforms) inner.Line("V _prev" + u + " = V.Create(_prev." + u + ");");
+        foreach (var u in vectors.NextUniforms) inner.Line("V _next" + u + " = V.Create(_next." + u + ");");
+        for (int c = 0; c < vectors.Constants.Count; c++) inner.Line("V _k" + c + " = V.Create(" + Literals.Float(vectors.Constants[c]) + ");");
+        return inner;
     }
 }

@@ -229,14 +229,7 @@ internal static class IlgpuEmitter
     /// double, exactly the partial sums of the CPU form's reduction pass; the host combines them as the CPU form does.</summary>
     private static void WriteReductions(SourceWriter w, GpuPlan plan, string uniforms)
     {
-        w.Open("protected override int ReductionCount(int pass)");
-        w.Open("switch (pass)");
-        for (int i = 0; i < plan.Kernels.Count; i++)
-            if (plan.Kernels[i].Reduce is { } r) w.Line("case " + i + ": return " + r.Terms.Count + ";");
-        w.Line("default: return 0;");
-        w.Close();
-        w.Close();
-        w.Line();
+        CpuEmitter.WriteReductionCount(w, plan.Kernels);
         CpuEmitter.WriteApplyReductions(w, plan.Kernels, uniforms, perResidue: true);
 
         for (int i = 0; i < plan.Kernels.Count; i++)
