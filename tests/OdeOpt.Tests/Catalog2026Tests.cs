@@ -155,7 +155,7 @@ public class Catalog2026Tests
         Assert.True(r.Travel > 0.02, $"{what}: the reference hardly moved ({r.Travel})");
     }
 
-    /// <summary>The widest vector loop the generated passes take on this machine (run the tests with DOTNET_EnableAVX512F=0,
+    /// <summary>The widest vector loop the generated passes take on this machine (run the tests with DOTNET_EnableAVX512=0,
     /// DOTNET_EnableAVX=0 or DOTNET_EnableHWIntrinsic=0 to take the narrower ones).</summary>
     private static string VectorPath =>
         System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "Vector512" :
