@@ -76,9 +76,11 @@ public sealed class ImplicitAndAdaptiveBuildingBlockTests
                 for (int i = 0; i < N; i++) x[i] -= h * (a[i] * x[i] - b[i]);
             return Enumerable.Range(0, N).Max(i => Math.Abs(x[i] - minimizer[i]));
         }
-        Assert.True(ForwardEuler(1.9 / L, 3000) < 1e-3 * minimizer.Max(Math.Abs) + ForwardEuler(1.9 / L, 0) * 0.9, "forward Euler at 1.9/L");
+        // At 1.9/L every component contracts by |1 - h lambda| <= 1 - 1.9e-4 per step: (1 - 1.9e-4)^3000 = 0.565.
+        Assert.True(ForwardEuler(1.9 / L, 3000) < 0.57 * ForwardEuler(1.9 / L, 0), "forward Euler at 1.9/L must converge");
         Assert.True(ForwardEuler(2.1 / L, 400) > 1e6, "forward Euler at 2.1/L must diverge");
-        Assert.True(double.IsInfinity(ForwardEuler(50 / L, 400)) || ForwardEuler(50 / L, 400) > 1e30, "forward Euler at 50/L must diverge");
+        double at50 = ForwardEuler(50 / L, 400);
+        Assert.False(at50 < 1e30, $"forward Euler at 50/L must diverge (error {at50:E2})"); // infinity and NaN included
 
         // Backward Euler: each step solved by Anderson; 40 steps at h = 50/L reach the minimizer's slow components as
         // (1 + h lambda)^-40 predicts (the slowest, lambda = 1: (1.005)^-40 = 0.82 of the start's distance), and no
