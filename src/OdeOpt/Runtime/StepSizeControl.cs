@@ -41,7 +41,12 @@ internal static class StepSizeControl
     public static double ErrorNorm(double scaledSumOfSquares, long count) => Math.Sqrt(scaledSumOfSquares / count);
 
     /// <summary>The elementary controller: h * min(facmax, max(facmin, safety * (1/err)^(1/(q+1)))).</summary>
+    /// <param name="h">The step size of the step just tried.</param>
+    /// <param name="err">Its error norm (accepted when at most 1).</param>
     /// <param name="q">min(p, p-hat), the order of the error estimate's leading term minus one.</param>
+    /// <param name="safety">The safety factor in (0, 1].</param>
+    /// <param name="facmin">The smallest factor h may change by, in (0, 1).</param>
+    /// <param name="facmax">The largest factor h may change by, above 1.</param>
     public static double Elementary(double h, double err, int q, double safety, double facmin, double facmax)
     {
         CheckFactors(q, safety, facmin, facmax);
@@ -51,6 +56,13 @@ internal static class StepSizeControl
 
     /// <summary>The PI controller: h * min(facmax, max(facmin, safety * err^(-alpha) * errPrevious^beta)) with
     /// alpha = 1/(q+1) - 0.75 beta; beta = 0 is the elementary controller.</summary>
+    /// <param name="h">The step size of the step just tried.</param>
+    /// <param name="err">Its error norm (accepted when at most 1).</param>
+    /// <param name="q">min(p, p-hat).</param>
+    /// <param name="beta">The integral gain beta; 0 gives the elementary controller.</param>
+    /// <param name="safety">The safety factor in (0, 1].</param>
+    /// <param name="facmin">The smallest factor h may change by, in (0, 1).</param>
+    /// <param name="facmax">The largest factor h may change by, above 1.</param>
     /// <param name="errPrevious">The error of the last accepted step (floored at 1e-4 as in DOPRI5, so that one very
     /// accurate step does not freeze h).</param>
     public static double ProportionalIntegral(double h, double err, double errPrevious, int q, double beta, double safety, double facmin, double facmax)
