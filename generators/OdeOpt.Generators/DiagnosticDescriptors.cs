@@ -50,8 +50,8 @@ internal static class DiagnosticDescriptors
         "The explicit tableau has {0} stages but the implicit tableau has {1}; an IMEX pair shares its stages");
 
     public static readonly DiagnosticDescriptor ImplicitUsesGradient = Error("ODEOPT007",
-        "Implicit part reads the gradient",
-        "The implicit part of '{0}' reads the gradient g; the gradient is never treated implicitly, so move that term to an [Explicit] part");
+        "Implicit part reads the gradient where it cannot be solved",
+        "The implicit part of '{0}' reads the gradient g, which makes its stage a nonlinear solve, and {1}");
 
     public static readonly DiagnosticDescriptor ImplicitNotAffine = Error("ODEOPT008",
         "Implicit self-dependence is not affine",
@@ -172,6 +172,10 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor EmbeddedOrderNotReached = Error("ODEOPT045",
         "The embedded weights do not have the declared order",
         "The optimizer '{0}' declares EmbeddedOrder = {1}, but its embedded weights have order {2}: the condition {3}");
+
+    public static readonly DiagnosticDescriptor InvalidStepControl = Error("ODEOPT046",
+        "Step-size control cannot be attached",
+        "The optimizer '{0}' declares StepControl = {1}, but {2}");
 
     public static readonly DiagnosticDescriptor WeightsNotConsistent = Warning("ODEOPT042",
         "Weights do not sum to 1",

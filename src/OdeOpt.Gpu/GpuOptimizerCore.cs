@@ -214,6 +214,12 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
 
     // ------------------------------------------------------------------ the backend for the driver
 
+    // The staged step (implicit gradient stages, step-size control) runs its solver and controller on the host over CPU
+    // spans; the generator emits no GPU form for such schemes (docs/dsl.md), so these are never reached.
+    bool IStepBackend<TUniforms>.HasLoss => false;
+    double IStepBackend<TUniforms>.EvaluatedLoss => double.NaN;
+    double IStepBackend<TUniforms>.ReduceSum(int pass, in StepDriver<TUniforms>.Segment segment) => throw new NotSupportedException("The GPU form has no staged step.");
+    Span<float> IStepBackend<TUniforms>.Array(int slot) => throw new NotSupportedException("The GPU form has no staged step.");
     void IStepBackend<TUniforms>.GetHyperparameters(Span<float> values) => _hyperparameters.CopyTo(values);
     void IStepBackend<TUniforms>.SetHyperparameters(ReadOnlySpan<float> values) => values.CopyTo(_hyperparameters);
     void IStepBackend<TUniforms>.CheckConditions(ReadOnlySpan<float> values, string? group, List<HyperparameterWarning> warnings) => CheckConditions(values, group, warnings);

@@ -38,6 +38,18 @@ public sealed class OptimizerAttribute : Attribute
     /// <summary>The order the embedded weights (<see cref="ExplicitTableauAttribute.BHat"/>) are claimed to have; checked
     /// at compile time like <see cref="Order"/>.</summary>
     public int EmbeddedOrder { get; set; }
+
+    /// <summary>How the step size (the <see cref="StepSizeAttribute"/> hyperparameter) is chosen step by step: an
+    /// embedded error controller (the explicit tableau needs <see cref="ExplicitTableauAttribute.BHat"/>) or Armijo line
+    /// search. The right-hand side must not read h itself (ODEOPT046): h is then the time step and nothing else. The
+    /// controller's knobs (AbsoluteTolerance, RelativeTolerance, Safety, MinFactor, MaxFactor, PiBeta, MaxRejections;
+    /// ArmijoC, ShrinkFactor, GrowthFactor, MaxBacktracks) become generated hyperparameters. See docs/dsl.md.</summary>
+    /// <example><code>
+    /// [Optimizer("adaptive-bs3-flow", Order = 3, EmbeddedOrder = 2, StepControl = StepControl.ProportionalIntegral)]
+    /// [ExplicitTableau("0 0 0 0; 1/2 0 0 0; 0 3/4 0 0; 2/9 1/3 4/9 0", B = "2/9 1/3 4/9 0", BHat = "7/24 1/4 1/3 1/8")]
+    /// public partial class AdaptiveBs3Flow { ... }
+    /// </code></example>
+    public StepControl StepControl { get; set; }
 }
 
 /// <summary>

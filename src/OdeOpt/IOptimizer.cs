@@ -34,6 +34,19 @@ public interface IOptimizer
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or outside its range; nothing was changed.</exception>
     void Step(Span<float> parameters, GradientFunction gradient);
 
+    /// <summary>Advances one step with a closure that also returns the loss at the point it is called at: the form a line
+    /// search needs (<see cref="StepControl.Armijo"/>). Other schemes ignore the loss.</summary>
+    /// <param name="parameters">The parameter buffer, updated in place.</param>
+    /// <param name="lossAndGradient">Returns the loss at its first argument and writes the gradient into its second.</param>
+    /// <exception cref="ArgumentException">The buffer has the wrong length.</exception>
+    /// <remarks>The default implementation (for implementations written before this member) drops the loss and calls
+    /// <see cref="Step(Span{float}, GradientFunction)"/>; every generated optimizer implements it.</remarks>
+    void Step(Span<float> parameters, LossGradientFunction lossAndGradient)
+    {
+        ArgumentNullException.ThrowIfNull(lossAndGradient);
+        Step(parameters, (p, g) => lossAndGradient(p, g));
+    }
+
     /// <summary>Advances one step like <see cref="Step(Span{float}, GradientFunction)"/>, but with the caller's own
     /// gradient buffer: every evaluation is <c>evaluate(parameters, gradient)</c> with exactly the two buffers passed
     /// here, and the pass reads <paramref name="gradient"/> in place (no scratch buffer, no copy). For callers whose

@@ -80,6 +80,23 @@ public sealed class OptimizerInfo
     /// <summary>Gradient evaluations per step in steady state (first-same-as-last reuse counted).</summary>
     public int GradientEvaluationsPerStep { get; init; }
 
+    /// <summary>The gradient evaluations of a step: <see cref="GradientEvaluationsPerStep"/> for a fixed scheme; a minimum
+    /// and a cap where the count varies (implicit stages that read the gradient, step-size control).</summary>
+    public GradientCountInfo GradientCount
+    {
+        get => _gradientCount ?? new GradientCountInfo { Minimum = GradientEvaluationsPerStep, Maximum = GradientEvaluationsPerStep };
+        init => _gradientCount = value;
+    }
+
+    private readonly GradientCountInfo? _gradientCount;
+
+    /// <summary>How the step size is chosen step by step (<see cref="OptimizerAttribute.StepControl"/>).</summary>
+    public StepControl StepControl { get; init; }
+
+    /// <summary>The 1-based stages whose implicit part reads the gradient: each is a nonlinear solve by Anderson-accelerated
+    /// fixed-point iteration, one gradient evaluation per iteration.</summary>
+    public IReadOnlyList<int> ImplicitGradientStages { get; init; } = Array.Empty<int>();
+
     /// <summary>The 1-based stages whose explicit part needs a gradient.</summary>
     public IReadOnlyList<int> GradientStages { get; init; } = Array.Empty<int>();
 

@@ -25,6 +25,13 @@ internal sealed class Scheme
     public required Dictionary<string, Expr> PointCoefficients { get; init; }
     /// <summary>The [Reduction]s by name (Analysis/Reductions.cs).</summary>
     public Dictionary<string, ReductionModel> Reductions { get; init; } = new();
+
+    /// <summary>The same scheme for another model (the staged form's, with its generated knobs).</summary>
+    public Scheme WithModel(OptimizerModel model) => new()
+    {
+        Model = model, Stages = Stages, A = A, B = B, Ah = Ah, Bh = Bh, Variables = Variables, Explicit = Explicit, Implicit = Implicit,
+        ImplicitLocation = ImplicitLocation, PointCoefficients = PointCoefficients, Reductions = Reductions,
+    };
 }
 
 /// <summary>Checks a parsed declaration and plans its kernels. Reports problems as diagnostics; never throws.</summary>
@@ -39,6 +46,16 @@ internal static class Analyzer
             if (scheme is null || HasErrors(diagnostics)) return new AnalysisResult(null, diagnostics.ToEquatableArray());
             var properties = AnalyzeTableaux(scheme, diagnostics);
             if (HasErrors(diagnostics)) return new AnalysisResult(null, diagnostics.ToEquatableArray());
+            if (StagedChecks.IsStaged(scheme))
+            {
+                StagedChecks.Check(scheme, diagnostics);
+                if (HasErrors(diagnostics)) return new AnalysisResult(null, diagnostics.ToEquatableArray());
+                var knobs = Knobs.For(model.StepControl, scheme.Implicit.Values.Any(b => X.Any(b, r => r.Kind == Binding.Gradient)));
+                var staged = scheme.WithModel(model with { Hyperparameters = model.Hyperparameters.Concat(knobs).ToEquatableArray() });
+                var stagedPlan = KernelSpecializer.Apply(new StagedPlanner(staged, properties).Plan());
+                CheckPassNames(stagedPlan, diagnostics);
+                return new AnalysisResult(HasErrors(diagnostics) ? null : stagedPlan, diagnostics.ToEquatableArray());
+            }
             var plan = new StagePlanner(scheme, properties, diagnostics, cancellationToken).Plan();
             if (plan is not null) plan = KernelSpecializer.Apply(plan);
             if (plan is not null) CheckPassNames(plan, diagnostics);
@@ -121,7 +138,7 @@ internal static class Analyzer
             if (rhs.Part == RhsPart.Explicit) explicitParts[rhs.Variable] = rhs.Body;
             else
             {
-                // The parser has rejected implicit parts that read g (ODEOPT007).
+                // An implicit part that reads g makes the scheme staged (StagedChecks, StagedPlanner).
                 implicitParts[rhs.Variable] = rhs.Body;
                 implicitLocations[rhs.Variable] = rhs.Location;
             }

@@ -85,7 +85,9 @@ internal static partial class CpuEmitter
     private static void WriteReducePass(SourceWriter w, KernelPlan k, List<int> passSlots)
     {
         var r = k.Reduce!;
-        var slots = passSlots.Where(s => r.Loads.Any(l => l.Slot == s)).ToList();
+        // A reduce-only pass (a staged scheme's error norm) loads nothing in its main body; its reduction names its own slots.
+        var slots = passSlots.Where(s => r.Loads.Any(l => l.Slot == s))
+            .Concat(r.Loads.Select(l => l.Slot).Where(s => !passSlots.Contains(s)).Distinct().OrderBy(s => s < 0 ? -100 - s : s)).ToList();
         string refArgs = string.Join(", ", slots.Select(s => "ref " + RefName(s)));
         string sep = slots.Count > 0 ? ", " : "";
         bool gradient = r.Loads.Any(l => l.Slot == Slots.Gradient);

@@ -29,12 +29,12 @@ internal static partial class CpuEmitter
         w.Line();
         if (m.Namespace is not null) w.Open("namespace " + m.Namespace);
 
-        bool single = plan.GradientEvaluationsPerStep == 1;
+        bool single = plan.GradientEvaluationsPerStep == 1 && plan.Staged is null;
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"OdeOpt.Generators\", \"" + GeneratorVersion + "\")]");
         w.Open("partial class " + m.ClassName + " : " + Core + ".OptimizerCore<" + GlobalName(m) + ".StepUniforms>" + (single ? ", global::OdeOpt.ISingleGradientOptimizer" : ""));
 
         WriteInfo(w, plan);
-        PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel, plan.Rollback);
+        PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel, plan.Rollback, StagedProgram(plan));
 
         w.Line("/// <summary>Creates the optimizer for <paramref name=\"parameterCount\"/> parameters, with all state at zero.</summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"parameterCount\"/> is not positive.</exception>");
@@ -48,6 +48,7 @@ internal static partial class CpuEmitter
         }
 
         if (m.GeneratesHyperparameters) WriteOdeHyperparameters(w, m);
+        WriteKnobs(w, m);
         WriteUniforms(w, plan);
         WriteHyperparameterMembers(w, plan);
         WriteRunPass(w, plan);
@@ -63,7 +64,7 @@ internal static partial class CpuEmitter
     /// defaults and documentation.</summary>
     private static void WriteOdeHyperparameters(SourceWriter w, OptimizerModel m)
     {
-        foreach (var h in m.Hyperparameters)
+        foreach (var h in m.Hyperparameters.Where(h => h.Documentation is null))
         {
             w.Line("/// <inheritdoc cref=\"" + m.OdeType + "." + h.PropertyName + "\"/>");
             w.Line(h.IsFlag
@@ -71,6 +72,27 @@ internal static partial class CpuEmitter
                 : "public float " + h.PropertyName + " { get; set; } = " + Literals.Float(h.DefaultValue) + ";");
             w.Line();
         }
+    }
+
+    /// <summary>The generated hyperparameters of the staged form (the controller's and the solver's knobs).</summary>
+    private static void WriteKnobs(SourceWriter w, OptimizerModel m)
+    {
+        foreach (var h in m.Hyperparameters.Where(h => h.Documentation is not null))
+        {
+            w.Line("/// <summary>" + Literals.Comment(h.Documentation!).Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;") + " Default " + Literals.Double(h.DefaultValue) + ".</summary>");
+            w.Line("public float " + h.PropertyName + " { get; set; } = " + Literals.Float(h.DefaultValue) + ";");
+            w.Line();
+        }
+    }
+
+    /// <summary>The <c>StagedProgram</c> initializer of a staged plan, or null.</summary>
+    private static string? StagedProgram(OptimizerPlan plan)
+    {
+        if (plan.Staged is not { } p) return null;
+        string Ints(EquatableArray<int> a) => "new int[] { " + string.Join(", ", a) + " }";
+        return "new " + Core + ".StagedProgram(global::OdeOpt.StepControl." + Analysis.StepControls.Name(p.Control) + ", " + p.BeginPass + ", " + p.RestorePass + ", " +
+               Ints(p.StagePasses) + ", " + Ints(p.DerivativePasses) + ", new bool[] { " + string.Join(", ", p.ImplicitStages.Select(Literals.Bool)) + " }, " +
+               Ints(p.IterateSlots) + ", " + Ints(p.MapSlots) + ", " + p.FinalPass + ", " + p.EstimatePass + ", " + p.FsalPass + ", " + p.ErrorOrder + ", " + p.ErrorComponents + ")";
     }
 
     public static string GlobalName(OptimizerModel m) => "global::" + (m.Namespace is null ? "" : m.Namespace + ".") + m.ClassName;
@@ -108,6 +130,10 @@ internal static partial class CpuEmitter
         w.Line("// Order " + plan.Properties.Order + " (conditions checked up to order " + plan.Properties.MaxCheckedOrder + "); explicit stability interval [-" +
                plan.Properties.StabilityBound.ToString("G6", System.Globalization.CultureInfo.InvariantCulture) + ", 0]" +
                (plan.Properties.HasImplicitPart ? "; implicit part " + (plan.Properties.ImplicitLStable ? "L-stable" : plan.Properties.ImplicitAStable ? "A-stable" : "not A-stable") : "") + ".");
+        if (plan.Staged is { } st)
+            w.Line("// Staged form: " + (st.Control != 0 ? "step size chosen by " + Analysis.StepControls.Name(st.Control) + "; " : "") +
+                   (st.ImplicitStages.Any(b => b) ? "stage(s) " + string.Join(", ", st.ImplicitStages.Select((b, i) => (b, i)).Where(t => t.b).Select(t => t.i + 1)) + " solved by Anderson-accelerated fixed-point iteration; " : "") +
+                   st.MinGradients + " to " + (st.MaxGradients < 0 ? "unboundedly many" : st.MaxGradients.ToString(System.Globalization.CultureInfo.InvariantCulture)) + " gradient evaluation(s) per step.");
         w.Line("// Plan: " + plan.Stages + " stage(s); gradient at stage(s) " + string.Join(", ", plan.GradientStages) +
                (plan.FirstSameAsLast ? "; the last gradient of a step is the first of the next (first same as last)" : "") +
                "; " + plan.GradientEvaluationsPerStep + " gradient evaluation(s) per step; " + plan.ArrayCount + " persistent array(s); " +
@@ -144,6 +170,13 @@ internal static partial class CpuEmitter
             w.Line("    ImplicitLStable = " + Bool(plan.Properties.ImplicitLStable) + ",");
         }
         w.Line("    Stages = " + plan.Stages + ",");
+        if (plan.Staged is { } staged)
+        {
+            w.Line("    StepControl = global::OdeOpt.StepControl." + Analysis.StepControls.Name(staged.Control) + ",");
+            w.Line("    GradientCount = new global::OdeOpt.GradientCountInfo { Minimum = " + staged.MinGradients + ", Maximum = " + (staged.MaxGradients < 0 ? "null" : staged.MaxGradients.ToString(System.Globalization.CultureInfo.InvariantCulture)) + " },");
+            var solved = staged.ImplicitStages.Select((b, i) => (b, i)).Where(t => t.b).Select(t => t.i + 1).ToList();
+            if (solved.Count > 0) w.Line("    ImplicitGradientStages = new int[] { " + string.Join(", ", solved) + " },");
+        }
         w.Line("    GradientEvaluationsPerStep = " + plan.GradientEvaluationsPerStep + ",");
         w.Line("    GradientStages = new int[] { " + string.Join(", ", plan.GradientStages) + " },");
         w.Line("    FirstSameAsLast = " + (plan.FirstSameAsLast ? "true" : "false") + ",");

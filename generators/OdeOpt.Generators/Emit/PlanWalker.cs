@@ -67,9 +67,9 @@ internal static class PlanWalker
         string.Join(" | ", k.Conditions.Select((c, b) => "(" + spelling.Write(c.Condition) + " ? " + (1 << b) + " : 0)"));
 
     /// <summary>The <c>SchemeLayout</c> both forms hand their runtime: arrays, the passes that begin a step, the cycle,
-    /// the start, init and iterate passes, and the arrays that may stay unallocated.</summary>
+    /// the start, init and iterate passes, the arrays that may stay unallocated, and a staged form's program.</summary>
     public static void WriteLayout(SourceWriter w, int arrayCount, EquatableArray<KernelPlan> kernels, EquatableArray<int> cycle, int startKernel, int initKernel,
-        EquatableArray<int> iterateKernels, int iterateAtStartKernel, RollbackLayout undo)
+        EquatableArray<int> iterateKernels, int iterateAtStartKernel, RollbackLayout undo, string? staged = null)
     {
         w.Line("private static readonly global::OdeOpt.Runtime.SchemeLayout s_layout = new global::OdeOpt.Runtime.SchemeLayout(");
         w.Line("    arrayCount: " + arrayCount + ",");
@@ -83,6 +83,7 @@ internal static class PlanWalker
         if (optional != 0) init.Add("OptionalArrays = " + optional);
         if (undo.Kernel >= 0) init.Add("RollbackPass = " + undo.Kernel + ", RollbackTargets = new int[] { " + string.Join(", ", undo.Targets) + " }");
         if (undo.StepLocal != 0) init.Add("StepLocalArrays = " + undo.StepLocal);
+        if (staged is not null) init.Add("Staged = " + staged);
         w.Line("    iterateAtStartPass: " + iterateAtStartKernel + ")" + (init.Count > 0 ? " { " + string.Join(", ", init) + " }" : "") + ";");
         w.Line();
     }

@@ -41,12 +41,14 @@ internal sealed record HyperparameterModel(
     bool MaxExclusive,
     bool IsStepSize,
     LocationInfo? Location,
-    bool IsFlag = false);
+    bool IsFlag = false,
+    string? Documentation = null);
 
 internal enum RhsPart { Explicit, Implicit }
 
 /// <summary>One part of the right-hand side of a state variable, as the translated body of its method.</summary>
-internal sealed record RhsModel(string Variable, RhsPart Part, string MethodName, Expr Body, LocationInfo? Location);
+/// <param name="GradientLocation">For an implicit part that reads g: the parameter that reads it (g, or a let that does).</param>
+internal sealed record RhsModel(string Variable, RhsPart Part, string MethodName, Expr Body, LocationInfo? Location, LocationInfo? GradientLocation = null);
 
 internal sealed record InitialModel(string Variable, string MethodName, Expr Body, LocationInfo? Location);
 
@@ -100,7 +102,9 @@ internal sealed record OptimizerModel(
     EquatableArray<ReductionModel> Reductions = default,
     string? OdeType = null,
     int? DeclaredEmbeddedOrder = null,
-    LocationInfo? EmbeddedOrderLocation = null)
+    LocationInfo? EmbeddedOrderLocation = null,
+    int StepControl = 0,
+    LocationInfo? StepControlLocation = null)
 {
     /// <summary>True when the optimizer discretises an [Ode] type: its hyperparameter properties are generated.</summary>
     public bool GeneratesHyperparameters => OdeType is not null;

@@ -131,7 +131,8 @@ internal sealed record OptimizerPlan(
     EquatableArray<BoundaryPlan> Boundaries,
     int BytesPerParameter,
     SchemeProperties Properties,
-    RollbackLayout Rollback);
+    RollbackLayout Rollback,
+    OdeOpt.Generators.Analysis.StagedPlan? Staged = null);
 
 /// <summary>The undo of a step in the plan: <paramref name="Kernel"/> (index into the kernels, or -1) is the first pass of
 /// a steady step that also copies the step-begin value of each target (-1 the parameters, k state array k) into rollback

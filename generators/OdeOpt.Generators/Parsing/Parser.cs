@@ -103,6 +103,8 @@ internal static partial class Parser
         OdeScope? ode = null;
         int? embeddedOrder = null;
         LocationInfo? embeddedOrderLocation = null;
+        int stepControl = 0;
+        LocationInfo? stepControlLocation = null;
         foreach (var named in optimizerAttribute.NamedArguments)
         {
             if (named.Key == "Order" && named.Value.Value is int o)
@@ -114,6 +116,11 @@ internal static partial class Parser
             {
                 embeddedOrder = eo;
                 embeddedOrderLocation = NamedArgumentLocation(optimizerAttribute, "EmbeddedOrder", ct) ?? optimizerLocation;
+            }
+            else if (named.Key == "StepControl" && named.Value.Value is int sc)
+            {
+                stepControl = sc;
+                stepControlLocation = NamedArgumentLocation(optimizerAttribute, "StepControl", ct) ?? optimizerLocation;
             }
             else if (named.Key == "Ode")
             {
@@ -213,7 +220,7 @@ internal static partial class Parser
         return new OptimizerModel(ns, type.Name, accessibility, name, order, explicitTableau, implicitTableau,
             hyperparameters.ToEquatableArray(), rightHandSides.ToEquatableArray(), initials.ToEquatableArray(), gradientAt, classLocation, orderLocation, nameLocation,
             stepScalars.ToEquatableArray(), conditions.ToEquatableArray(), kernelNameCandidates.ToEquatableArray(), reductions.ToEquatableArray(), ode?.GlobalName,
-            embeddedOrder, embeddedOrderLocation);
+            embeddedOrder, embeddedOrderLocation, stepControl, stepControlLocation);
     }
     /// <summary>The members that declare the ODE: hyperparameter properties, right-hand-side, [Update], [Let], [Initial]
     /// and [StepScalar] methods, and the [GradientAt] point. <paramref name="source"/> is the optimizer class itself, or
@@ -378,13 +385,15 @@ internal static partial class Parser
                 updates.Add(variable);
                 translated = X.Div(X.Sub(translated, X.Ref(Binding.State, variable)), X.Ref(Binding.StepSize, StepSize));
             }
+            // An implicit part that reads g is a nonlinear stage solved by fixed-point iteration (the staged form,
+            // Analysis/StagedPlanner.cs); what that form cannot take is ODEOPT007 there, at the parameter that reads g.
+            LocationInfo? gradientLocation = null;
             if (part == RhsPart.Implicit && X.Any(translated, r => r.Kind == Binding.Gradient))
             {
                 var g = method.Parameters.FirstOrDefault(p => p.Name == Gradient || lets.TryGetValue(p.Name, out var let) && let is not null && X.Any(let, r => r.Kind == Binding.Gradient));
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ImplicitUsesGradient, LocationInfo.From(g?.Locations.FirstOrDefault()) ?? location, variable));
-                continue;
+                gradientLocation = LocationInfo.From(g?.Locations.FirstOrDefault()) ?? location;
             }
-            rightHandSides.Add(new RhsModel(variable, part, method.Name, translated, location));
+            rightHandSides.Add(new RhsModel(variable, part, method.Name, translated, location, gradientLocation));
         }
 
         // [GradientAt("theta + sigma * m")]

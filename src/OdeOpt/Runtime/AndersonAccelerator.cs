@@ -56,6 +56,12 @@ internal sealed class AndersonAccelerator
     /// <summary>The number of difference pairs in use.</summary>
     public int HistoryCount => _count;
 
+    /// <summary>The length of the vectors.</summary>
+    public int Length => _length;
+
+    /// <summary>The number of difference columns kept.</summary>
+    public int Memory => _memory;
+
     /// <summary>Forgets the history: the next <see cref="Advance"/> is a first iteration.</summary>
     public void Reset()
     {

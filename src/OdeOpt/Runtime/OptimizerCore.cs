@@ -58,6 +58,8 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     private float* _gradient;
     private float* _output;
     private GradientFunction? _evaluate;
+    private LossGradientFunction? _evaluateLoss;
+    private double _evaluatedLoss = double.NaN;
 
     // The uniforms of the segment the pass in progress runs over.
     private TUniforms _previous;
@@ -227,8 +229,39 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
         }
     }
 
-    void IStepBackend<TUniforms>.Evaluate() =>
-        _evaluate!(new ReadOnlySpan<float>(_parameters, ParameterCount), new Span<float>(_gradient, ParameterCount));
+    void IStepBackend<TUniforms>.Evaluate()
+    {
+        var parameters = new ReadOnlySpan<float>(_parameters, ParameterCount);
+        var gradient = new Span<float>(_gradient, ParameterCount);
+        if (_evaluateLoss is not null) _evaluatedLoss = _evaluateLoss(parameters, gradient);
+        else _evaluate!(parameters, gradient);
+    }
+
+    bool IStepBackend<TUniforms>.HasLoss => _evaluateLoss is not null;
+
+    double IStepBackend<TUniforms>.EvaluatedLoss => _evaluateLoss is null ? double.NaN : _evaluatedLoss;
+
+    Span<float> IStepBackend<TUniforms>.Array(int slot) =>
+        slot < 0 ? new Span<float>(_parameters, ParameterCount) : new Span<float>((void*)_arrayPointers[slot], ParameterCount);
+
+    double IStepBackend<TUniforms>.ReduceSum(int pass, in StepDriver<TUniforms>.Segment segment)
+    {
+        _previous = segment.Prev;
+        _current = segment.Cur;
+        _next = segment.Next;
+        int terms = ReductionCount(pass);
+        long length = segment.End - segment.Start;
+        int blocks = (int)((length + PassScheduler.BlockSize - 1) / PassScheduler.BlockSize);
+        if (_reductionPartials is null || _reductionPartials.Length < blocks * terms) _reductionPartials = new double[blocks * terms];
+        _reductionOrigin = (nint)segment.Start;
+        _reductionTerms = terms;
+        _reductionSerial = -1; // the partials are this call's, not a pass's
+        int threads = length >= KernelSettings.ParallelThreshold ? _maxDegreeOfParallelism : 1;
+        PassScheduler.Run(this, ReducePassBase - pass, (nint)segment.Start, (nint)segment.End, threads);
+        double sum = 0;
+        for (int b = 0; b < blocks; b++) sum += _reductionPartials[b * terms]; // block order: the same for any thread count
+        return sum;
+    }
 
     private void AllocateArray(int i)
     {
@@ -286,7 +319,32 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
         RunStep(parameters, gradient, evaluate);
     }
 
-    private void RunStep(Span<float> parameters, Span<float> gradient, GradientFunction evaluate)
+    /// <summary>Advances one step with a closure that also returns the loss: the form a line search needs
+    /// (<see cref="StepControl.Armijo"/>); for other schemes the loss is recorded in <see cref="Statistics"/> and otherwise
+    /// ignored.</summary>
+    /// <param name="parameters">The parameter buffer, updated in place.</param>
+    /// <param name="lossAndGradient">Returns the loss at its first argument and writes the gradient into its second.</param>
+    /// <exception cref="ArgumentException">The buffer has the wrong length.</exception>
+    public void Step(Span<float> parameters, LossGradientFunction lossAndGradient)
+    {
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Step");
+        CheckLength(parameters.Length, nameof(parameters));
+        ArgumentNullException.ThrowIfNull(lossAndGradient);
+        var scratch = _gradientScratch ??= GC.AllocateArray<float>(ParameterCount, pinned: true);
+        _evaluateLoss = lossAndGradient;
+        try { RunStep(parameters, scratch, null); }
+        finally { _evaluateLoss = null; }
+    }
+
+    /// <summary>What the scheme did so far: accepted and rejected steps, gradient evaluations, the last implicit solve
+    /// (iterations, convergence, residual), the last error norm and the current step size.</summary>
+    public StepStatistics Statistics => Driver.Statistics;
+
+    /// <summary>What a step does when the fixed-point solve of an implicit gradient stage does not converge (default
+    /// <see cref="NonConvergencePolicy.Throw"/>, with nothing changed).</summary>
+    public NonConvergencePolicy NonConvergence { get => Driver.NonConvergence; set => Driver.NonConvergence = value; }
+
+    private void RunStep(Span<float> parameters, Span<float> gradient, GradientFunction? evaluate)
     {
         fixed (float* p = parameters)
         fixed (float* g = gradient)

@@ -43,6 +43,10 @@ public sealed class SchemeLayout
     /// them): a checkpoint written between steps holds zeros for them, and the undo leaves them alone.</summary>
     public int StepLocalArrays { get; init; }
 
+    /// <summary>The staged program of a scheme with implicit gradient stages or step-size control, or null: the passes
+    /// then run per stage under <see cref="StepDriver{TUniforms}"/>'s staged step instead of the cycle.</summary>
+    public StagedProgram? Staged { get; init; }
+
     internal int ArrayCount { get; }
     internal bool[] BeginsStep { get; }
     internal int[] Cycle { get; }
@@ -50,4 +54,61 @@ public sealed class SchemeLayout
     internal int InitPass { get; }
     internal int[] IteratePasses { get; }
     internal int IterateAtStartPass { get; }
+}
+
+/// <summary>The passes of a staged step (emitted by the generator; not for direct use). A step copies y_n (begin), then per
+/// stage l writes the stage value Y_l into the live arrays (stage pass), evaluates the gradient there and computes the
+/// stage derivatives (derivative pass); an implicit gradient stage repeats evaluation and derivative pass, whose map
+/// G(Y) = known + h a_ll f_I(Y) lands in the map arrays, under Anderson acceleration until ||G(Y) - Y|| is small. The
+/// final pass writes y_{n+1}; the estimate pass is a read-only reduction (the squared scaled embedded error, or the
+/// directional derivative g.d for Armijo); the restore pass copies y_n back for a rejected or failed step.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class StagedProgram
+{
+    /// <summary>Creates a program; pass indices are -1 where a stage has none.</summary>
+    /// <param name="control">The step-size controller.</param>
+    /// <param name="beginPass">Copies the live arrays (y_n) into their step copies.</param>
+    /// <param name="restorePass">Copies the step copies back into the live arrays.</param>
+    /// <param name="stagePasses">Per stage, the pass writing Y_l (and the known part of an implicit stage), or -1 when Y_l = y_n.</param>
+    /// <param name="derivativePasses">Per stage, the pass after its gradient (the map pass for an implicit gradient stage), or -1 when the stage needs no gradient.</param>
+    /// <param name="implicitStages">Per stage, whether it is solved by fixed-point iteration.</param>
+    /// <param name="iterateSlots">The live arrays an implicit stage iterates (-1 the parameters, k state array k).</param>
+    /// <param name="mapSlots">The arrays its map G writes, matching <paramref name="iterateSlots"/>.</param>
+    /// <param name="finalPass">Writes y_{n+1}.</param>
+    /// <param name="estimatePass">The reduction pass (term 0), or -1.</param>
+    /// <param name="fsalPass">Copies the last stage's derivatives into the first stage's after an accepted step, or -1.</param>
+    /// <param name="errorOrder">q: the smaller of the orders of the two solutions (embedded controllers).</param>
+    /// <param name="errorComponents">How many values per parameter the error norm averages over (the state variables it covers).</param>
+    public StagedProgram(StepControl control, int beginPass, int restorePass, int[] stagePasses, int[] derivativePasses, bool[] implicitStages,
+        int[] iterateSlots, int[] mapSlots, int finalPass, int estimatePass, int fsalPass, int errorOrder, int errorComponents)
+    {
+        Control = control;
+        BeginPass = beginPass;
+        RestorePass = restorePass;
+        StagePasses = stagePasses;
+        DerivativePasses = derivativePasses;
+        ImplicitStages = implicitStages;
+        IterateSlots = iterateSlots;
+        MapSlots = mapSlots;
+        FinalPass = finalPass;
+        EstimatePass = estimatePass;
+        FsalPass = fsalPass;
+        ErrorOrder = errorOrder;
+        ErrorComponents = errorComponents;
+    }
+
+    internal StepControl Control { get; }
+    internal int BeginPass { get; }
+    internal int RestorePass { get; }
+    internal int[] StagePasses { get; }
+    internal int[] DerivativePasses { get; }
+    internal bool[] ImplicitStages { get; }
+    internal int[] IterateSlots { get; }
+    internal int[] MapSlots { get; }
+    internal int FinalPass { get; }
+    internal int EstimatePass { get; }
+    internal int FsalPass { get; }
+    internal int ErrorOrder { get; }
+    internal int ErrorComponents { get; }
+    internal int Stages => StagePasses.Length;
 }

@@ -70,6 +70,7 @@ internal sealed partial class StepDriver<TUniforms>
         }
 
         loadArrays(arrays);
+        ResetStaged(statistics: false); // the first derivative is recomputed from the loaded parameters
         _backend.SetHyperparameters(state.Hyperparameters);
         Groups.Clear();
         foreach (var g in state.Groups)

@@ -42,6 +42,19 @@ internal interface IStepBackend<TUniforms> where TUniforms : unmanaged
     /// <summary>Calls the caller's gradient function at the bound parameters into the bound gradient.</summary>
     void Evaluate();
 
+    /// <summary>Whether the bound closure returns the loss (<see cref="LossGradientFunction"/>).</summary>
+    bool HasLoss { get; }
+
+    /// <summary>The loss the last <see cref="Evaluate"/> returned (NaN without a loss closure).</summary>
+    double EvaluatedLoss { get; }
+
+    /// <summary>The sum of term 0 of pass <paramref name="pass"/>'s reduction over the segment, in double, in fixed blocks
+    /// from the segment's start combined in block order (the same for any thread count).</summary>
+    double ReduceSum(int pass, in StepDriver<TUniforms>.Segment segment);
+
+    /// <summary>A bound buffer or state array as a span: -1 the parameters, k state array k (staged steps).</summary>
+    Span<float> Array(int slot);
+
     /// <summary>Copies the bound parameters and every allocated state array (the memory half of a step transaction).</summary>
     void SaveStepMemory();
 
@@ -120,9 +133,14 @@ internal sealed partial class StepDriver<TUniforms> where TUniforms : unmanaged
     /// when the step began, so a failure at any evaluation leaves nothing half done.</summary>
     public void Step()
     {
+        if (Layout.Staged is { } staged)
+        {
+            StagedStep(staged);
+            return;
+        }
         PrepareStepBegin(validateOnly: true);
         if (_interrupted is not null) throw new InvalidOperationException(_interrupted);
-        _backend.Evaluate(); // nothing has changed yet if it throws
+        EvaluateCounted(); // nothing has changed yet if it throws
         bool onePass = Layout.Cycle.Length == 1 || (Layout.StartPass >= 0 && !_started);
         if (onePass)
         {
@@ -144,7 +162,7 @@ internal sealed partial class StepDriver<TUniforms> where TUniforms : unmanaged
             if (!RunNextPass(fused ? Layout.RollbackPass : -1)) { restore = false; return; } // the first pass refused: nothing changed
             while (!AtRest)
             {
-                _backend.Evaluate();
+                EvaluateCounted();
                 if (!RunNextPass()) return; // a later pass skipped (SkipStep): the whole step is undone
             }
             restore = false;
@@ -169,7 +187,7 @@ internal sealed partial class StepDriver<TUniforms> where TUniforms : unmanaged
             while (!AtRest)
             {
                 evaluation++;
-                _backend.Evaluate();
+                EvaluateCounted();
                 if (!RunNextPass()) return;
             }
         }
@@ -249,6 +267,7 @@ internal sealed partial class StepDriver<TUniforms> where TUniforms : unmanaged
         _initialized = false;
         _interrupted = null;
         ResetSegments();
+        ResetStaged(statistics: true);
     }
 
     // ------------------------------------------------------------------ the step transaction
@@ -260,10 +279,10 @@ internal sealed partial class StepDriver<TUniforms> where TUniforms : unmanaged
     private long _savedStepCount, _savedSkipped;
     private bool _savedStarted, _savedInitialized;
 
-    private void TakeSnapshot(bool fused)
+    private void TakeSnapshot(bool fused, bool memory = true)
     {
         if (fused) _backend.PrepareRollbackCopy();
-        else _backend.SaveStepMemory();
+        else if (memory) _backend.SaveStepMemory();
         if (_savedSegments.Length < _segmentCount) _savedSegments = new Segment[_segments.Length];
         Array.Copy(_segments, _savedSegments, _segmentCount);
         _savedSegmentCount = _segmentCount;
@@ -274,10 +293,10 @@ internal sealed partial class StepDriver<TUniforms> where TUniforms : unmanaged
         _savedInitialized = _initialized;
     }
 
-    private void RestoreSnapshot(bool fused)
+    private void RestoreSnapshot(bool fused, bool memory = true)
     {
         if (fused) _backend.RestoreFromRollbackCopy();
-        else _backend.RestoreStepMemory();
+        else if (memory) _backend.RestoreStepMemory();
         if (_segments.Length < _savedSegmentCount) _segments = new Segment[_savedSegments.Length];
         Array.Copy(_savedSegments, _segments, _savedSegmentCount);
         _segmentCount = _savedSegmentCount;
