@@ -91,7 +91,12 @@ public sealed class StepStatistics
     /// <summary>The loss at the current parameters, when the closure returned one (Armijo; NaN otherwise).</summary>
     public double LastLoss { get; internal set; } = double.NaN;
 
-    internal StepStatistics Clone() => (StepStatistics)MemberwiseClone();
+    /// <summary>The h with which the last accepted step was taken (NaN before one).</summary>
+    public double LastStepSize { get; internal set; } = double.NaN;
+
+    /// <summary>The ODE time reached: the sum of the accepted steps' h since construction or Reset (the base value of the
+    /// [StepSize] hyperparameter; a schedule or a group override of it is not counted).</summary>
+    public double Time { get; internal set; }
 
     internal void CopyFrom(StepStatistics other)
     {
@@ -105,6 +110,8 @@ public sealed class StepStatistics
         LastError = other.LastError;
         StepSize = other.StepSize;
         LastLoss = other.LastLoss;
+        LastStepSize = other.LastStepSize;
+        Time = other.Time;
     }
 
     internal void Reset() => CopyFrom(new StepStatistics());

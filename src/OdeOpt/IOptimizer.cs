@@ -79,6 +79,20 @@ public interface IOptimizer
         }
     }
 
+    /// <summary>The in-place form of <see cref="Step(Span{float}, LossGradientFunction)"/>: every evaluation is
+    /// <c>evaluate(parameters, gradient)</c> with exactly these two buffers, and returns the loss there.</summary>
+    /// <param name="parameters">The parameter buffer, updated in place.</param>
+    /// <param name="gradient">The caller's gradient buffer (ParameterCount floats, not overlapping the parameters).</param>
+    /// <param name="evaluate">Returns the loss at <paramref name="parameters"/> and fills <paramref name="gradient"/>.</param>
+    /// <exception cref="ArgumentException">A buffer has the wrong length or the buffers overlap.</exception>
+    /// <remarks>The default implementation drops the loss and calls
+    /// <see cref="Step(Span{float}, Span{float}, GradientFunction)"/>; every generated optimizer implements it.</remarks>
+    void Step(Span<float> parameters, Span<float> gradient, LossGradientFunction evaluate)
+    {
+        ArgumentNullException.ThrowIfNull(evaluate);
+        Step(parameters, gradient, (GradientFunction)((p, g) => evaluate(p, g)));
+    }
+
     /// <summary>Writes theta, the current iterate, into <paramref name="iterate"/>. Equal to the parameter buffer unless
     /// the gradient is taken at a look-ahead point.</summary>
     void GetIterate(ReadOnlySpan<float> parameters, Span<float> iterate);

@@ -108,7 +108,9 @@ public sealed class OptimizerInfo
 
     /// <summary>The largest beta with |R(x)| &lt;= 1 on [-beta, 0] for the explicit tableau's stability function
     /// R(z) = 1 + z b^T (I - zA)^{-1} 1. For gradient descent on an L-smooth convex loss with the gradient treated by
-    /// this tableau, the step size must satisfy h &lt;= beta / L (forward Euler: |1 + h lambda| &lt;= 1, beta = 2).</summary>
+    /// this tableau, the step size must satisfy h &lt;= beta / L (forward Euler: |1 + h lambda| &lt;= 1, beta = 2). Where only
+    /// implicit parts read the gradient (stages solved by iteration) and the implicit tableau is A-stable, it is
+    /// +infinity: no step size is unstable on a convex quadratic.</summary>
     public double StabilityBound { get; init; } = double.NaN;
 
     /// <summary>For a scheme with an implicit part: whether the implicit tableau is A-stable (|R(z)| &lt;= 1 for Re z &lt;= 0);

@@ -133,14 +133,71 @@ public class DiagnosticTests
     // ------------------------------------------------------------------ right-hand sides
 
     [Fact]
-    public void ODEOPT007_ImplicitPartReadsTheGradient() => _ = AssertReported("ODEOPT007", """
+    public void ODEOPT007_ImplicitPartReadsTheGradientWithAnInitialValue() => _ = AssertReported("ODEOPT007", """
         using OdeOpt;
 
         [Optimizer("o")]
         [ImexScheme(ImexSchemes.Euler)]
         public partial class O
         {
+            [Initial("m")] static float M0(float g) => g;
+            [Explicit("m")] static float M(float g, float m) => g - m;
+            [Implicit("theta")] static float Theta(float m, float [|g|]) => -m - g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT007_ImplicitGradientStageWithAStepSizeController() => _ = AssertReported("ODEOPT007", """
+        using OdeOpt;
+
+        [Optimizer("o", StepControl = StepControl.Elementary)]
+        [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
+        [ImplicitTableau("0 0; 1/2 1/2", B = "1/2 1/2")]
+        public partial class O
+        {
+            [Hyperparameter, StepSize] public float LearningRate { get; set; } = 0.1f;
             [Implicit("theta")] static float Theta(float [|g|]) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT046_StepControlWithoutEmbeddedWeights() => _ = AssertReported("ODEOPT046", """
+        using OdeOpt;
+
+        [Optimizer("o", [|StepControl = StepControl.ProportionalIntegral|])]
+        [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
+        public partial class O
+        {
+            [Hyperparameter, StepSize] public float LearningRate { get; set; } = 0.1f;
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT046_StepControlOnABodyThatReadsTheStepSize() => _ = AssertReported("ODEOPT046", """
+        using OdeOpt;
+
+        [Optimizer("o", StepControl = StepControl.Elementary)]
+        [ExplicitTableau("0 0; 1 0", B = "1/2 1/2", BHat = "1 0")]
+        public partial class O
+        {
+            [Hyperparameter, StepSize] public float LearningRate { get; set; } = 0.1f;
+            [Hyperparameter] public float Beta { get; set; } = 0.9f;
+            [Update("m")] static float [|M|](float g, float m, float beta) => beta * m + (1 - beta) * g;
+            [Explicit("theta")] static float Theta(float m) => -m;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT046_ArmijoOnAMultiStageScheme() => _ = AssertReported("ODEOPT046", """
+        using OdeOpt;
+
+        [Optimizer("o", [|StepControl = StepControl.Armijo|])]
+        [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
+        public partial class O
+        {
+            [Hyperparameter, StepSize] public float LearningRate { get; set; } = 0.1f;
+            [Explicit("theta")] static float Theta(float g) => -g;
         }
         """);
 
@@ -1237,6 +1294,7 @@ public class DiagnosticTests
         public partial class O
         {
             [Let("d")] static float D(float g, float theta) => g + 0.1f * theta;
+            [Initial("m")] static float M0(float g) => g;
             [Explicit("m")] static float M(float g, float m) => g - m;
             [Implicit("theta")] static float Theta(float m, float [|d|]) => -m - d;
         }

@@ -54,6 +54,19 @@ public class KernelTests
         Assert.NotSame(Launchers(a), Launchers(c));
     }
 
+    [Theory]
+    [InlineData("backward-euler-gradient-flow", "solved by iteration")]
+    [InlineData("adaptive-bs3-gradient-flow", "step-size controller")]
+    [InlineData("armijo-gradient-descent", "step-size controller")]
+    public void A_staged_optimizer_has_no_GPU_form_and_says_why(string name, string reason)
+    {
+        Assert.DoesNotContain(name, GpuOptimizerRegistry.Names);
+        Assert.Null(GpuOptimizerRegistry.GetGpuType(OptimizerRegistry.GetInfo(name).OptimizerType));
+        var e = Assert.Throws<NotSupportedException>(() => GpuOptimizerRegistry.Create(name, _fixture.Accelerator, 8));
+        Assert.Contains(reason, e.Message);
+        Assert.Contains("CPU form", e.Message);
+    }
+
     public static IEnumerable<object[]> GpuTypes() =>
         Support.Names.Select(n => new object[] { n });
 

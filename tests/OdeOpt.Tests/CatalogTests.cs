@@ -30,6 +30,12 @@ public class CatalogTests
         { "gradient-flow-heun", typeof(GradientFlowHeun), 2, 2, false, 2 },
         { "gradient-flow-rk4", typeof(GradientFlowRk4), 4, 4, false, 4 },
         { "gradient-flow-tvd-rk3", typeof(GradientFlowTvdRk3), 3, 3, false, 3 },
+        { "backward-euler-gradient-flow", typeof(BackwardEulerGradientFlow), 1, 1, false, 1 },
+        { "trapezoidal-gradient-flow", typeof(TrapezoidalGradientFlow), 2, 2, false, 2 },
+        { "implicit-damped-newton", typeof(ImplicitDampedNewton), 1, 1, false, 1 },
+        { "adaptive-bs3-gradient-flow", typeof(AdaptiveBs3GradientFlow), 4, 3, true, 3 },
+        { "adaptive-dp5-gradient-flow", typeof(AdaptiveDp5GradientFlow), 7, 6, true, 5 },
+        { "armijo-gradient-descent", typeof(ArmijoGradientDescent), 1, 1, false, 1 },
         { "newton-euler", typeof(NewtonEuler), 1, 1, false, 1 },
         { "symplectic-euler-momentum", typeof(SymplecticEulerMomentum), 2, 1, false, 1 },
         { "backward-euler-damped-momentum", typeof(BackwardEulerDampedMomentum), 2, 1, false, 1 },
@@ -61,7 +67,8 @@ public class CatalogTests
         Assert.Equal(firstSameAsLast, info.FirstSameAsLast);
         Assert.Equal(order, info.Order);
         Assert.Equal("theta", info.StateVariables[0]);
-        Assert.Equal(gradients == 1, typeof(ISingleGradientOptimizer).IsAssignableFrom(type));
+        // One gradient per step, always: the caller-gradient form. A solve or a controller needs the closure form.
+        Assert.Equal(gradients == 1 && info.GradientCount.IsFixed, typeof(ISingleGradientOptimizer).IsAssignableFrom(type));
         var created = OptimizerRegistry.Create(name, 3);
         Assert.IsType(type, created);
         Assert.Same(info, created.Info);

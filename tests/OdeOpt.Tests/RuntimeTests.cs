@@ -25,6 +25,22 @@ public class RuntimeTests
         for (int i = 0; i < x.Length; i++) g[i] = (1 + i % 7) * 0.1f * (x[i] - 0.5f) + 0.01f * MathF.Sin(x[i]);
     }
 
+    /// <summary>The loss whose gradient <see cref="Quadratic"/> is: sum (1 + i%7)/20 (x_i - 1/2)^2 - cos(x_i)/100.</summary>
+    private static float QuadraticLoss(ReadOnlySpan<float> x, Span<float> g)
+    {
+        Quadratic(x, g);
+        double f = 0;
+        for (int i = 0; i < x.Length; i++) f += (1 + i % 7) * 0.05 * (x[i] - 0.5) * (x[i] - 0.5) - 0.01 * Math.Cos(x[i]);
+        return (float)f;
+    }
+
+    /// <summary>A line search needs the loss: Armijo steps through the loss form, every other scheme through the plain one.</summary>
+    private static void StepQuadratic(IOptimizer opt, Span<float> p)
+    {
+        if (opt.Info.StepControl == StepControl.Armijo) opt.Step(p, QuadraticLoss);
+        else opt.Step(p, Quadratic);
+    }
+
     private static float[] Start(int n) => Enumerable.Range(0, n).Select(i => MathF.Cos(i * 0.37f) * 2).ToArray();
 
     private static byte[] State(IOptimizer opt)
@@ -51,12 +67,16 @@ public class RuntimeTests
             calls++;
             Quadratic(x, g);
         };
+        LossGradientFunction intoOwnWithLoss = (x, g) => { intoOwn(x, g); return QuadraticLoss(x, g); };
+        bool loss = a.Info.StepControl == StepControl.Armijo;
         int expected = 0;
         for (int s = 0; s < 5; s++)
         {
             int before = calls;
-            a.Step(pa, (x, g) => { expected++; Quadratic(x, g); });
-            b.Step(pb, own, intoOwn);
+            if (loss) a.Step(pa, (LossGradientFunction)((x, g) => { expected++; return QuadraticLoss(x, g); }));
+            else a.Step(pa, (x, g) => { expected++; Quadratic(x, g); });
+            if (loss) b.Step(pb, own, intoOwnWithLoss);
+            else b.Step(pb, own, intoOwn);
             Assert.Equal(expected, calls);
             Assert.True(calls - before >= a.Info.GradientEvaluationsPerStep);
         }
@@ -75,7 +95,7 @@ public class RuntimeTests
         const int n = 33;
         var opt = OptimizerRegistry.Create(name, n);
         var p = Start(n);
-        for (int s = 0; s < 3; s++) opt.Step(p, Quadratic);
+        for (int s = 0; s < 3; s++) StepQuadratic(opt, p);
         var before = State(opt);
         var pBefore = (float[])p.Clone();
 
@@ -144,16 +164,18 @@ public class RuntimeTests
             var opt = OptimizerRegistry.Create(name, n);
             var p = Start(n);
             GradientFunction grad = Quadratic;
+            LossGradientFunction lossGrad = QuadraticLoss;
+            bool loss = opt.Info.StepControl == StepControl.Armijo;
             var g = new float[n];
-            for (int s = 0; s < 3; s++) opt.Step(p, grad);
+            for (int s = 0; s < 3; s++) StepQuadratic(opt, p);
             // The runtime itself may allocate once in a while on this thread (tiered JIT call counting, lazily created
             // wait handles), so look at several windows of 40 steps: an allocation per step shows in every window.
             long allocated = long.MaxValue;
             for (int window = 0; window < 5 && allocated != 0; window++)
             {
                 long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int s = 0; s < 20; s++) opt.Step(p, grad);
-                for (int s = 0; s < 20; s++) opt.Step(p, g, grad); // the in-place closure form
+                for (int s = 0; s < 20; s++) { if (loss) opt.Step(p, lossGrad); else opt.Step(p, grad); }
+                for (int s = 0; s < 20; s++) { if (loss) opt.Step(p, g, lossGrad); else opt.Step(p, g, grad); } // the in-place closure form
                 if (opt is ISingleGradientOptimizer single)
                     for (int s = 0; s < 20; s++) { Quadratic(p, g); single.Step(p, g); }
                 allocated = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -190,15 +212,15 @@ public class RuntimeTests
         const int n = 57;
         var a = OptimizerRegistry.Create(name, n);
         var pa = Start(n);
-        for (int s = 0; s < 7; s++) a.Step(pa, Quadratic);
+        for (int s = 0; s < 7; s++) StepQuadratic(a, pa);
         var saved = State(a);
         var pb = (float[])pa.Clone();
-        for (int s = 0; s < 5; s++) a.Step(pa, Quadratic);
+        for (int s = 0; s < 5; s++) StepQuadratic(a, pa);
 
         var b = OptimizerRegistry.Create(name, n);
         b.LoadState(new MemoryStream(saved));
         Assert.Equal(7, b.StepCount);
-        for (int s = 0; s < 5; s++) b.Step(pb, Quadratic);
+        for (int s = 0; s < 5; s++) StepQuadratic(b, pb);
         Assert.Equal(pa, pb);
         var ia = new float[n]; var ib = new float[n];
         a.GetIterate(pa, ia);

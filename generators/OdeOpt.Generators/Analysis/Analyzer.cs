@@ -210,6 +210,11 @@ internal static class Analyzer
         double bound = Stability.ExplicitBound(scheme.A, scheme.B);
         bool aStable = false, lStable = false;
         if (hasImplicit) (aStable, lStable, _) = Stability.Implicit(scheme.Ah, scheme.Bh);
+        // The gradient only in implicit parts (stages solved by iteration): on a convex quadratic the step is the implicit
+        // tableau's, so an A-stable one bounds no step size.
+        bool gradientImplicitOnly = scheme.Implicit.Values.Any(b => X.Any(b, r => r.Kind == Binding.Gradient))
+                                    && !scheme.Explicit.Values.Any(b => X.Any(b, r => r.Kind == Binding.Gradient));
+        if (gradientImplicitOnly && aStable) bound = double.PositiveInfinity;
         int embedded = AnalyzeEmbedded(scheme, hasImplicit, diagnostics);
         return new SchemeProperties(order, maxChecked, bound, hasImplicit, aStable, lStable, embedded);
     }

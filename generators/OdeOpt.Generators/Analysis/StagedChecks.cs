@@ -50,7 +50,8 @@ internal static class StagedChecks
             if (X.Any(rhs.Body, r => r.Kind == Binding.StepSize))
                 Report(rhs.Location, "the " + (rhs.Part == RhsPart.Explicit ? "explicit" : "implicit") + " part of '" + rhs.Variable + "' (" + rhs.MethodName +
                     ") reads the step size h (an [Update] does: it is (F - x) / h), so its ODE changes with h and a controller would change the problem, not only its time step; write the right-hand side without h");
-        if (m.StepControl is StepControls.Elementary or StepControls.ProportionalIntegral && m.Explicit is { HasEmbedded: false })
+        bool implicitGradient = ImplicitGradientParts(s).Any(); // ODEOPT007 above says why that cannot be controlled
+        if (m.StepControl is StepControls.Elementary or StepControls.ProportionalIntegral && m.Explicit is { HasEmbedded: false } && !implicitGradient)
             Report(at, "its explicit tableau has no embedded weights for an error estimate: give them as [ExplicitTableau(..., BHat = \"...\")]");
         if (m.StepControl == StepControls.Armijo)
         {

@@ -142,7 +142,17 @@ internal sealed class StagedPlanner
         var gradientStages = Enumerable.Range(1, S).ToEquatableArray();
         return new OptimizerPlan(_s.Model, S, gradientStages, fsal >= 0, min, _s.Variables.ToEquatableArray(), _slots, _uniforms.Uniforms.ToEquatableArray(),
             _kernels.ToEquatableArray(), -1, new[] { final }.ToEquatableArray(), -1, EquatableArray<int>.Empty, -1,
-            EquatableArray<BoundaryPlan>.Empty, bytes, _properties, RollbackLayout.None, staged);
+            EquatableArray<BoundaryPlan>.Empty, bytes, _properties, new RollbackLayout(-1, EquatableArray<int>.Empty, 0, StepLocalArrays()), staged);
+    }
+
+    /// <summary>Every array but the live state variables is dead between steps (the step copy, stage derivatives, maps:
+    /// a first-same-as-last derivative or Armijo's direction is recomputed after a load), so a checkpoint writes them as
+    /// zeros and a failed or rejected step leaves the same checkpoint as none.</summary>
+    private int StepLocalArrays()
+    {
+        int mask = 0;
+        for (int slot = _nv - 1; slot < _slots && slot < 31; slot++) mask |= 1 << slot;
+        return mask;
     }
 
     /// <summary>The fewest and most gradient evaluations of a step with the default knobs (-1: unbounded).</summary>
@@ -154,7 +164,8 @@ internal sealed class StagedPlanner
         switch (Control)
         {
             case StepControls.Armijo:
-                return (1, 1 + Knob(Knobs.MaxBacktracks));
+                // The first step evaluates at theta_0, then up to MaxBacktracks + 1 trials; later steps reuse the accepted trial's.
+                return (1, 2 + Knob(Knobs.MaxBacktracks));
             case StepControls.Elementary:
             case StepControls.ProportionalIntegral:
             {

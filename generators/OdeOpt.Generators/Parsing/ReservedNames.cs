@@ -32,7 +32,7 @@ internal static class ReservedNames
         "StateRef", "ArraysTouched", "Previous", "Current", "Next", "GradientScale", "GradientLimit", "GetHyperparameter", "SetHyperparameter",
         "SetSchedule", "GetSchedule", "GetEffectiveHyperparameter", "StepWithGradient", "Step", "GetIterate", "Reset",
         "SaveState", "LoadState", "Validate", "CheckConditions", "Info", "StaticInfo", "RollbackFailedSteps",
-        "ReductionCount", "Reduce", "ApplyReductions",
+        "ReductionCount", "Reduce", "ApplyReductions", "Statistics", "NonConvergence",
     };
 
     /// <summary>Declared or inherited by the GPU form <c>XGpu</c> (OdeOpt.Gpu.GpuOptimizerCore), which repeats the
@@ -54,7 +54,7 @@ internal static class ReservedNames
         "Info", "StaticInfo", "StepUniforms", "s_layout", "HasStepScalars", "ParameterCount", "StepCount", "Groups", "SkippedSteps",
         "LastGradientNorm", "MaxDegreeOfParallelism", "GradientClipNorm", "GradientClipValue", "NonFiniteGradients",
         "ParameterRef", "GradientRef", "OutputRef", "Previous", "Current", "Next", "GradientScale", "GradientLimit",
-        "RollbackFailedSteps",
+        "RollbackFailedSteps", "Statistics", "NonConvergence",
     };
 
     /// <summary>Inherited methods without parameters: a parameterless method of that name would hide them.</summary>

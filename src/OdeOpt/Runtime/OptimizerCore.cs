@@ -336,6 +336,26 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
         finally { _evaluateLoss = null; }
     }
 
+    /// <summary>The in-place form of <see cref="Step(Span{float}, LossGradientFunction)"/>: every evaluation is
+    /// <c>evaluate(parameters, gradient)</c> with exactly these two buffers (see
+    /// <see cref="Step(Span{float}, Span{float}, GradientFunction)"/>), and it returns the loss there.</summary>
+    /// <param name="parameters">The parameter buffer, updated in place.</param>
+    /// <param name="gradient">The caller's gradient buffer (ParameterCount floats, not overlapping the parameters).</param>
+    /// <param name="evaluate">Returns the loss at <paramref name="parameters"/> and fills <paramref name="gradient"/>.</param>
+    /// <exception cref="ArgumentException">A buffer has the wrong length or the buffers overlap.</exception>
+    public void Step(Span<float> parameters, Span<float> gradient, LossGradientFunction evaluate)
+    {
+        using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Step");
+        CheckLength(parameters.Length, nameof(parameters));
+        CheckLength(gradient.Length, nameof(gradient));
+        ArgumentNullException.ThrowIfNull(evaluate);
+        if (parameters.Overlaps(gradient))
+            throw new ArgumentException("The gradient buffer must not overlap the parameter buffer.", nameof(gradient));
+        _evaluateLoss = evaluate;
+        try { RunStep(parameters, gradient, null); }
+        finally { _evaluateLoss = null; }
+    }
+
     /// <summary>What the scheme did so far: accepted and rejected steps, gradient evaluations, the last implicit solve
     /// (iterations, convergence, residual), the last error norm and the current step size.</summary>
     public StepStatistics Statistics => Driver.Statistics;

@@ -9,10 +9,11 @@ using System.Text;
 namespace OdeOpt.Runtime;
 
 /// <summary>
-/// The optimizer state format (version 2), little-endian:
+/// The optimizer state format (version 3), little-endian:
 /// <code>
 /// u64 magic "ODEOPTST" | i32 version | string optimizer name | i64 parameter count | i64 step count
 /// i32 position in the pass cycle | u8 started | u8 initialized | i64 skipped steps
+/// f64 controller error (the PI controller's err of the last accepted step) | f64 ODE time (sum of accepted h)   (version 3)
 /// i32 H | f32[H] hyperparameters (declaration order)
 /// i32 G | G x (i32 offset, i32 count, string name, i32 K, K x (string hyperparameter, f32 value))   parameter groups
 /// i32 uniform size U | i32 S | S x (i64 start, i64 end, u8[U] uniforms of the previous, current and next step)
@@ -20,7 +21,8 @@ namespace OdeOpt.Runtime;
 /// u32 CRC-32 (IEEE) of everything before it
 /// </code>
 /// Strings are length-prefixed UTF-8 (BinaryWriter). Schedules are functions of the step count, so the step count is
-/// their position. Shared by the CPU and GPU forms so that a state saved by one loads into the other.
+/// their position. Shared by the CPU and GPU forms so that a state saved by one loads into the other. Version 2 (without
+/// the controller fields) still loads, with the controller's history at its start (1e-4) and time 0.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class StateFormat
@@ -29,7 +31,7 @@ public static class StateFormat
     public const ulong Magic = 0x5453_5450_4F45_444F;
 
     /// <summary>The version written; older or newer versions are refused.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>A parameter group as stored.</summary>
     public sealed record Group(int Offset, int Count, string Name, KeyValuePair<string, float>[] Overrides);
@@ -48,6 +50,8 @@ public static class StateFormat
         public bool Started { get; set; }
         public bool Initialized { get; set; }
         public long SkippedSteps { get; set; }
+        public double ControllerError { get; set; } = 1e-4;
+        public double Time { get; set; }
         public float[] Hyperparameters { get; set; } = Array.Empty<float>();
         public Group[] Groups { get; set; } = Array.Empty<Group>();
         public int UniformSize { get; set; }
@@ -72,6 +76,8 @@ public static class StateFormat
             w.Write(s.Started);
             w.Write(s.Initialized);
             w.Write(s.SkippedSteps);
+            w.Write(s.ControllerError);
+            w.Write(s.Time);
             w.Write(s.Hyperparameters.Length);
             foreach (var h in s.Hyperparameters) w.Write(h);
             w.Write(s.Groups.Length);
@@ -133,7 +139,7 @@ public static class StateFormat
         if (length < 16) throw Invalid("it is empty or truncated");
         if (BinaryPrimitives.ReadUInt64LittleEndian(data) != Magic) throw Invalid("it is not an OdeOpt optimizer state (wrong magic number)");
         int version = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(8));
-        if (version != Version) throw Invalid($"it has format version {version}; this OdeOpt reads version {Version}");
+        if (version is not (2 or Version)) throw Invalid($"it has format version {version}; this OdeOpt reads versions 2 and {Version}");
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(length - 4));
         if (~Crc32.Update(0xFFFF_FFFFu, data.AsSpan(0, length - 4)) != stored) throw Invalid("its checksum does not match (the data is corrupted or truncated)");
 
@@ -149,6 +155,13 @@ public static class StateFormat
             s.Started = r.ReadBoolean();
             s.Initialized = r.ReadBoolean();
             s.SkippedSteps = r.ReadInt64();
+            if (version >= 3)
+            {
+                s.ControllerError = r.ReadDouble();
+                s.Time = r.ReadDouble();
+                if (!(s.ControllerError > 0) || !double.IsFinite(s.ControllerError) || !double.IsFinite(s.Time))
+                    throw Invalid($"its step-size controller fields are not valid (error {s.ControllerError}, time {s.Time})");
+            }
             if (s.StepCount < 0 || s.SkippedSteps < 0 || s.Phase < 0 || s.Phase >= cycleLength) throw Invalid("its step position is out of range");
             int h = r.ReadInt32();
             if (h != info.Hyperparameters.Count) throw Invalid($"it has {h} hyperparameters, not {info.Hyperparameters.Count}");

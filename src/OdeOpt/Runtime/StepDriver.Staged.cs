@@ -30,11 +30,12 @@ internal static class StagedKnobs
 
 internal sealed partial class StepDriver<TUniforms>
 {
-    private readonly StepStatistics _statistics = new();
+    private readonly StepStatistics _statistics = new(), _savedStatistics = new();
     private bool _haveFirstDerivative; // the first stage's derivative arrays hold f(y_n) (first same as last, Armijo)
     private double _firstDirectional = double.NaN; // Armijo: g(y_n) . d(y_n), with _haveFirstDerivative
     private double _firstLoss = double.NaN; // Armijo: f(y_n), with _haveFirstDerivative
     private double _errorPrevious = 1e-4; // the PI controller's err of the last accepted step
+    private double _acceptedStepSize = double.NaN; // the h of the attempt just accepted
     private AndersonAccelerator? _anderson;
     private float[] _iterate = Array.Empty<float>(), _map = Array.Empty<float>();
 
@@ -79,7 +80,8 @@ internal sealed partial class StepDriver<TUniforms>
         if (p.Control == StepControl.Armijo && !_backend.HasLoss)
             throw new InvalidOperationException($"'{Info.Name}' chooses its step size by Armijo line search, which needs the loss: call Step(parameters, LossGradientFunction), whose function returns the loss and writes the gradient. Nothing was changed.");
 
-        var saved = _statistics.Clone();
+        var saved = _savedStatistics;
+        saved.CopyFrom(_statistics);
         bool savedHave = _haveFirstDerivative, savedInitialized = _initialized;
         double savedDirectional = _firstDirectional, savedLoss = _firstLoss, savedErrorPrevious = _errorPrevious;
         float savedStepSize = stepSize >= 0 ? GetHyperparameter(Info.Hyperparameters[stepSize].Name) : 0f;
@@ -98,12 +100,20 @@ internal sealed partial class StepDriver<TUniforms>
                 var outcome = p.Control == StepControl.Armijo ? ArmijoAttempt(p, stepSize, ref rejections) : Attempt(p, stepSize, ref rejections);
                 if (outcome == Outcome.Accepted) break;
                 if (outcome is Outcome.Rejected or Outcome.Skipped) return; // undone in finally
-                // Retry with the controller's smaller h: uniforms recomputed, y_n back in the live arrays.
+                // Retry with the controller's smaller h: y_n back in the live arrays, the uniforms recomputed from the
+                // segments as they were before the step (so that an accepted retry leaves what a direct step would).
                 Execute(p.RestorePass);
+                Array.Copy(_savedSegments, _segments, _savedSegmentCount);
+                _segmentCount = _savedSegmentCount;
+                _initialized = savedInitialized;
                 PrepareStepBegin(validateOnly: false);
                 CommitStepBegin();
+                _initialized = true;
             }
             StepCount++;
+            _statistics.AcceptedSteps = StepCount;
+            _statistics.LastStepSize = _acceptedStepSize;
+            if (double.IsFinite(_acceptedStepSize)) _statistics.Time += _acceptedStepSize;
             done = true;
         }
         finally
@@ -111,11 +121,19 @@ internal sealed partial class StepDriver<TUniforms>
             if (!done)
             {
                 if (copied) Execute(p.RestorePass);
+                // The step's results are undone; what it did stays reported: calls made, rejections, the last solve
+                // and the last error norm (why it failed).
                 long evaluations = _statistics.GradientEvaluations, rejected = _statistics.RejectedSteps;
-                bool keepCounts = copied;
+                int iterations = _statistics.LastSolverIterations;
+                bool converged = _statistics.LastSolverConverged;
+                double residual = _statistics.LastSolverResidual, error = _statistics.LastError;
                 _statistics.CopyFrom(saved);
-                _statistics.GradientEvaluations = evaluations; // calls made stay counted
-                if (keepCounts) _statistics.RejectedSteps = rejected;
+                _statistics.GradientEvaluations = evaluations;
+                if (copied) _statistics.RejectedSteps = rejected;
+                _statistics.LastSolverIterations = iterations;
+                _statistics.LastSolverConverged = converged;
+                _statistics.LastSolverResidual = residual;
+                _statistics.LastError = error;
                 _haveFirstDerivative = savedHave;
                 _firstDirectional = savedDirectional;
                 _firstLoss = savedLoss;
@@ -124,6 +142,7 @@ internal sealed partial class StepDriver<TUniforms>
                 RestoreSnapshot(fused: false, memory: false);
                 _initialized = savedInitialized;
             }
+            if (stepSize >= 0) _statistics.StepSize = GetHyperparameter(Info.Hyperparameters[stepSize].Name);
         }
     }
 
@@ -134,10 +153,12 @@ internal sealed partial class StepDriver<TUniforms>
         string name = Info.Hyperparameters[stepSize].Name;
         if (_schedules[stepSize] is not null)
             throw new InvalidOperationException($"'{Info.Name}' chooses {name} by its step-size controller, so it cannot also follow a schedule; remove the schedule (SetSchedule(\"{name}\", null)) or use a fixed-step optimizer. Nothing was changed.");
-        foreach (var group in Groups)
-            foreach (var (key, _) in group.Overrides)
-                if (key == name)
-                    throw new InvalidOperationException($"'{Info.Name}' chooses {name} by its step-size controller, one value for all parameters, so parameter group '{group.Name}' cannot override it. Nothing was changed.");
+        for (int i = 0; i < Groups.Count; i++) // indexed: a step allocates nothing
+            if (Groups[i][name] is not null)
+            {
+                var group = Groups[i];
+                throw new InvalidOperationException($"'{Info.Name}' chooses {name} by its step-size controller, one value for all parameters, so parameter group '{group.Name}' cannot override it. Nothing was changed.");
+            }
     }
 
     private float Knob(string name) => GetHyperparameter(name);
@@ -185,6 +206,7 @@ internal sealed partial class StepDriver<TUniforms>
 
         if (p.Control is StepControl.None)
         {
+            _acceptedStepSize = stepSize >= 0 ? GetHyperparameter(Info.Hyperparameters[stepSize].Name) : double.NaN;
             Execute(p.FinalPass);
             _haveFirstDerivative = false;
             return Outcome.Accepted;
@@ -200,6 +222,7 @@ internal sealed partial class StepDriver<TUniforms>
         double h = GetHyperparameter(name);
         if (err <= 1)
         {
+            _acceptedStepSize = h;
             Execute(p.FinalPass);
             if (p.FsalPass >= 0) Execute(p.FsalPass);
             else _haveFirstDerivative = false;
@@ -252,6 +275,7 @@ internal sealed partial class StepDriver<TUniforms>
             _firstDirectional = SumOverSegments(p.EstimatePass);
             _firstLoss = loss;
             _statistics.LastLoss = loss;
+            _acceptedStepSize = h;
             SetStepSize(name, h * Knob(StagedKnobs.GrowthFactor));
             return Outcome.Accepted;
         }

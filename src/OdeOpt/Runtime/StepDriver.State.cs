@@ -27,6 +27,8 @@ internal sealed partial class StepDriver<TUniforms>
             Started = _started,
             Initialized = _initialized,
             SkippedSteps = Controls.SkippedSteps,
+            ControllerError = _errorPrevious,
+            Time = _statistics.Time,
             Hyperparameters = new float[_hyperCount],
             Groups = new StateFormat.Group[Groups.Count],
             UniformSize = UniformSize,
@@ -71,6 +73,8 @@ internal sealed partial class StepDriver<TUniforms>
 
         loadArrays(arrays);
         ResetStaged(statistics: false); // the first derivative is recomputed from the loaded parameters
+        _errorPrevious = state.ControllerError;
+        _statistics.Time = state.Time;
         _backend.SetHyperparameters(state.Hyperparameters);
         Groups.Clear();
         foreach (var g in state.Groups)
