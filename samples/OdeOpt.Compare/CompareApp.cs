@@ -58,7 +58,7 @@ public static class CompareApp
     public static IReadOnlyList<IProblem> AllProblems { get; } =
     [
         new SigmaStarProblem(), new Nakerst2DProblem(), new RmsPropSigmaStarProblem(), new LinearRegressionProblem(), new BelottoQuarticProblem(),
-        new RosenbrockProblem(), new MlpProblem(), new ImexAdamProblem(),
+        new RosenbrockProblem(), new MlpProblem(), new ImexAdamProblem(), new AdaptiveStepsProblem(),
     ];
 
     /// <summary>Exit codes.</summary>

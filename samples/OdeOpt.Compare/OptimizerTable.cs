@@ -56,12 +56,25 @@ public static class OptimizerTable
     /// <summary>Its eps (inside the square root).</summary>
     public const string AdamOdeEpsilon = "Epsilon";
 
+    /// <summary>Bogacki–Shampine 3(2) and Dormand–Prince 5(4) on the gradient flow with the PI step-size controller.</summary>
+    public const string AdaptiveBs3 = "adaptive-bs3-gradient-flow", AdaptiveDp5 = "adaptive-dp5-gradient-flow";
+    /// <summary>Gradient descent with backtracking (Armijo) line search.</summary>
+    public const string ArmijoGd = "armijo-gradient-descent";
+    /// <summary>Property names of the adaptive schemes: the (initial) step size and the error-norm tolerances.</summary>
+    public const string AdaptiveRate = "LearningRate", AdaptiveAbsoluteTolerance = "AbsoluteTolerance", AdaptiveRelativeTolerance = "RelativeTolerance";
+
     // ---- configuration keys --------------------------------------------------------------------------------------
     /// <summary>Configuration keys, one per comparison.</summary>
     public const string SigmaStar = "sigma-star", Nakerst2D = "nakerst-2d", Nakerst2DRms = "nakerst-2d-rmsprop",
         Nakerst2DRmsText = "nakerst-2d-rmsprop-eta0.1", RmsPropSigmaStar = "rmsprop-sigma-star",
         LinearRegression = "linear-regression", BelottoQuartic = "belotto-quartic", BelottoQuarticFig3 = "belotto-quartic-fig3", Rosenbrock = "rosenbrock",
-        MlpFullBatch = "mlp-full-batch", MlpMiniBatch = "mlp-mini-batch", ImexAdamTuning = "imex-adam-tuning";
+        MlpFullBatch = "mlp-full-batch", MlpMiniBatch = "mlp-mini-batch", ImexAdamTuning = "imex-adam-tuning",
+        AdaptiveSteps = "adaptive-steps", AdaptiveStepsGdGrid = "adaptive-steps-gd-grid", AdaptiveStepsAdamGrid = "adaptive-steps-adam-grid";
+
+    /// <summary>The fixed learning rates GD is tuned over on the adaptive-steps problem: 2^(k/2), k = -20..2 (1e-3 to 2).</summary>
+    public static readonly double[] AdaptiveGdGrid = Enumerable.Range(-20, 23).Select(k => Math.Pow(2, k / 2.0)).ToArray();
+    /// <summary>The learning rates Adam is tuned over on the adaptive-steps problem.</summary>
+    public static readonly double[] AdaptiveAdamGrid = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1];
 
     /// <summary>The configuration called <paramref name="key"/>.</summary>
     public static IReadOnlyList<OptimizerSetup> For(string key) => s_table.TryGetValue(key, out var setups)
@@ -148,5 +161,16 @@ public static class OptimizerTable
         [MlpMiniBatch] = MomentumFamily(0.5, 0.9, 0, 0.9, 2, 4, 20),
         // Bhattacharjee et al.: Adam versus its higher-order IMEX forms, each tuned on one learning-rate grid, equal gradient evaluations.
         [ImexAdamTuning] = AdamFamily(Problems.ImexAdamProblem.Grid),
+        // Issue 17: the learning rate as the time step. Adaptive RK from a small first h at the default tolerances (and at a
+        // loose one), Armijo from h = 1; against GD and Adam, each at its best rate of a grid (the problem tunes them).
+        [AdaptiveSteps] =
+        [
+            new("BS3 + PI (atol 1e-6, rtol 1e-3)", AdaptiveBs3, [new(AdaptiveRate, 0.01)]),
+            new("BS3 + PI (atol = rtol = 1e-2)", AdaptiveBs3, [new(AdaptiveRate, 0.01), new(AdaptiveAbsoluteTolerance, 1e-2), new(AdaptiveRelativeTolerance, 1e-2)]),
+            new("DP5 + PI (atol 1e-6, rtol 1e-3)", AdaptiveDp5, [new(AdaptiveRate, 0.01)]),
+            new("Armijo GD (h0 = 1)", ArmijoGd, [new(AdaptiveRate, 1.0)]),
+        ],
+        [AdaptiveStepsGdGrid] = AdaptiveGdGrid.Select(Gd).ToArray(),
+        [AdaptiveStepsAdamGrid] = AdaptiveAdamGrid.Select(lr => AdamLike($"Adam (lr = {F(lr)})", Adam, lr)).ToArray(),
     };
 }

@@ -40,7 +40,7 @@ public sealed class CommandTests : IDisposable
         var output = Path.Combine(_dir, "out");
         int code = CompareApp.Run(new CompareOptions
         {
-            Problems = ["nakerst-2d,belotto-quartic", "linear-regression", "rosenbrock", "mlp", "imex-adam"],
+            Problems = ["nakerst-2d,belotto-quartic", "linear-regression", "rosenbrock", "mlp", "imex-adam", "adaptive-steps"],
             Steps = 6,
             Data = data,
             Out = output,
@@ -65,7 +65,7 @@ public sealed class CommandTests : IDisposable
         var root = json.RootElement;
         Assert.Equal(["problems", "claims"], root.EnumerateObject().Select(p => p.Name));
         var problems = root.GetProperty("problems").EnumerateArray().ToArray();
-        Assert.Equal(["nakerst-2d", "linear-regression", "belotto-quartic", "rosenbrock", "mlp", "imex-adam"], problems.Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(["nakerst-2d", "linear-regression", "belotto-quartic", "rosenbrock", "mlp", "imex-adam", "adaptive-steps"], problems.Select(p => p.GetProperty("name").GetString()));
         foreach (var problem in problems)
         {
             Assert.Equal(["name", "setup", "results"], problem.EnumerateObject().Select(p => p.Name));

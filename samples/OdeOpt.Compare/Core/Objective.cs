@@ -21,6 +21,10 @@ public interface IObjective
     /// <summary>The reported loss at the iterate <paramref name="theta"/> (the full objective, minus its minimum where
     /// that is known), in double precision.</summary>
     double Loss(ReadOnlySpan<float> theta);
+
+    /// <summary>The objective itself at <paramref name="parameters"/>, as a line search compares it (not clipped, not
+    /// shifted by a minimum that rounding could cross); by default <see cref="Loss"/>.</summary>
+    double Value(ReadOnlySpan<float> parameters) => Loss(parameters);
 }
 
 /// <summary>An objective given by two functions, in double precision.</summary>

@@ -86,6 +86,9 @@ public static class Trainer
         var iterate = (float[])parameters.Clone();
         long gradients = 0;
         GradientFunction gradient = (p, g) => { gradients++; objective.Gradient(p, g); };
+        // A line search compares losses: it gets them with the gradient (Step(parameters, LossGradientFunction)).
+        bool needsLoss = optimizer.Info.StepControl == StepControl.Armijo;
+        LossGradientFunction lossAndGradient = (p, g) => { gradients++; objective.Gradient(p, g); return (float)objective.Value(p); };
         if (recordTrajectory) result.Trajectory = [(float[])iterate.Clone()];
 
         void Record(long step)
@@ -113,7 +116,8 @@ public static class Trainer
             step++;
             objective.BeginStep(step);
             clock.Start();
-            optimizer.Step(parameters, gradient);
+            if (needsLoss) optimizer.Step(parameters, lossAndGradient);
+            else optimizer.Step(parameters, gradient);
             clock.Stop();
             optimizer.GetIterate(parameters, iterate);
             bool finite = AllFinite(iterate);
@@ -133,6 +137,12 @@ public static class Trainer
         }
         result.Steps = step;
         result.GradientEvaluations = gradients;
+        // Schemes that choose their step: attempts undone and the step size they ended with.
+        if (optimizer.Info.StepControl != StepControl.None && optimizer.GetType().GetProperty("Statistics")?.GetValue(optimizer) is StepStatistics statistics)
+        {
+            result.Extra["rejected attempts"] = statistics.RejectedSteps;
+            result.Extra["final h"] = statistics.StepSize;
+        }
         result.MsPerStep = step == 0 ? 0 : clock.Elapsed.TotalMilliseconds / step;
         result.FinalIterate = iterate;
         return result;
@@ -147,7 +157,11 @@ public static class Trainer
         lock (s_warm) if (!s_warm.Add(optimizer.GetType())) return;
         var scratch = OptimizerFactory.Create(setup, objective.Dimension);
         var parameters = objective.Start();
-        for (int i = 0; i < 2; i++) scratch.Step(parameters, objective.Gradient);
+        for (int i = 0; i < 2; i++)
+        {
+            if (scratch.Info.StepControl == StepControl.Armijo) scratch.Step(parameters, (p, g) => { objective.Gradient(p, g); return (float)objective.Value(p); });
+            else scratch.Step(parameters, objective.Gradient);
+        }
         objective.Start();
     }
 

@@ -82,6 +82,15 @@ public sealed class LinearRegressionObjective : IObjective
         return Math.Max(0, sum / _n - MinimumLoss);
     }
 
+    /// <inheritdoc/>
+    public double Value(ReadOnlySpan<float> parameters)
+    {
+        Residuals(parameters);
+        double sum = 0;
+        for (int n = 0; n < _n; n++) sum += _r[n] * _r[n];
+        return sum / _n;
+    }
+
     private void Residuals(ReadOnlySpan<float> p)
     {
         for (int n = 0; n < _n; n++)
