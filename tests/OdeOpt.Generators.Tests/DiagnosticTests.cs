@@ -67,6 +67,18 @@ public class DiagnosticTests
         """);
 
     [Fact]
+    public void ODEOPT003_EmbeddedWeightsOfTheWrongLength() => _ = AssertReported("ODEOPT003", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0 0; 1 0", B = "1/2 1/2", BHat = [|"1 0 0"|])]
+        public partial class O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
     public void ODEOPT003_MatrixNotSquare_PointsAtA() => _ = AssertReported("ODEOPT003", """
         using OdeOpt;
 

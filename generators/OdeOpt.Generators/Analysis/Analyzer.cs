@@ -187,17 +187,21 @@ internal static class Analyzer
         CheckWeights(scheme.B, ex, "explicit", diagnostics);
         if (hasImplicit && model.Implicit is not null) CheckWeights(scheme.Bh, model.Implicit, "implicit", diagnostics);
 
-        var conditions = hasImplicit
-            ? OrderConditions.Pair(scheme.A, scheme.B, scheme.Ah, scheme.Bh, exact)
+        // Without explicit parts the explicit tableau contributes nothing (E = 0): the scheme is the implicit Runge–Kutta
+        // method alone, and its own rooted-tree conditions decide the order (implicit midpoint: 2 in one stage).
+        bool implicitOnly = hasImplicit && scheme.Explicit.Count == 0;
+        var conditions = implicitOnly ? OrderConditions.Single(scheme.Ah, scheme.Bh, exact)
+            : hasImplicit ? OrderConditions.Pair(scheme.A, scheme.B, scheme.Ah, scheme.Bh, exact)
             : OrderConditions.Single(scheme.A, scheme.B, exact);
-        int maxChecked = hasImplicit ? OrderConditions.MaxPairOrder : OrderConditions.MaxExplicitOrder;
+        int maxChecked = hasImplicit && !implicitOnly ? OrderConditions.MaxPairOrder : OrderConditions.MaxExplicitOrder;
         int order = OrderConditions.AchievedOrder(conditions, maxChecked);
         if (model.DeclaredOrder is int declared)
         {
             var location = model.OrderLocation ?? model.Location;
             if (declared > maxChecked)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OrderNotCheckable, location, declared, maxChecked,
-                    hasImplicit ? "an IMEX pair (coupling conditions up to order 3)" : "an explicit tableau (rooted-tree conditions up to order 5)", order));
+                    implicitOnly ? "an implicit tableau without explicit parts (rooted-tree conditions up to order 5)"
+                    : hasImplicit ? "an IMEX pair (coupling conditions up to order 3)" : "an explicit tableau (rooted-tree conditions up to order 5)", order));
             else if (declared > order)
             {
                 var failing = conditions.First(c => c.Order <= declared && !c.Holds);

@@ -311,12 +311,18 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     public void Step(Span<float> parameters, Span<float> gradient, GradientFunction evaluate)
     {
         using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Step");
+        CheckInPlace(parameters, gradient, evaluate);
+        RunStep(parameters, gradient, evaluate);
+    }
+
+    /// <summary>The arguments of an in-place step: both buffers of the right length, apart, and a function.</summary>
+    private void CheckInPlace(Span<float> parameters, Span<float> gradient, Delegate evaluate)
+    {
         CheckLength(parameters.Length, nameof(parameters));
         CheckLength(gradient.Length, nameof(gradient));
         ArgumentNullException.ThrowIfNull(evaluate);
         if (parameters.Overlaps(gradient))
             throw new ArgumentException("The gradient buffer must not overlap the parameter buffer.", nameof(gradient));
-        RunStep(parameters, gradient, evaluate);
     }
 
     /// <summary>Advances one step with a closure that also returns the loss: the form a line search needs
@@ -346,11 +352,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     public void Step(Span<float> parameters, Span<float> gradient, LossGradientFunction evaluate)
     {
         using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Step");
-        CheckLength(parameters.Length, nameof(parameters));
-        CheckLength(gradient.Length, nameof(gradient));
-        ArgumentNullException.ThrowIfNull(evaluate);
-        if (parameters.Overlaps(gradient))
-            throw new ArgumentException("The gradient buffer must not overlap the parameter buffer.", nameof(gradient));
+        CheckInPlace(parameters, gradient, evaluate);
         _evaluateLoss = evaluate;
         try { RunStep(parameters, gradient, null); }
         finally { _evaluateLoss = null; }
