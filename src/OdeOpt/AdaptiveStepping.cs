@@ -94,8 +94,8 @@ public sealed class StepStatistics
     /// <summary>The h with which the last accepted step was taken (NaN before one).</summary>
     public double LastStepSize { get; internal set; } = double.NaN;
 
-    /// <summary>The ODE time reached: the sum of the accepted steps' h since construction or Reset (the base value of the
-    /// [StepSize] hyperparameter; a schedule or a group override of it is not counted).</summary>
+    /// <summary>The ODE time reached: the sum of the accepted steps' h since construction or Reset, carried by checkpoints
+    /// (the base value of the [StepSize] hyperparameter; a schedule or a group override of it is not counted).</summary>
     public double Time { get; internal set; }
 
     internal void CopyFrom(StepStatistics other)

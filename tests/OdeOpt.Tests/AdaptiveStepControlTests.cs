@@ -300,6 +300,26 @@ public sealed class AdaptiveStepControlTests
     }
 
     [Fact]
+    public void Armijo_below_the_float_resolution_of_the_loss_accepts_a_step_that_does_not_increase_it()
+    {
+        // f = 1000 + 1/2 sum x_i^2 from x ~ 1e-3: f rounds to 1000 in float (spacing 6e-5) at every trial, so no trial can
+        // show the decrease c h |g|^2 (~1e-10) asked for; the strict condition would fail MaxBacktracks times and throw.
+        const int n = 4;
+        LossGradientFunction loss = (p, g) =>
+        {
+            double f = 1000;
+            for (int i = 0; i < n; i++) { g[i] = p[i]; f += 0.5 * p[i] * p[i]; }
+            return (float)f;
+        };
+        var opt = new ArmijoGradientDescent(n) { LearningRate = 0.5f };
+        var x = new float[] { 1e-3f, -2e-3f, 1.5e-3f, 5e-4f };
+        for (int s = 0; s < 100; s++) opt.Step(x, loss);
+        Assert.Equal(100, opt.StepCount);
+        Assert.Equal(0.5f, opt.LearningRate); // an unresolved decrease does not grow h
+        Assert.True(x.All(v => Math.Abs(v) <= 1e-20f), string.Join(", ", x)); // (1 - h)^100: the iterates still converge
+    }
+
+    [Fact]
     public void Misuse_is_a_clear_exception_with_nothing_changed()
     {
         const int n = 8;

@@ -76,8 +76,9 @@ public static class Trainer
     /// <param name="evaluateEvery">Record the loss every this many steps (and at the last one).</param>
     /// <param name="recordTrajectory">Keep every iterate.</param>
     /// <param name="progress">Called after each step with the fraction of the budget done since the last call.</param>
+    /// <param name="stopAtTarget">End the run at the first recorded point at or below the target (tuning runs).</param>
     public static RunResult Run(OptimizerSetup setup, IObjective objective, Budget budget, double target, int evaluateEvery = 1,
-        bool recordTrajectory = false, Action<double>? progress = null)
+        bool recordTrajectory = false, Action<double>? progress = null, bool stopAtTarget = false)
     {
         var optimizer = OptimizerFactory.Create(setup, objective.Dimension);
         WarmUp(optimizer, setup, objective);
@@ -134,6 +135,11 @@ public static class Trainer
             double now = budget.Steps > 0 ? step : gradients;
             progress?.Invoke((now - done) / total);
             done = now;
+            if (stopAtTarget && result.StepsToTarget is not null)
+            {
+                progress?.Invoke(1 - done / total);
+                break;
+            }
         }
         result.Steps = step;
         result.GradientEvaluations = gradients;

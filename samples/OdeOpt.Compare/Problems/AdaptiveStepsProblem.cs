@@ -51,7 +51,7 @@ public sealed class AdaptiveStepsProblem : IProblem
                 seed {context.Seed}, L* = {regression.MinimumLoss:G4}) and 2-D Rosenbrock from (-1.2, 1). Runs are counted in
                 gradient evaluations ({regressionBudget} on the regression, {rosenbrockBudget} on Rosenbrock); "gradients to
                 target" is the count when the target was first reached. GD (`{OptimizerTable.GradientDescent}`) is tuned over
-                eta = 2^(k/2), k = -20..2, and Adam over lr in [{string.Join(", ", OptimizerTable.AdaptiveAdamGrid.Select(F))}], each
+                eta = 2^(k/2), k = -20..2 (each tuning run stops at the target), and Adam over lr in [{string.Join(", ", OptimizerTable.AdaptiveAdamGrid.Select(F))}], each
                 picking the rate that reaches the target with the fewest gradients (else the lowest final loss); only the
                 winner is in the table, and the notes give the grid. The adaptive schemes are not tuned:
                 {string.Join("; ", adaptive.Select(s => $"`{s.Name}`: {s.Settings}"))}. Armijo: c = 1e-4, halving, h doubled
@@ -95,7 +95,7 @@ public sealed class AdaptiveStepsProblem : IProblem
         var results = new List<RunResult>();
         foreach (var setup in grid)
         {
-            results.Add(Trainer.Run(setup, objective, Budget.OfGradients(budget), target, evaluateEvery: 1));
+            results.Add(Trainer.Run(setup, objective, Budget.OfGradients(budget), target, evaluateEvery: 1, stopAtTarget: true));
             context.Progress(0.05 / grid.Count);
         }
         var best = results.Where(r => r.GradientsToTarget is not null).OrderBy(r => r.GradientsToTarget).FirstOrDefault()

@@ -268,7 +268,16 @@ internal sealed partial class StepDriver<TUniforms>
         Execute(p.FinalPass);
         if (!EvaluateChecked()) return Outcome.Skipped;
         double loss = _backend.EvaluatedLoss;
-        if (loss <= _firstLoss + c * h * _firstDirectional)
+        // Sufficient decrease; or, where the decrease asked for is below the loss's float resolution (a float loss cannot
+        // show it: near a minimum every trial would fail), no increase (the approximate Armijo condition of Hager & Zhang,
+        // SIAM J. Optim. 16, 2005, in its simplest form).
+        double asked = -c * h * _firstDirectional;
+        bool resolved = asked > FloatResolution * Math.Abs(_firstLoss);
+        bool sufficient = loss <= _firstLoss - asked;
+        // Grow only after a decrease was asked for and shown (at a stationary point, or with a gradient so small that even
+        // double arithmetic cannot subtract it from f, none is).
+        bool grow = sufficient && _firstLoss - asked < _firstLoss;
+        if (sufficient || (!resolved && loss <= _firstLoss))
         {
             // The gradient at y1 is in the buffer: the next step's first derivative and directional derivative.
             Execute(p.DerivativePasses[0]);
@@ -276,7 +285,7 @@ internal sealed partial class StepDriver<TUniforms>
             _firstLoss = loss;
             _statistics.LastLoss = loss;
             _acceptedStepSize = h;
-            SetStepSize(name, h * Knob(StagedKnobs.GrowthFactor));
+            if (grow) SetStepSize(name, h * Knob(StagedKnobs.GrowthFactor));
             return Outcome.Accepted;
         }
         _statistics.RejectedSteps++;
@@ -285,6 +294,9 @@ internal sealed partial class StepDriver<TUniforms>
         SetStepSize(name, h * Knob(StagedKnobs.ShrinkFactor));
         return Outcome.Retry;
     }
+
+    /// <summary>The relative spacing of floats (2^-23): a loss returned as a float cannot show a smaller relative decrease.</summary>
+    private const double FloatResolution = 1.0 / (1 << 23);
 
     private double SumOverSegments(int pass)
     {
