@@ -319,6 +319,50 @@ public sealed class AdaptiveStepControlTests
         Assert.True(x.All(v => Math.Abs(v) <= 1e-20f), string.Join(", ", x)); // (1 - h)^100: the iterates still converge
     }
 
+    /// <summary>Rewrites a version-3 checkpoint as version 2: without the two controller fields after the skipped-step
+    /// count, with the CRC-32 (IEEE, as StateFormat documents it) recomputed.</summary>
+    private static byte[] AsVersion2(byte[] v3, string name)
+    {
+        int at = 12 + 1 + System.Text.Encoding.UTF8.GetByteCount(name) + 8 + 8 + 4 + 1 + 1 + 8;
+        var v2 = v3.Take(at).Concat(v3.Skip(at + 16)).ToArray();
+        BitConverter.GetBytes(2).CopyTo(v2, 8);
+        uint crc = 0xFFFF_FFFFu;
+        for (int i = 0; i < v2.Length - 4; i++)
+        {
+            crc ^= v2[i];
+            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB8_8320u : crc >> 1;
+        }
+        BitConverter.GetBytes(~crc).CopyTo(v2, v2.Length - 4);
+        return v2;
+    }
+
+    [Fact]
+    public void A_version_2_checkpoint_still_loads()
+    {
+        const int n = 9;
+        var grad = Diagonal(new double[] { 1, 4, 9 });
+        var a = new Adam(n) { LearningRate = 0.05f };
+        var x = Enumerable.Range(0, n).Select(i => (float)Math.Cos(i)).ToArray();
+        for (int s = 0; s < 3; s++) a.Step(x, grad);
+        var v2 = AsVersion2(State(a), "adam");
+        Assert.Equal(2, BitConverter.ToInt32(v2, 8));
+        var b = new Adam(n);
+        b.LoadState(new MemoryStream(v2));
+        var y = (float[])x.Clone();
+        for (int s = 0; s < 3; s++) { a.Step(x, grad); b.Step(y, grad); }
+        Assert.Equal(x, y);
+
+        // A controlled scheme loads too, its controller history at the start (err_prev 1e-4) and its time at 0.
+        var c = new AdaptiveBs3GradientFlow(n) { LearningRate = 0.1f };
+        for (int s = 0; s < 3; s++) c.Step(x, grad);
+        var d = new AdaptiveBs3GradientFlow(n);
+        d.LoadState(new MemoryStream(AsVersion2(State(c), "adaptive-bs3-gradient-flow")));
+        Assert.Equal(3, d.StepCount);
+        Assert.Equal(c.LearningRate, d.LearningRate);
+        Assert.Equal(0, d.Statistics.Time);
+        Assert.True(c.Statistics.Time > 0);
+    }
+
     [Fact]
     public void Misuse_is_a_clear_exception_with_nothing_changed()
     {
