@@ -32,6 +32,7 @@ public sealed class OdeOptimizer : Optimizer
     private readonly OdeOptParamGroup[] _groups;
     private readonly string? _stepSize;
     private readonly GradientFunction _evaluate;
+    private readonly LossGradientFunction _evaluateWithLoss;
     private Func<Tensor>? _closure;
     private Tensor? _firstLoss;
     private int _evaluations;
@@ -92,6 +93,7 @@ public sealed class OdeOptimizer : Optimizer
             offset += counts[k];
         }
         _evaluate = Evaluate;
+        _evaluateWithLoss = EvaluateWithLoss;
     }
 
     // ------------------------------------------------------------------ construction
@@ -187,7 +189,8 @@ public sealed class OdeOptimizer : Optimizer
     /// <summary>One step. Without a closure the gradients in the model (after backward) are used; the scheme must need one
     /// gradient per step. With a closure (which zeroes the gradients, computes the loss, calls backward and returns the
     /// loss, as in torch.optim), the scheme calls it at every point it needs, <see cref="OptimizerInfo.GradientEvaluationsPerStep"/>
-    /// times per step; the first call's loss is returned.</summary>
+    /// times per step (a range, <see cref="OptimizerInfo.GradientCount"/>, for schemes that solve or choose their step); the
+    /// first call's loss is returned. A line search (<see cref="StepControl.Armijo"/>) also reads the loss of every call.</summary>
     /// <exception cref="InvalidOperationException">A multi-gradient scheme without a closure, a parameter without a
     /// gradient, or a parameter whose storage was replaced; nothing was changed.</exception>
     public override Tensor step(Func<Tensor>? closure = null)
@@ -207,7 +210,9 @@ public sealed class OdeOptimizer : Optimizer
         _evaluations = 0;
         try
         {
-            _inner.Step(_flat.ValueSpan, _flat.GradientSpan, _evaluate);
+            // A line search compares losses: it gets the closure's loss with each gradient.
+            if (Info.StepControl == StepControl.Armijo) _inner.Step(_flat.ValueSpan, _flat.GradientSpan, _evaluateWithLoss);
+            else _inner.Step(_flat.ValueSpan, _flat.GradientSpan, _evaluate);
         }
         finally
         {
@@ -220,6 +225,18 @@ public sealed class OdeOptimizer : Optimizer
 
     /// <summary>Closure calls of the latest <c>step(closure)</c>.</summary>
     public int LastEvaluationCount => _evaluations;
+
+    private float EvaluateWithLoss(ReadOnlySpan<float> parameters, Span<float> gradient)
+    {
+        var loss = _closure!();
+        if (loss is null)
+            throw new InvalidOperationException($"'{Info.Name}' chooses its step by a line search on the loss: the closure must return the loss tensor.");
+        float value = loss.item<float>();
+        _flat.CheckGradients(Info.Name, _inner.StepCount + (_evaluations == 0 ? 1 : 0));
+        if (_evaluations++ == 0) _firstLoss = loss;
+        else loss.Dispose();
+        return value;
+    }
 
     private void Evaluate(ReadOnlySpan<float> parameters, Span<float> gradient)
     {

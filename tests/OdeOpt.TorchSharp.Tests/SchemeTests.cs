@@ -58,6 +58,61 @@ public sealed class SchemeTests
         Assert.True(err <= tolerance, $"{what}: {err:E3} from the reference");
     }
 
+    /// <summary>mse_loss in double at theta.</summary>
+    private static double LossAt(double[] theta, double[,] x, double[,] y)
+    {
+        double sum = 0;
+        for (int i = 0; i < N; i++)
+            for (int k = 0; k < Out; k++)
+            {
+                double r = theta[Out * In + k] - y[i, k];
+                for (int j = 0; j < In; j++) r += theta[k * In + j] * x[i, j];
+                sum += r * r;
+            }
+        return sum / (N * Out);
+    }
+
+    [Fact]
+    public void Armijo_line_search_reads_the_closures_loss_and_takes_the_textbook_steps()
+    {
+        var (model, x, y, xd, yd) = Problem();
+        var theta = Theta(model);
+        using var opt = OdeOptimizer.Create<ArmijoGradientDescent>(model.parameters(), a => a.LearningRate = 4f);
+        Assert.Equal(StepControl.Armijo, opt.Info.StepControl);
+        Tensor Closure()
+        {
+            opt.zero_grad();
+            var loss = Loss(model, x, y);
+            loss.backward();
+            return loss;
+        }
+        // Nocedal & Wright, Algorithm 3.1 (c = 1e-4, halving), the next step from twice the accepted h.
+        double alpha = 4;
+        int closureCalls = 0, referenceCalls = 0;
+        for (int s = 0; s < 15; s++)
+        {
+            opt.step(Closure).Dispose();
+            closureCalls += opt.LastEvaluationCount;
+            var g = Gradient(theta, xd, yd);
+            double f = LossAt(theta, xd, yd), gg = g.Sum(v => v * v);
+            referenceCalls += s == 0 ? 1 : 0;
+            while (true)
+            {
+                referenceCalls++;
+                if (LossAt(Axpy(theta, -alpha, g), xd, yd) <= f - 1e-4 * alpha * gg) break;
+                alpha /= 2;
+            }
+            theta = Axpy(theta, -alpha, g);
+            alpha *= 2;
+        }
+        AssertNear(theta, Values(model.parameters().First()).Concat(Values(model.parameters().Last())).ToArray(), 1e-4, "Armijo through step(closure)");
+        Assert.Equal(referenceCalls, closureCalls);
+
+        // A closure that returns no loss cannot drive a line search.
+        var e = Assert.Throws<InvalidOperationException>(() => opt.step(() => { opt.zero_grad(); Loss(model, x, y).backward(); return null!; }));
+        Assert.Contains("must return the loss", e.Message);
+    }
+
     [Fact]
     public void Rk4_trains_through_step_closure_with_four_closure_calls_per_step_and_follows_classical_rk4()
     {
