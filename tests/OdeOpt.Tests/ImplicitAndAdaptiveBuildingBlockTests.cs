@@ -141,7 +141,7 @@ public sealed class ImplicitAndAdaptiveBuildingBlockTests
                 if (i > 0) J[i, i - 1] = -h * k;
                 if (i < n - 1) J[i, i + 1] = -h * k;
             }
-            var delta = SolveDense(J, F);
+            var delta = Problems.SolveDense(J, F);
             for (int i = 0; i < n; i++) xr[i] -= delta[i];
         }
         Gradient(xr, gr);
@@ -167,34 +167,6 @@ public sealed class ImplicitAndAdaptiveBuildingBlockTests
         Assert.True(used is >= 1 and <= 60, "residuals: " + string.Join(", ", history.Select(v => v.ToString("E1"))));
         double worst = Enumerable.Range(0, n).Max(i => Math.Abs(x[i] - xr[i]));
         Assert.True(worst <= 2e-5 * xr.Max(Math.Abs), $"max |x - x_ref| = {worst:E2}");
-    }
-
-    private static double[] SolveDense(double[,] m, double[] rhs)
-    {
-        int n = rhs.Length;
-        var a = (double[,])m.Clone();
-        var b = (double[])rhs.Clone();
-        for (int p = 0; p < n; p++)
-        {
-            int pivot = p;
-            for (int r = p + 1; r < n; r++) if (Math.Abs(a[r, p]) > Math.Abs(a[pivot, p])) pivot = r;
-            for (int cc = 0; cc < n; cc++) (a[p, cc], a[pivot, cc]) = (a[pivot, cc], a[p, cc]);
-            (b[p], b[pivot]) = (b[pivot], b[p]);
-            for (int r = p + 1; r < n; r++)
-            {
-                double f = a[r, p] / a[p, p];
-                for (int cc = p; cc < n; cc++) a[r, cc] -= f * a[p, cc];
-                b[r] -= f * b[p];
-            }
-        }
-        var x = new double[n];
-        for (int r = n - 1; r >= 0; r--)
-        {
-            double s = b[r];
-            for (int cc = r + 1; cc < n; cc++) s -= a[r, cc] * x[cc];
-            x[r] = s / a[r, r];
-        }
-        return x;
     }
 
     [Fact]

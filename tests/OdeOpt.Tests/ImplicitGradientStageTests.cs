@@ -116,8 +116,8 @@ public sealed class ImplicitGradientStageTests
         for (int i = 0; i < gd.Length; i++) g[i] = (float)gd[i];
     };
 
-    /// <summary>Solves x = x0 + c0 - c1 grad f(x) by Newton's method in double to |F| &lt;= 1e-12 (Gaussian elimination
-    /// with partial pivoting on I + c1 H).</summary>
+    /// <summary>Solves x = x0 + c0 - c1 grad f(x) by Newton's method in double to |F| &lt;= 1e-12 (a dense solve of
+    /// I + c1 H per iteration).</summary>
     private static double[] NewtonSolve(double[] x0, double[] c0, double c1)
     {
         int n = x0.Length;
@@ -133,35 +133,10 @@ public sealed class ImplicitGradientStageTests
                 for (int c = 0; c < n; c++) j[r, c] *= c1;
                 j[r, r] += 1;
             }
-            var dx = Gauss(j, f.Select(v => -v).ToArray());
+            var dx = Problems.SolveDense(j, f.Select(v => -v).ToArray());
             for (int i = 0; i < n; i++) x[i] += dx[i];
         }
         throw new InvalidOperationException("the reference Newton solve did not converge");
-    }
-
-    private static double[] Gauss(double[,] a, double[] rhs)
-    {
-        int n = rhs.Length;
-        for (int col = 0; col < n; col++)
-        {
-            int pivot = Enumerable.Range(col, n - col).MaxBy(r => Math.Abs(a[r, col]));
-            for (int c = 0; c < n; c++) (a[col, c], a[pivot, c]) = (a[pivot, c], a[col, c]);
-            (rhs[col], rhs[pivot]) = (rhs[pivot], rhs[col]);
-            for (int r = col + 1; r < n; r++)
-            {
-                double m = a[r, col] / a[col, col];
-                for (int c = col; c < n; c++) a[r, c] -= m * a[col, c];
-                rhs[r] -= m * rhs[col];
-            }
-        }
-        var x = new double[n];
-        for (int r = n - 1; r >= 0; r--)
-        {
-            double s = rhs[r];
-            for (int c = r + 1; c < n; c++) s -= a[r, c] * x[c];
-            x[r] = s / a[r, r];
-        }
-        return x;
     }
 
     [Fact]

@@ -57,6 +57,35 @@ internal static class Problems
     }
 
     public static float[] ToFloat(double[] x) => x.Select(v => (float)v).ToArray();
+
+    /// <summary>Solves m x = rhs by Gaussian elimination with partial pivoting, in double (m and rhs are not changed).</summary>
+    public static double[] SolveDense(double[,] m, double[] rhs)
+    {
+        int n = rhs.Length;
+        var a = (double[,])m.Clone();
+        var b = (double[])rhs.Clone();
+        for (int p = 0; p < n; p++)
+        {
+            int pivot = p;
+            for (int r = p + 1; r < n; r++) if (Math.Abs(a[r, p]) > Math.Abs(a[pivot, p])) pivot = r;
+            for (int cc = 0; cc < n; cc++) (a[p, cc], a[pivot, cc]) = (a[pivot, cc], a[p, cc]);
+            (b[p], b[pivot]) = (b[pivot], b[p]);
+            for (int r = p + 1; r < n; r++)
+            {
+                double f = a[r, p] / a[p, p];
+                for (int cc = p; cc < n; cc++) a[r, cc] -= f * a[p, cc];
+                b[r] -= f * b[p];
+            }
+        }
+        var x = new double[n];
+        for (int r = n - 1; r >= 0; r--)
+        {
+            double s = b[r];
+            for (int cc = r + 1; cc < n; cc++) s -= a[r, cc] * x[cc];
+            x[r] = s / a[r, r];
+        }
+        return x;
+    }
 }
 
 /// <summary>../shared/golden/torch-optim.json: trajectories of real torch.optim optimizers (PyTorch 1.13, float64).</summary>
