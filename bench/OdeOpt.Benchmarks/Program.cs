@@ -8,6 +8,17 @@ using OdeOpt.Benchmarks;
 // "All cores" means all cores at every size: the default threshold (2M parameters, chosen for training loops where
 // the workers sleep between steps) would keep the smaller cases on one thread. The crossover section measures it.
 OdeOpt.Runtime.KernelSettings.ParallelThreshold = 1 << 16;
+if (args.Length > 0 && args[0] == "peers")
+{
+    // Only the peer section of quick mode: dotnet run -c Release --project bench/OdeOpt.Benchmarks -- peers [--rounds 3]
+    int r = Array.IndexOf(args, "--rounds");
+    int cores = Environment.ProcessorCount;
+    var doc = Peers.Compare(new[] { 65_536, 1_048_576, 16_777_216, 100_000_000 }, new[] { 1, cores }.Distinct().ToArray(),
+        r >= 0 && r + 1 < args.Length ? int.Parse(args[r + 1]) : 3, 0.25, QuickRoofline.GeneratedAdam);
+    int j = Array.IndexOf(args, "--json");
+    if (j >= 0 && j + 1 < args.Length) System.IO.File.WriteAllText(args[j + 1], doc.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    return 0;
+}
 if (args.Length > 0 && args[0] == "roofline")
 {
     int json = Array.IndexOf(args, "--json");

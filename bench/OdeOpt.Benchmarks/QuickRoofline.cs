@@ -14,7 +14,8 @@ namespace OdeOpt.Benchmarks;
 /// <summary>
 /// Quick mode (under 90 s): for each optimizer, N and thread count, nanoseconds per parameter of the generated
 /// step, the scalar loop, the TensorPrimitives composition and the roofline kernel, measured side by side in one
-/// run, with the ratios; the generated step's allocation; the thread crossover; PyTorch's CPU Adam when installed.
+/// run, with the ratios; the generated step's allocation; the thread crossover; the peers of Adam (torch's fused CPU Adam,
+/// a C loop, the machine's limit: <see cref="Peers"/>).
 /// </summary>
 public static class QuickRoofline
 {
@@ -97,25 +98,11 @@ public static class QuickRoofline
             controls.Add(new JsonObject { ["threads"] = threads, ["plain"] = t[0], ["clip_value"] = t[1], ["clip_norm"] = t[2], ["non_finite_check"] = t[3] });
         }
 
-        var torch = TorchPeer.Measure(new[] { 65_536, 1_048_576, 16_777_216 }, new[] { 1, cores }.Distinct().ToArray());
-        if (torch is not null)
-        {
-            Console.WriteLine();
-            Console.WriteLine("PyTorch CPU Adam (same N and threads):");
-            foreach (var row in torch.AsArray())
-            {
-                int n = (int)row!["n"]!; int threads = (int)row["threads"]!;
-                var ours = results.First(r => (string)r!["optimizer"]! == "adam" && (int)r["n"]! == n && (int)r["threads"]! == threads)!;
-                double gen = (double)ours["ns_per_parameter"]!["generated"]!;
-                foreach (var impl in new[] { "single_tensor", "foreach" })
-                {
-                    double t = (double)row[impl]!;
-                    row[impl + "_over_generated"] = t / gen;
-                    Console.WriteLine($"  N={n,9} threads={threads}: torch {impl} {t:F3} ns/p = {t / gen:F1}x the generated step");
-                }
-            }
-        }
-        else Console.WriteLine("\nPyTorch not found (/usr/bin/python3 -c 'import torch' failed): peer comparison skipped.");
+        // The strongest peers, in interleaved rounds (issue 18): torch's fused CPU Adam, a C loop, the machine's limit.
+        Console.WriteLine();
+        int[] peerSizes = { 65_536, 1_048_576, 16_777_216, 100_000_000 };
+        var peers = Peers.Compare(peerSizes, new[] { 1, cores }.Distinct().ToArray(), rounds: 3, budget: budgetSeconds,
+            GeneratedAdam);
 
         var doc = new JsonObject
         {
@@ -123,7 +110,7 @@ public static class QuickRoofline
             ["results"] = results,
             ["thread_crossover"] = crossover,
             ["training_controls_ns_per_parameter"] = controls,
-            ["torch_cpu_adam"] = torch,
+            ["peers"] = peers,
             ["seconds"] = total.Elapsed.TotalSeconds,
         };
         if (jsonPath is not null)
@@ -133,6 +120,9 @@ public static class QuickRoofline
         }
         return 0;
     }
+
+    /// <summary>The generated Adam step's median ns per parameter at <paramref name="n"/> and <paramref name="threads"/>.</summary>
+    public static double GeneratedAdam(int n, int threads) => TimeInTurns(new Action[] { new AdamCase(n, threads).Generated }, n, 0.25)[0];
 
     /// <summary>Median nanoseconds per parameter of each action, the actions taking turns until the time budget is
     /// used (after warm-up).</summary>
@@ -160,35 +150,5 @@ public static class QuickRoofline
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10; i++) action();
         return (GC.GetAllocatedBytesForCurrentThread() - before) / 10;
-    }
-}
-
-/// <summary>Runs bench/torch_cpu_adam.py with Debian's python3 when PyTorch is installed.</summary>
-public static class TorchPeer
-{
-    public static JsonNode? Measure(int[] sizes, int[] threads)
-    {
-        string script = Path.Combine(AppContext.BaseDirectory, "torch_cpu_adam.py");
-        if (!File.Exists("/usr/bin/python3") || !File.Exists(script)) return null;
-        var psi = new ProcessStartInfo("/usr/bin/python3", $"\"{script}\" --sizes {string.Join(",", sizes)} --threads {string.Join(",", threads)}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        // Older OpenBLAS workarounds slow torch down; unset them for this process only (see the machine notes).
-        psi.Environment.Remove("OPENBLAS_CORETYPE");
-        psi.Environment.Remove("OPENBLAS_L2_SIZE");
-        try
-        {
-            using var process = Process.Start(psi)!;
-            string output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0) return null;
-            return JsonNode.Parse(output);
-        }
-        catch (Exception)
-        {
-            return null;
-        }
     }
 }

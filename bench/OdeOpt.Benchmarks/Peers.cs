@@ -1,0 +1,151 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json.Nodes;
+
+namespace OdeOpt.Benchmarks;
+
+/// <summary>
+/// The strongest peers of the generated Adam step (issue 18), measured in the same run in interleaved rounds:
+/// PyTorch's CPU Adam (single-tensor, foreach and, torch 2.4 on, fused) from a Debian 13 root with torch 2.6 when one is
+/// there (<c>peers/make-torch-root.sh</c>), else Debian 12's torch 1.13; the same update as a C loop (gcc -O3
+/// -march=native -fopenmp -fno-math-errno); and the machine's limit for Adam's 28 bytes per parameter, the best of three
+/// bandwidth kernels with that traffic and the C loop.
+/// </summary>
+public static class Peers
+{
+    /// <summary>Where the Debian 13 root is looked for: $ODEOPT_TORCH_ROOT, else /var/tmp/odeopt-trixie.</summary>
+    public static string TorchRoot => Environment.GetEnvironmentVariable("ODEOPT_TORCH_ROOT") is { Length: > 0 } r ? r : "/var/tmp/odeopt-trixie";
+
+    /// <summary>Runs the torch script (chrooted into <see cref="TorchRoot"/> when it holds a python3 and this process is
+    /// root; else Debian's /usr/bin/python3); null when neither has torch. <paramref name="source"/> says which ran.</summary>
+    public static JsonNode? Torch(int[] sizes, int[] threads, double budget, out string source)
+    {
+        string script = Path.Combine(AppContext.BaseDirectory, "torch_cpu_adam.py");
+        string arguments = $"--sizes {string.Join(",", sizes)} --threads {string.Join(",", threads)} --budget {budget.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        string root = TorchRoot;
+        bool isRoot = Environment.UserName == "root";
+        if (isRoot && File.Exists(Path.Combine(root, "usr/bin/python3")))
+        {
+            File.Copy(script, Path.Combine(root, "tmp/torch_cpu_adam.py"), overwrite: true);
+            Run("/bin/sh", $"-c \"mountpoint -q '{root}/proc' || mount -t proc proc '{root}/proc'\"");
+            var result = Json(Run("/usr/sbin/chroot", $"\"{root}\" /usr/bin/python3 /tmp/torch_cpu_adam.py {arguments}"));
+            if (result is not null)
+            {
+                source = $"Debian 13 root {root}";
+                return result;
+            }
+        }
+        source = isRoot ? $"Debian 12's /usr/bin/python3 (no torch root at {root}: make one with bench/OdeOpt.Benchmarks/peers/make-torch-root.sh)"
+            : "Debian 12's /usr/bin/python3 (not root: the Debian 13 root needs chroot)";
+        return File.Exists("/usr/bin/python3") ? Json(Run("/usr/bin/python3", $"\"{script}\" {arguments}")) : null;
+    }
+
+    /// <summary>Compiles and runs peers/adam_peer.c; null without gcc.</summary>
+    public static JsonNode? C(int[] sizes, int[] threads, double budget)
+    {
+        string source = Path.Combine(AppContext.BaseDirectory, "peers", "adam_peer.c");
+        string binary = Path.Combine(Path.GetTempPath(), "odeopt-adam-peer");
+        if (!File.Exists(binary) || File.GetLastWriteTimeUtc(binary) < File.GetLastWriteTimeUtc(source))
+            if (Run("gcc", $"-O3 -march=native -fopenmp -fno-math-errno \"{source}\" -o \"{binary}\" -lm") is null) return null;
+        return Json(Run(binary, $"--sizes {string.Join(",", sizes)} --threads {string.Join(",", threads)} --budget {budget.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+    }
+
+    private static JsonNode? Json(string? output)
+    {
+        if (output is null) return null;
+        try { return JsonNode.Parse(output); }
+        catch (System.Text.Json.JsonException) { return null; }
+    }
+
+    /// <summary>Standard output of a process that exited 0, else null.</summary>
+    private static string? Run(string file, string arguments)
+    {
+        var psi = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // Older OpenBLAS workarounds slow torch down; unset them for the peers only (see the machine notes).
+        psi.Environment.Remove("OPENBLAS_CORETYPE");
+        psi.Environment.Remove("OPENBLAS_L2_SIZE");
+        try
+        {
+            using var process = Process.Start(psi)!;
+            var error = process.StandardError.ReadToEndAsync();
+            string output = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            _ = error.Result;
+            return process.ExitCode == 0 ? output : null;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The peer section: <paramref name="rounds"/> rounds, each timing the generated Adam at every (N, threads),
+    /// then the C peers, then torch, so that a slow minute of the machine hits every contender alike. Prints the table of
+    /// medians over rounds with the ratios' ranges and returns it as JSON.</summary>
+    public static JsonObject Compare(int[] sizes, int[] threads, int rounds, double budget, Func<int, int, double> generated)
+    {
+        var ours = new Dictionary<(int, int), List<double>>();
+        var c = new List<JsonNode?>();
+        var torch = new List<JsonNode?>();
+        string torchSource = "";
+        for (int r = 0; r < rounds; r++)
+        {
+            foreach (int n in sizes)
+                foreach (int t in threads)
+                {
+                    if (!ours.TryGetValue((n, t), out var list)) ours[(n, t)] = list = new List<double>();
+                    list.Add(generated(n, t));
+                }
+            c.Add(C(sizes, threads, budget));
+            torch.Add(Torch(sizes, threads, budget, out torchSource));
+            Console.WriteLine($"  peers round {r + 1} of {rounds} done");
+        }
+        string torchVersion = torch.FirstOrDefault(x => x is not null)?[0]?["torch"]?.ToString() ?? "none";
+        Console.WriteLine();
+        Console.WriteLine($"peers, Adam float32, {rounds} interleaved rounds (medians; ratio ranges over the rounds): torch {torchVersion} from {torchSource}; C: gcc -O3 -march=native -fopenmp -fno-math-errno");
+        Console.WriteLine($"{"N",10} {"thr",3} {"OdeOpt",8} {"t.fused",8} {"t.foreach",9} {"t.single",8} {"C adam",8} {"limit",8} {"fused/OdeOpt",14} {"C/OdeOpt",12} {"OdeOpt/limit",14}");
+        var rows = new JsonArray();
+        foreach (int n in sizes)
+            foreach (int t in threads)
+            {
+                double Pick(JsonNode? doc, string key) =>
+                    doc?.AsArray().FirstOrDefault(x => (int)x!["n"]! == n && (int)x["threads"]! == t)?[key] is JsonValue v && v.TryGetValue(out double d) ? d : double.NaN;
+                var gen = ours[(n, t)];
+                var fused = torch.Select(d => Pick(d, "fused")).ToList();
+                var fe = torch.Select(d => Pick(d, "foreach")).ToList();
+                var single = torch.Select(d => Pick(d, "single_tensor")).ToList();
+                var cAdam = c.Select(d => Pick(d, "adam")).ToList();
+                // The machine's limit for 28 B/param: the fastest of the bandwidth kernels and the C loop, per round.
+                var limit = c.Select(d => new[] { Pick(d, "bw_plain"), Pick(d, "bw_nt"), Pick(d, "bw_prefetch"), Pick(d, "adam") }.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min()).ToList();
+                var fusedRatio = fused.Zip(gen, (a, b) => a / b).ToList();
+                var cRatio = cAdam.Zip(gen, (a, b) => a / b).ToList();
+                var limitRatio = limit.Zip(gen, (a, b) => a / b).ToList();
+                Console.WriteLine($"{n,10} {t,3} {Median(gen),8:F3} {Median(fused),8:F3} {Median(fe),9:F3} {Median(single),8:F3} {Median(cAdam),8:F3} {Median(limit),8:F3} {Range(fusedRatio),14} {Range(cRatio),12} {Range(limitRatio),14}");
+                rows.Add(new JsonObject
+                {
+                    ["n"] = n, ["threads"] = t,
+                    ["odeopt"] = Array(gen), ["torch_fused"] = Array(fused), ["torch_foreach"] = Array(fe), ["torch_single_tensor"] = Array(single),
+                    ["c_adam"] = Array(cAdam), ["limit"] = Array(limit),
+                    ["torch_fused_over_odeopt"] = Array(fusedRatio), ["c_over_odeopt"] = Array(cRatio), ["odeopt_throughput_over_limit"] = Array(limitRatio),
+                });
+            }
+        return new JsonObject { ["torch"] = torchVersion, ["torch_source"] = torchSource, ["rounds"] = rounds, ["ns_per_parameter"] = rows };
+    }
+
+    private static JsonArray Array(IEnumerable<double> values) => new(values.Select(v => (JsonNode?)(double.IsFinite(v) ? JsonValue.Create(v) : null)).ToArray());
+
+    private static double Median(List<double> values)
+    {
+        var finite = values.Where(double.IsFinite).OrderBy(v => v).ToList();
+        return finite.Count == 0 ? double.NaN : finite[finite.Count / 2];
+    }
+
+    private static string Range(List<double> values)
+    {
+        var finite = values.Where(double.IsFinite).ToList();
+        return finite.Count == 0 ? "-" : $"{finite.Min():F2}-{finite.Max():F2}";
+    }
+}
