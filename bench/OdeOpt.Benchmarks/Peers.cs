@@ -11,7 +11,7 @@ namespace OdeOpt.Benchmarks;
 /// The strongest peers of the generated Adam step (issue 18), measured in the same run in interleaved rounds:
 /// PyTorch's CPU Adam (single-tensor, foreach and, torch 2.4 on, fused) from a Debian 13 root with torch 2.6 when one is
 /// there (<c>peers/make-torch-root.sh</c>), else Debian 12's torch 1.13; the same update as a C loop (gcc -O3
-/// -march=native -fopenmp -fno-math-errno); and the machine's limit for Adam's 28 bytes per parameter, the best of three
+/// -march=native -fopenmp -fno-math-errno); TorchSharp's Adam (when bench/OdeOpt.TorchSharpBench is built); and the machine's limit for Adam's 28 bytes per parameter, the best of three
 /// bandwidth kernels with that traffic and the C loop.
 /// </summary>
 public static class Peers
@@ -53,6 +53,20 @@ public static class Peers
         return Json(Run(binary, $"--sizes {string.Join(",", sizes)} --threads {string.Join(",", threads)} --budget {budget.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
     }
 
+    /// <summary>TorchSharp's Adam through bench/OdeOpt.TorchSharpBench's peer mode, when that project is built (Release);
+    /// null otherwise.</summary>
+    public static JsonNode? TorchSharp(int[] sizes, int[] threads, double budget)
+    {
+        string? dll = null;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null && dll is null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "OdeOpt.TorchSharpBench", "bin", "Release", "net10.0", "OdeOpt.TorchSharpBench.dll");
+            if (File.Exists(candidate)) dll = candidate;
+        }
+        if (dll is null) return null;
+        return Json(Run("dotnet", $"\"{dll}\" --peer-json --sizes {string.Join(",", sizes)} --threads {string.Join(",", threads)} --budget {budget.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+    }
+
     private static JsonNode? Json(string? output)
     {
         if (output is null) return null;
@@ -90,6 +104,7 @@ public static class Peers
         var ours = new Dictionary<(int, int), List<double>>();
         var c = new List<JsonNode?>();
         var torch = new List<JsonNode?>();
+        var torchSharp = new List<JsonNode?>();
         string torchSource = "";
         for (int r = 0; r < rounds; r++)
         {
@@ -101,12 +116,14 @@ public static class Peers
                 }
             c.Add(C(sizes, threads, budget));
             torch.Add(Torch(sizes, threads, budget, out torchSource));
+            torchSharp.Add(TorchSharp(sizes, threads, budget));
             Console.WriteLine($"  peers round {r + 1} of {rounds} done");
         }
         string torchVersion = torch.FirstOrDefault(x => x is not null)?[0]?["torch"]?.ToString() ?? "none";
         Console.WriteLine();
         Console.WriteLine($"peers, Adam float32, {rounds} interleaved rounds (medians; ratio ranges over the rounds): torch {torchVersion} from {torchSource}; C: gcc -O3 -march=native -fopenmp -fno-math-errno");
-        Console.WriteLine($"{"N",10} {"thr",3} {"OdeOpt",8} {"t.fused",8} {"t.foreach",9} {"t.single",8} {"C adam",8} {"limit",8} {"fused/OdeOpt",14} {"C/OdeOpt",12} {"OdeOpt/limit",14}");
+        if (torchSharp.All(x => x is null)) Console.WriteLine("  (TorchSharp's Adam: build bench/OdeOpt.TorchSharpBench in Release to include it)");
+        Console.WriteLine($"{"N",10} {"thr",3} {"OdeOpt",8} {"t.fused",8} {"t.foreach",9} {"t.single",8} {"TSharp",8} {"C adam",8} {"limit",8} {"fused/OdeOpt",14} {"C/OdeOpt",12} {"OdeOpt/limit",14}");
         var rows = new JsonArray();
         foreach (int n in sizes)
             foreach (int t in threads)
@@ -118,16 +135,17 @@ public static class Peers
                 var fe = torch.Select(d => Pick(d, "foreach")).ToList();
                 var single = torch.Select(d => Pick(d, "single_tensor")).ToList();
                 var cAdam = c.Select(d => Pick(d, "adam")).ToList();
+                var ts = torchSharp.Select(d => Pick(d, "torchsharp_adam")).ToList();
                 // The machine's limit for 28 B/param: the fastest of the bandwidth kernels and the C loop, per round.
                 var limit = c.Select(d => new[] { Pick(d, "bw_plain"), Pick(d, "bw_nt"), Pick(d, "bw_prefetch"), Pick(d, "adam") }.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min()).ToList();
                 var fusedRatio = fused.Zip(gen, (a, b) => a / b).ToList();
                 var cRatio = cAdam.Zip(gen, (a, b) => a / b).ToList();
                 var limitRatio = limit.Zip(gen, (a, b) => a / b).ToList();
-                Console.WriteLine($"{n,10} {t,3} {Median(gen),8:F3} {Median(fused),8:F3} {Median(fe),9:F3} {Median(single),8:F3} {Median(cAdam),8:F3} {Median(limit),8:F3} {Range(fusedRatio),14} {Range(cRatio),12} {Range(limitRatio),14}");
+                Console.WriteLine($"{n,10} {t,3} {Median(gen),8:F3} {Median(fused),8:F3} {Median(fe),9:F3} {Median(single),8:F3} {Median(ts),8:F3} {Median(cAdam),8:F3} {Median(limit),8:F3} {Range(fusedRatio),14} {Range(cRatio),12} {Range(limitRatio),14}");
                 rows.Add(new JsonObject
                 {
                     ["n"] = n, ["threads"] = t,
-                    ["odeopt"] = Array(gen), ["torch_fused"] = Array(fused), ["torch_foreach"] = Array(fe), ["torch_single_tensor"] = Array(single),
+                    ["odeopt"] = Array(gen), ["torch_fused"] = Array(fused), ["torch_foreach"] = Array(fe), ["torch_single_tensor"] = Array(single), ["torchsharp_adam"] = Array(ts),
                     ["c_adam"] = Array(cAdam), ["limit"] = Array(limit),
                     ["torch_fused_over_odeopt"] = Array(fusedRatio), ["c_over_odeopt"] = Array(cRatio), ["odeopt_throughput_over_limit"] = Array(limitRatio),
                 });

@@ -32,6 +32,7 @@ internal static class Program
 
     private static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "--peer-json") return PeerJson(args);
         Options o;
         try { o = Options.Parse(args); }
         catch (ArgumentException e)
@@ -82,6 +83,46 @@ internal static class Program
         File.WriteAllText(path, report.ToString());
         Console.WriteLine();
         Console.WriteLine($"Written to {Path.GetFullPath(path)}");
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ peer mode (bench/OdeOpt.Benchmarks peers)
+
+    /// <summary><c>--peer-json --sizes 65536,... --threads 1,2 [--budget 0.25]</c>: TorchSharp's Adam (lr 1e-3, no weight
+    /// decay) on one flat float32 parameter of each size, median ns per parameter of back-to-back steps after warm-up, as
+    /// JSON [{"n", "threads", "torchsharp_adam"}] for the peers table of bench/OdeOpt.Benchmarks.</summary>
+    private static int PeerJson(string[] args)
+    {
+        string Arg(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
+        var sizes = Arg("--sizes", "65536").Split(',').Select(long.Parse).ToArray();
+        var threads = Arg("--threads", "1").Split(',').Select(int.Parse).ToArray();
+        double budget = double.Parse(Arg("--budget", "0.25"), CultureInfo.InvariantCulture);
+        _ = torch.CPU;
+        var rows = new List<string>();
+        foreach (long n in sizes)
+            foreach (int t in threads)
+            {
+                torch.set_num_threads(t);
+                using var data = torch.rand(n);
+                var p = new TorchParameter(data);
+                using var g = torch.rand(n).mul_(0.01);
+                p.grad = g;
+                var opt = torch.optim.Adam(new[] { p }, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8);
+                for (int i = 0; i < 3; i++) opt.step();
+                var samples = new List<double>();
+                var clock = Stopwatch.StartNew();
+                while (samples.Count < 5 || clock.Elapsed.TotalSeconds < budget && samples.Count < 2000)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    opt.step();
+                    samples.Add(Stopwatch.GetElapsedTime(t0).TotalNanoseconds / n);
+                }
+                samples.Sort();
+                rows.Add(string.Create(CultureInfo.InvariantCulture, $"{{\"n\": {n}, \"threads\": {t}, \"torchsharp_adam\": {samples[samples.Count / 2]:F5}}}"));
+                opt.Dispose();
+                p.Dispose();
+            }
+        Console.WriteLine("[" + string.Join(", ", rows) + "]");
         return 0;
     }
 
