@@ -1,0 +1,113 @@
+// bfloat16 storage (issue 18, part 2: fewer bytes per parameter): a bfloat16 is the upper 16 bits of a float (sign, the
+// 8 exponent bits, 7 mantissa bits). .NET 10 has no such type, so values are stored as ushort. Widening is exact (a
+// shift); narrowing rounds to nearest, ties to even, with integer arithmetic on the float's bits:
+//   r = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+// which is IEEE round-to-nearest-even at 8 significant bits for every finite float (subnormals included; values at or
+// beyond the largest bfloat16 plus half an ulp become infinity), and a NaN becomes a quiet NaN of the same sign.
+// The span forms run in 512-, 256- or 128-bit vectors, whichever is accelerated, and give the same bits as the scalar.
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace OdeOpt.Runtime;
+
+/// <summary>bfloat16 conversions for state and parameter storage: round to nearest even, bit-exact between the scalar
+/// and the vector forms.</summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public static class BFloat16
+{
+    /// <summary>The float a bfloat16 stands for: its bits as the upper half of a float (exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ToSingle(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
+
+    /// <summary>The bfloat16 nearest to <paramref name="value"/>, ties to even; NaN stays NaN (quiet, same sign).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort FromSingle(float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        if ((bits & 0x7FFF_FFFFu) > 0x7F80_0000u) return (ushort)((bits >> 16) | 0x0040u);
+        return (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+    }
+
+    /// <summary>Narrows <paramref name="source"/> into <paramref name="destination"/> (same length), element by element as
+    /// <see cref="FromSingle"/>.</summary>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void Narrow(ReadOnlySpan<float> source, Span<ushort> destination)
+    {
+        if (source.Length != destination.Length)
+            throw new ArgumentException($"The destination holds {destination.Length} values, the source {source.Length}.", nameof(destination));
+        ref uint s = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(source));
+        ref ushort d = ref MemoryMarshal.GetReference(destination);
+        nuint n = (nuint)source.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 32 <= n; i += 32)
+                Vector512.Narrow(Round(Vector512.LoadUnsafe(ref s, i)), Round(Vector512.LoadUnsafe(ref s, i + 16))).StoreUnsafe(ref d, i);
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i + 16 <= n; i += 16)
+                Vector256.Narrow(Round(Vector256.LoadUnsafe(ref s, i)), Round(Vector256.LoadUnsafe(ref s, i + 8))).StoreUnsafe(ref d, i);
+        else if (Vector128.IsHardwareAccelerated)
+            for (; i + 8 <= n; i += 8)
+                Vector128.Narrow(Round(Vector128.LoadUnsafe(ref s, i)), Round(Vector128.LoadUnsafe(ref s, i + 4))).StoreUnsafe(ref d, i);
+        for (; i < n; i++) Unsafe.Add(ref d, i) = FromSingle(BitConverter.UInt32BitsToSingle(Unsafe.Add(ref s, i)));
+    }
+
+    /// <summary>Widens <paramref name="source"/> into <paramref name="destination"/> (same length), exactly.</summary>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void Widen(ReadOnlySpan<ushort> source, Span<float> destination)
+    {
+        if (source.Length != destination.Length)
+            throw new ArgumentException($"The destination holds {destination.Length} values, the source {source.Length}.", nameof(destination));
+        ref ushort s = ref MemoryMarshal.GetReference(source);
+        ref uint d = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(destination));
+        nuint n = (nuint)source.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 32 <= n; i += 32)
+            {
+                var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref s, i));
+                Vector512.ShiftLeft(lo, 16).StoreUnsafe(ref d, i);
+                Vector512.ShiftLeft(hi, 16).StoreUnsafe(ref d, i + 16);
+            }
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i + 16 <= n; i += 16)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref s, i));
+                Vector256.ShiftLeft(lo, 16).StoreUnsafe(ref d, i);
+                Vector256.ShiftLeft(hi, 16).StoreUnsafe(ref d, i + 8);
+            }
+        else if (Vector128.IsHardwareAccelerated)
+            for (; i + 8 <= n; i += 8)
+            {
+                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref s, i));
+                Vector128.ShiftLeft(lo, 16).StoreUnsafe(ref d, i);
+                Vector128.ShiftLeft(hi, 16).StoreUnsafe(ref d, i + 4);
+            }
+        for (; i < n; i++) Unsafe.Add(ref d, i) = (uint)Unsafe.Add(ref s, i) << 16;
+    }
+
+    /// <summary>The rounded upper halves, still in 32-bit lanes (the caller narrows): NaN lanes quieted.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<uint> Round(Vector512<uint> bits)
+    {
+        var rounded = Vector512.ShiftRightLogical(bits + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(bits, 16) & Vector512<uint>.One), 16);
+        var nan = Vector512.GreaterThan(bits & Vector512.Create(0x7FFF_FFFFu), Vector512.Create(0x7F80_0000u));
+        return Vector512.ConditionalSelect(nan, Vector512.ShiftRightLogical(bits, 16) | Vector512.Create(0x0040u), rounded);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Round(Vector256<uint> bits)
+    {
+        var rounded = Vector256.ShiftRightLogical(bits + Vector256.Create(0x7FFFu) + (Vector256.ShiftRightLogical(bits, 16) & Vector256<uint>.One), 16);
+        var nan = Vector256.GreaterThan(bits & Vector256.Create(0x7FFF_FFFFu), Vector256.Create(0x7F80_0000u));
+        return Vector256.ConditionalSelect(nan, Vector256.ShiftRightLogical(bits, 16) | Vector256.Create(0x0040u), rounded);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Round(Vector128<uint> bits)
+    {
+        var rounded = Vector128.ShiftRightLogical(bits + Vector128.Create(0x7FFFu) + (Vector128.ShiftRightLogical(bits, 16) & Vector128<uint>.One), 16);
+        var nan = Vector128.GreaterThan(bits & Vector128.Create(0x7FFF_FFFFu), Vector128.Create(0x7F80_0000u));
+        return Vector128.ConditionalSelect(nan, Vector128.ShiftRightLogical(bits, 16) | Vector128.Create(0x0040u), rounded);
+    }
+}
