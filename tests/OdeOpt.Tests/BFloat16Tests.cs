@@ -98,4 +98,28 @@ public sealed class BFloat16Tests
         Assert.Throws<ArgumentException>(() => BFloat16.Narrow(x, new ushort[n + 1]));
         Assert.Throws<ArgumentException>(() => BFloat16.Widen(narrow, new float[n + 1]));
     }
+
+    private static void LoadsAndStoresLikeTheScalar<V>() where V : struct, ISimd<V>
+    {
+        var rng = new Random(V.Count);
+        int n = 64 * V.Count;
+        var x = Enumerable.Range(0, n).Select(i => i % 13 == 1 ? float.NaN : i % 11 == 2 ? float.PositiveInfinity
+            : i % 7 == 3 ? BitConverter.UInt32BitsToSingle(((uint)rng.Next() << 16) | 0x8000u) // exact ties
+            : BitConverter.UInt32BitsToSingle((uint)rng.NextInt64(0, 1L << 32))).ToArray();
+        var stored = new ushort[n];
+        for (int i = 0; i < n; i += V.Count) V.StoreBFloat16(V.Load(ref x[0], i), ref stored[0], i);
+        for (int i = 0; i < n; i++) Assert.True(stored[i] == BFloat16.FromSingle(x[i]), $"{typeof(V).Name} element {i}: 0x{stored[i]:X4}");
+        var loaded = new float[n];
+        for (int i = 0; i < n; i += V.Count) V.Store(V.LoadBFloat16(ref stored[0], i), ref loaded[0], i);
+        for (int i = 0; i < n; i++) Assert.Equal(BitConverter.SingleToUInt32Bits(BFloat16.ToSingle(stored[i])), BitConverter.SingleToUInt32Bits(loaded[i]));
+    }
+
+    [Fact]
+    public void Every_vector_width_loads_and_stores_the_scalar_bits()
+    {
+        LoadsAndStoresLikeTheScalar<SimdScalar>();
+        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) LoadsAndStoresLikeTheScalar<Simd128>();
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) LoadsAndStoresLikeTheScalar<Simd256>();
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) LoadsAndStoresLikeTheScalar<Simd512>();
+    }
 }

@@ -88,7 +88,7 @@ public static class BFloat16
 
     /// <summary>The rounded upper halves, still in 32-bit lanes (the caller narrows): NaN lanes quieted.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<uint> Round(Vector512<uint> bits)
+    internal static Vector512<uint> Round(Vector512<uint> bits)
     {
         var rounded = Vector512.ShiftRightLogical(bits + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(bits, 16) & Vector512<uint>.One), 16);
         var nan = Vector512.GreaterThan(bits & Vector512.Create(0x7FFF_FFFFu), Vector512.Create(0x7F80_0000u));
@@ -96,7 +96,7 @@ public static class BFloat16
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<uint> Round(Vector256<uint> bits)
+    internal static Vector256<uint> Round(Vector256<uint> bits)
     {
         var rounded = Vector256.ShiftRightLogical(bits + Vector256.Create(0x7FFFu) + (Vector256.ShiftRightLogical(bits, 16) & Vector256<uint>.One), 16);
         var nan = Vector256.GreaterThan(bits & Vector256.Create(0x7FFF_FFFFu), Vector256.Create(0x7F80_0000u));
@@ -104,7 +104,7 @@ public static class BFloat16
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<uint> Round(Vector128<uint> bits)
+    internal static Vector128<uint> Round(Vector128<uint> bits)
     {
         var rounded = Vector128.ShiftRightLogical(bits + Vector128.Create(0x7FFFu) + (Vector128.ShiftRightLogical(bits, 16) & Vector128<uint>.One), 16);
         var nan = Vector128.GreaterThan(bits & Vector128.Create(0x7FFF_FFFFu), Vector128.Create(0x7F80_0000u));

@@ -24,6 +24,11 @@ public interface ISimd<TSelf> where TSelf : struct, ISimd<TSelf>
     static abstract TSelf Load(ref float source, nint index);
     /// <summary>Stores Count floats to <c>Unsafe.Add(ref destination, index)</c>.</summary>
     static abstract void Store(TSelf value, ref float destination, nint index);
+    /// <summary>Loads Count bfloat16 values from <c>Unsafe.Add(ref source, index)</c>, widened exactly (<see cref="BFloat16"/>).</summary>
+    static abstract TSelf LoadBFloat16(ref ushort source, nint index);
+    /// <summary>Stores Count values as bfloat16 to <c>Unsafe.Add(ref destination, index)</c>, rounded to nearest even
+    /// (the bits of <see cref="BFloat16.FromSingle"/>).</summary>
+    static abstract void StoreBFloat16(TSelf value, ref ushort destination, nint index);
 #pragma warning disable CS1591 // operators and math functions are documented by their names
     static abstract TSelf operator +(TSelf a, TSelf b);
     static abstract TSelf operator -(TSelf a, TSelf b);
@@ -82,6 +87,8 @@ public readonly struct SimdScalar : ISimd<SimdScalar>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar Create(float value) => new(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar Load(ref float source, nint index) => new(Unsafe.Add(ref source, index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(SimdScalar value, ref float destination, nint index) => Unsafe.Add(ref destination, index) = value.V;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar LoadBFloat16(ref ushort source, nint index) => new(BFloat16.ToSingle(Unsafe.Add(ref source, index)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreBFloat16(SimdScalar value, ref ushort destination, nint index) => Unsafe.Add(ref destination, index) = BFloat16.FromSingle(value.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar operator +(SimdScalar a, SimdScalar b) => new(a.V + b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar operator -(SimdScalar a, SimdScalar b) => new(a.V - b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar operator *(SimdScalar a, SimdScalar b) => new(a.V * b.V);
@@ -119,6 +126,15 @@ public readonly struct Simd128 : ISimd<Simd128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd128 Create(float value) => new(Vector128.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd128 Load(ref float source, nint index) => new(Vector128.LoadUnsafe(ref source, (nuint)index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Simd128 value, ref float destination, nint index) => value.V.StoreUnsafe(ref destination, (nuint)index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128 LoadBFloat16(ref ushort source, nint index) =>
+        new(Vector128.ShiftLeft(Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref source, index)))).AsUInt16()), 16).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBFloat16(Simd128 value, ref ushort destination, nint index)
+    {
+        var r = BFloat16.Round(value.V.AsUInt32());
+        Unsafe.WriteUnaligned(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref destination, index)), Vector128.Narrow(r, r).AsUInt64().ToScalar());
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd128 operator +(Simd128 a, Simd128 b) => new(a.V + b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd128 operator -(Simd128 a, Simd128 b) => new(a.V - b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd128 operator *(Simd128 a, Simd128 b) => new(a.V * b.V);
@@ -171,6 +187,18 @@ public readonly struct Simd256 : ISimd<Simd256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 Create(float value) => new(Vector256.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 Load(ref float source, nint index) => new(Vector256.LoadUnsafe(ref source, (nuint)index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Simd256 value, ref float destination, nint index) => value.V.StoreUnsafe(ref destination, (nuint)index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256 LoadBFloat16(ref ushort source, nint index)
+    {
+        var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)index));
+        return new(Vector256.ShiftLeft(Vector256.Create(lo, hi), 16).AsSingle());
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBFloat16(Simd256 value, ref ushort destination, nint index)
+    {
+        var r = BFloat16.Round(value.V.AsUInt32());
+        Vector128.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 operator +(Simd256 a, Simd256 b) => new(a.V + b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 operator -(Simd256 a, Simd256 b) => new(a.V - b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 operator *(Simd256 a, Simd256 b) => new(a.V * b.V);
@@ -223,6 +251,18 @@ public readonly struct Simd512 : ISimd<Simd512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 Create(float value) => new(Vector512.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 Load(ref float source, nint index) => new(Vector512.LoadUnsafe(ref source, (nuint)index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Simd512 value, ref float destination, nint index) => value.V.StoreUnsafe(ref destination, (nuint)index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512 LoadBFloat16(ref ushort source, nint index)
+    {
+        var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)index));
+        return new(Vector512.ShiftLeft(Vector512.Create(lo, hi), 16).AsSingle());
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBFloat16(Simd512 value, ref ushort destination, nint index)
+    {
+        var r = BFloat16.Round(value.V.AsUInt32());
+        Vector256.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 operator +(Simd512 a, Simd512 b) => new(a.V + b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 operator -(Simd512 a, Simd512 b) => new(a.V - b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 operator *(Simd512 a, Simd512 b) => new(a.V * b.V);
