@@ -14,7 +14,7 @@ if (args.Length > 0 && args[0] == "peers")
     int r = Array.IndexOf(args, "--rounds");
     int cores = Environment.ProcessorCount;
     var doc = Peers.Compare(new[] { 65_536, 1_048_576, 16_777_216, 100_000_000 }, new[] { 1, cores }.Distinct().ToArray(),
-        r >= 0 && r + 1 < args.Length ? int.Parse(args[r + 1]) : 3, 0.25, QuickRoofline.GeneratedAdam);
+        r >= 0 && r + 1 < args.Length ? int.Parse(args[r + 1]) : 3, 0.25, QuickRoofline.GeneratedAdam, QuickRoofline.GeneratedAdamBf16);
     int j = Array.IndexOf(args, "--json");
     if (j >= 0 && j + 1 < args.Length) System.IO.File.WriteAllText(args[j + 1], doc.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
     return 0;

@@ -102,7 +102,7 @@ public static class QuickRoofline
         Console.WriteLine();
         int[] peerSizes = { 65_536, 1_048_576, 16_777_216, 100_000_000 };
         var peers = Peers.Compare(peerSizes, new[] { 1, cores }.Distinct().ToArray(), rounds: 3, budget: budgetSeconds,
-            GeneratedAdam);
+            GeneratedAdam, GeneratedAdamBf16);
 
         var doc = new JsonObject
         {
@@ -123,6 +123,16 @@ public static class QuickRoofline
 
     /// <summary>The generated Adam step's median ns per parameter at <paramref name="n"/> and <paramref name="threads"/>.</summary>
     public static double GeneratedAdam(int n, int threads) => TimeInTurns(new Action[] { new AdamCase(n, threads).Generated }, n, 0.25)[0];
+
+    /// <summary>The same for Adam with bfloat16 moments (<see cref="AdamBf16Moments"/>, 20 bytes per parameter).</summary>
+    public static double GeneratedAdamBf16(int n, int threads)
+    {
+        var opt = new AdamBf16Moments(n) { MaxDegreeOfParallelism = threads };
+        var p = new float[n];
+        var g = new float[n];
+        for (int i = 0; i < n; i++) { p[i] = 0.5f; g[i] = 0.01f * (1 + i % 97 * 0.01f); }
+        return TimeInTurns(new Action[] { () => opt.Step(p, g) }, n, 0.25)[0];
+    }
 
     /// <summary>Median nanoseconds per parameter of each action, the actions taking turns until the time budget is
     /// used (after warm-up).</summary>

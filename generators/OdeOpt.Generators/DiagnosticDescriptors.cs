@@ -177,6 +177,10 @@ internal static class DiagnosticDescriptors
         "Step-size control cannot be attached",
         "The optimizer '{0}' declares StepControl = {1}, but {2}");
 
+    public static readonly DiagnosticDescriptor InvalidStateStorage = Error("ODEOPT047",
+        "Invalid [StateStorage]",
+        "[StateStorage(\"{0}\", ...)] on '{1}': {2}");
+
     public static readonly DiagnosticDescriptor WeightsNotConsistent = Warning("ODEOPT042",
         "Weights do not sum to 1",
         "The {0} tableau's weights B sum to {1}, not 1: the scheme is not consistent (it does not converge to the ODE)");

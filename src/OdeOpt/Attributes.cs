@@ -306,3 +306,39 @@ public sealed class ConditionAttribute : Attribute
     /// <summary>Where the condition comes from (a paper, a theorem), shown with a warning.</summary>
     public string? Reference { get; set; }
 }
+
+/// <summary>How a state variable's array is stored between steps; the arithmetic is float32 either way.</summary>
+public enum StateStorage
+{
+    /// <summary>float32 (4 bytes per parameter), the default.</summary>
+    Float32 = 0,
+
+    /// <summary>bfloat16 (2 bytes per parameter): the upper half of a float, rounded to nearest even when stored
+    /// (<see cref="Runtime.BFloat16"/>), widened exactly when loaded.</summary>
+    BFloat16 = 1,
+}
+
+/// <summary>
+/// Stores the array of state variable <see cref="Variable"/> in <see cref="Storage"/> instead of float32: fewer bytes
+/// per parameter for a step bound by memory (Adam with bfloat16 m and v moves 20 bytes per parameter instead of 28).
+/// Each element is loaded, widened to float32, updated in float32 and rounded back when stored. For schemes of one
+/// pass per step whose array holds the variable itself between steps, on the CPU form (docs/dsl.md, "State storage");
+/// anything else is ODEOPT047.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = true)]
+public sealed class StateStorageAttribute : Attribute
+{
+    /// <param name="variable">A state variable other than theta (theta lives in the caller's buffer).</param>
+    /// <param name="storage">Its storage.</param>
+    public StateStorageAttribute(string variable, StateStorage storage)
+    {
+        Variable = variable;
+        Storage = storage;
+    }
+
+    /// <summary>The state variable.</summary>
+    public string Variable { get; }
+
+    /// <summary>Its storage.</summary>
+    public StateStorage Storage { get; }
+}

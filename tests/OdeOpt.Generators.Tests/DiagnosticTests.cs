@@ -173,6 +173,33 @@ public class DiagnosticTests
         """);
 
     [Fact]
+    public void ODEOPT047_StateStorageOnTheta() => _ = AssertReported("ODEOPT047", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        [StateStorage([|"theta"|], StateStorage.BFloat16)]
+        public partial class O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT047_StateStorageOnATwoPassScheme() => _ = AssertReported("ODEOPT047", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
+        [StateStorage([|"u"|], StateStorage.BFloat16)]
+        public partial class O
+        {
+            [Explicit("u")] static float U(float g, float u) => -g - u;
+            [Explicit("theta")] static float Theta(float u) => u;
+        }
+        """);
+
+    [Fact]
     public void ODEOPT046_StepControlWithoutEmbeddedWeights() => _ = AssertReported("ODEOPT046", """
         using OdeOpt;
 

@@ -52,12 +52,12 @@ internal static class Analyzer
                 if (HasErrors(diagnostics)) return new AnalysisResult(null, diagnostics.ToEquatableArray());
                 var knobs = Knobs.For(model.StepControl, scheme.Implicit.Values.Any(b => X.Any(b, r => r.Kind == Binding.Gradient)));
                 var staged = scheme.WithModel(model with { Hyperparameters = model.Hyperparameters.Concat(knobs).ToEquatableArray() });
-                var stagedPlan = KernelSpecializer.Apply(new StagedPlanner(staged, properties).Plan());
+                var stagedPlan = StorageChecks.Apply(KernelSpecializer.Apply(new StagedPlanner(staged, properties).Plan()), diagnostics);
                 CheckPassNames(stagedPlan, diagnostics);
                 return new AnalysisResult(HasErrors(diagnostics) ? null : stagedPlan, diagnostics.ToEquatableArray());
             }
             var plan = new StagePlanner(scheme, properties, diagnostics, cancellationToken).Plan();
-            if (plan is not null) plan = KernelSpecializer.Apply(plan);
+            if (plan is not null) plan = StorageChecks.Apply(KernelSpecializer.Apply(plan), diagnostics);
             if (plan is not null) CheckPassNames(plan, diagnostics);
             return new AnalysisResult(HasErrors(diagnostics) ? null : plan, diagnostics.ToEquatableArray());
         }

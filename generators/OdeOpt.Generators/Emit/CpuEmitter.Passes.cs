@@ -26,11 +26,21 @@ internal static partial class CpuEmitter
 
     private static string RefName(int slot) => "_" + PlanWalker.SlotName(slot);
 
+    /// <summary>The state arrays (bit k) of the plan being emitted that are stored as bfloat16: set by <see cref="Emit"/>
+    /// for its thread (a generator may emit several plans at once on different threads).</summary>
+    [ThreadStatic] private static int t_bfloat16;
+
+    private static bool IsBFloat16(int slot) => slot >= 0 && slot < 31 && (t_bfloat16 >> slot & 1) != 0;
+
+    /// <summary>The element type of a slot's ref: ushort for a bfloat16 array, float otherwise.</summary>
+    private static string RefType(int slot) => IsBFloat16(slot) ? "ushort" : "float";
+
     private static string RefSource(int slot) => slot switch
     {
         Slots.Parameters => "ParameterRef",
         Slots.Gradient => "GradientRef",
         Slots.Output => "OutputRef",
+        _ when IsBFloat16(slot) => "StateRefBFloat16(" + slot + ")",
         _ => "StateRef(" + slot + ")",
     };
 
@@ -46,7 +56,7 @@ internal static partial class CpuEmitter
 
         w.Line("/// <summary>" + Literals.Comment(k.Description).Replace("<", "&lt;").Replace(">", "&gt;") + ".</summary>");
         w.Open("private void " + k.Name + "(nint start, nint end)");
-        foreach (var s in slots) w.Line("ref float " + RefName(s) + " = ref " + RefSource(s) + ";");
+        foreach (var s in slots) w.Line("ref " + RefType(s) + " " + RefName(s) + " = ref " + RefSource(s) + ";");
         if (variants) w.Line("int variant = " + VariantKey(k) + ";");
         // Gradient clipping is a second type argument, so that the loop without clipping has no clipping code at all.
         if (gradient) w.Line("bool clip = GradientScale != 1f || GradientLimit != float.PositiveInfinity;");
@@ -70,7 +80,7 @@ internal static partial class CpuEmitter
             return;
         }
         // One loop per assignment of the flags the pass reads, chosen per call from the step's uniforms.
-        string parameters = string.Join(", ", slots.Select(s => "ref float " + RefName(s))) + sep + (gradient ? "float gradientScale, float gradientLimit, " : "") +
+        string parameters = string.Join(", ", slots.Select(s => "ref " + RefType(s) + " " + RefName(s))) + sep + (gradient ? "float gradientScale, float gradientLimit, " : "") +
                             "nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next";
         string forward = refArgs + sep + (gradient ? "gradientScale, gradientLimit, " : "") + "i, end, in _prev, in _u, in _next";
         w.Open("private static nint " + k.Name + "Variant<V" + (gradient ? ", C" : "") + ">(int variant, " + parameters + ") where V : struct, " + Core + ".ISimd<V>" +
@@ -126,7 +136,7 @@ internal static partial class CpuEmitter
     private static void WriteLoop(SourceWriter w, string name, List<int> slots, bool gradientParameters, IEnumerable<KernelLoad> loads,
         IEnumerable<KernelStatement> statements, IEnumerable<KernelStore> stores)
     {
-        string refParams = string.Join(", ", slots.Select(s => "ref float " + RefName(s)));
+        string refParams = string.Join(", ", slots.Select(s => "ref " + RefType(s) + " " + RefName(s)));
         string sep = slots.Count > 0 ? ", " : "";
         bool gradient = loads.Any(l => l.Slot == Slots.Gradient);
         // i, end and V are KernelNames.Reserved: the planner names no kernel local after them.
@@ -158,14 +168,14 @@ internal static partial class CpuEmitter
 
         public override void Load(SourceWriter w, KernelLoad l)
         {
-            w.Line("V " + l.Local + " = V.Load(ref " + RefName(l.Slot) + ", i);");
+            w.Line("V " + l.Local + " = V." + (IsBFloat16(l.Slot) ? "LoadBFloat16" : "Load") + "(ref " + RefName(l.Slot) + ", i);");
             // The gradient enters through norm clipping (a scale) and value clipping (a clamp); both are exact no-ops when off.
             if (l.Slot == Slots.Gradient) w.Line("if (C.Enabled) " + l.Local + " = V.Min(V.Max(" + l.Local + " * _gradientScale, _gradientLow), _gradientHigh);");
         }
 
         public override string Local(KernelStatement st) => "V " + st.Local;
 
-        public override void Store(SourceWriter w, KernelStore s) => w.Line("V.Store(" + s.Local + ", ref " + RefName(s.Slot) + ", i);");
+        public override void Store(SourceWriter w, KernelStore s) => w.Line("V." + (IsBFloat16(s.Slot) ? "StoreBFloat16" : "Store") + "(" + s.Local + ", ref " + RefName(s.Slot) + ", i);");
     }
 
     /// <summary>A per-element expression over <c>V</c>: operators where ISimd has them, <c>V.Name(...)</c> otherwise. It

@@ -96,7 +96,7 @@ internal static partial class CpuEmitter
 
         w.Line("/// <summary>The reduction pass of " + k.Name + " over one block: " + Literals.Comment(string.Join(", ", r.Terms.Select(t => t.Description))).Replace("<", "&lt;").Replace(">", "&gt;") + ".</summary>");
         w.Open("private void " + k.Name + "Reduce(nint start, nint end, global::System.Span<double> result)");
-        foreach (var s in slots) w.Line("ref float " + RefName(s) + " = ref " + RefSource(s) + ";");
+        foreach (var s in slots) w.Line("ref " + RefType(s) + " " + RefName(s) + " = ref " + RefSource(s) + ";");
         if (gradient) w.Line("bool clip = GradientScale != 1f || GradientLimit != float.PositiveInfinity;");
         w.Line("global::System.Span<double> acc = stackalloc double[" + 4 * n + "];");
         w.Line("acc.Clear();");
@@ -121,7 +121,7 @@ internal static partial class CpuEmitter
         w.Close();
         w.Line();
 
-        string refParams = string.Join(", ", slots.Select(s => "ref float " + RefName(s)));
+        string refParams = string.Join(", ", slots.Select(s => "ref " + RefType(s) + " " + RefName(s)));
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         w.Line("private static nint " + k.Name + "ReduceLoop<V" + (gradient ? ", C" : "") + ">(" + refParams + sep + (gradient ? "float gradientScale, float gradientLimit, " : "") +
                "nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next, global::System.Span<double> acc)");

@@ -104,13 +104,18 @@ internal sealed record OptimizerModel(
     int? DeclaredEmbeddedOrder = null,
     LocationInfo? EmbeddedOrderLocation = null,
     int StepControl = 0,
-    LocationInfo? StepControlLocation = null)
+    LocationInfo? StepControlLocation = null,
+    EquatableArray<StorageModel> Storages = default)
 {
     /// <summary>True when the optimizer discretises an [Ode] type: its hyperparameter properties are generated.</summary>
     public bool GeneratesHyperparameters => OdeType is not null;
 
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
 }
+
+/// <summary>A <c>[StateStorage(variable, storage)]</c>: <paramref name="Storage"/> is the OdeOpt.StateStorage value;
+/// <paramref name="Location"/> the variable's string.</summary>
+internal sealed record StorageModel(string Variable, int Storage, LocationInfo? Location);
 
 /// <summary>The result of parsing one declaration: the model (null when parsing could not go on) and the
 /// problems found.</summary>

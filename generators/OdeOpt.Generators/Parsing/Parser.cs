@@ -23,6 +23,7 @@ internal static partial class Parser
     private const string ImplicitTableauAttribute = "OdeOpt.ImplicitTableauAttribute";
     private const string ImexSchemeAttribute = "OdeOpt.ImexSchemeAttribute";
     private const string GradientAtAttribute = "OdeOpt.GradientAtAttribute";
+    private const string StateStorageAttribute = "OdeOpt.StateStorageAttribute";
     private const string ExplicitAttribute = "OdeOpt.ExplicitAttribute";
     private const string ImplicitAttribute = "OdeOpt.ImplicitAttribute";
     private const string InitialAttribute = "OdeOpt.InitialAttribute";
@@ -136,6 +137,7 @@ internal static partial class Parser
         LocationInfo? schemeLocation = null, explicitLocation = null;
         AttributeData? gradientAtData = null;
         var seenSchemeAttributes = new Dictionary<string, LocationInfo?>();
+        var storages = new List<StorageModel>();
         foreach (var attribute in type.GetAttributes())
         {
             string? attributeName = attribute.AttributeClass?.ToDisplayString();
@@ -185,6 +187,11 @@ internal static partial class Parser
                 case GradientAtAttribute:
                     if (ode is null) gradientAtData = attribute; // else ODEOPT032: it belongs to the ODE
                     break;
+                case StateStorageAttribute:
+                    // Checked against the state variables and the plan in Analysis/StorageChecks.cs (ODEOPT047).
+                    if (attribute.ConstructorArguments.Length == 2 && attribute.ConstructorArguments[0].Value is string variable && attribute.ConstructorArguments[1].Value is int storage)
+                        storages.Add(new StorageModel(variable, storage, ArgumentLocation(attribute, 0, ct) ?? location));
+                    break;
             }
         }
         if (schemeLocation is not null && explicitLocation is not null)
@@ -220,7 +227,7 @@ internal static partial class Parser
         return new OptimizerModel(ns, type.Name, accessibility, name, order, explicitTableau, implicitTableau,
             hyperparameters.ToEquatableArray(), rightHandSides.ToEquatableArray(), initials.ToEquatableArray(), gradientAt, classLocation, orderLocation, nameLocation,
             stepScalars.ToEquatableArray(), conditions.ToEquatableArray(), kernelNameCandidates.ToEquatableArray(), reductions.ToEquatableArray(), ode?.GlobalName,
-            embeddedOrder, embeddedOrderLocation, stepControl, stepControlLocation);
+            embeddedOrder, embeddedOrderLocation, stepControl, stepControlLocation, storages.ToEquatableArray());
     }
     /// <summary>The members that declare the ODE: hyperparameter properties, right-hand-side, [Update], [Let], [Initial]
     /// and [StepScalar] methods, and the [GradientAt] point. <paramref name="source"/> is the optimizer class itself, or

@@ -57,6 +57,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     private float* _parameters;
     private float* _gradient;
     private float* _output;
+    private readonly int _bfloat16Arrays; // state arrays (bit k) stored as bfloat16: (n + 1) / 2 floats hold n of them
     private GradientFunction? _evaluate;
     private LossGradientFunction? _evaluateLoss;
     private double _evaluatedLoss = double.NaN;
@@ -70,6 +71,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parameterCount"/> is not positive.</exception>
     protected OptimizerCore(int parameterCount, OptimizerInfo info, SchemeLayout layout) : base(parameterCount, info, layout)
     {
+        _bfloat16Arrays = layout.BFloat16Arrays;
         _arrays = new float[]?[layout.ArrayCount];
         _arrayPointers = new nint[layout.ArrayCount + layout.RollbackTargets.Length]; // then the undo pass's rollback arrays
         // Optional arrays (untouched under some flags, such as AMSGrad's maximum) wait for the first pass that needs them.
@@ -151,6 +153,20 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     /// <summary>Persistent array <paramref name="slot"/> (a null reference for an optional array no pass has needed yet:
     /// the passes that would dereference it allocate it first).</summary>
     protected ref float StateRef(int slot) => ref Unsafe.AsRef<float>((void*)_arrayPointers[slot]);
+
+    /// <summary>The first element of state array <paramref name="slot"/> stored as bfloat16 ([StateStorage]).</summary>
+    protected ref ushort StateRefBFloat16(int slot) => ref Unsafe.AsRef<ushort>((void*)_arrayPointers[slot]);
+
+    private bool IsBFloat16(int slot) => (_bfloat16Arrays >> slot & 1) != 0;
+
+    /// <summary>State array <paramref name="slot"/> as the floats a checkpoint holds (a bfloat16 array widened, exactly).</summary>
+    private float[]? StoredAsFloat(int slot)
+    {
+        if (_arrays[slot] is not { } array || !IsBFloat16(slot)) return _arrays[slot];
+        var wide = new float[ParameterCount];
+        BFloat16.Widen(MemoryMarshal.Cast<float, ushort>(array.AsSpan())[..ParameterCount], wide);
+        return wide;
+    }
 
     /// <summary>The state arrays (bit i: array i) that pass <paramref name="pass"/> reads or writes under the flags of
     /// <see cref="Current"/>. Generated for layouts with optional arrays; all arrays otherwise.</summary>
@@ -265,7 +281,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
 
     private void AllocateArray(int i)
     {
-        _arrays[i] = GC.AllocateArray<float>(ParameterCount, pinned: true);
+        _arrays[i] = GC.AllocateArray<float>(IsBFloat16(i) ? (ParameterCount + 1) / 2 : ParameterCount, pinned: true);
         _arrayPointers[i] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_arrays[i]!));
         _missingArrays &= ~(1 << i);
     }
@@ -469,7 +485,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     {
         using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "SaveState");
         ArgumentNullException.ThrowIfNull(stream);
-        Driver.Save(stream, _arrays.Length, i => _arrays[i]);
+        Driver.Save(stream, _arrays.Length, StoredAsFloat);
     }
 
     /// <inheritdoc/>
@@ -484,7 +500,9 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
                 // An optional array stays unallocated while the stream holds only its initial zeros.
                 if (_arrays[i] is null && !MemoryMarshal.Cast<float, int>(arrays[i].AsSpan()).ContainsAnyExcept(0)) continue;
                 if (_arrays[i] is null) AllocateArray(i);
-                arrays[i].CopyTo(_arrays[i]!, 0);
+                // A bfloat16 array's checkpoint holds its widened values: narrowing them back is exact.
+                if (IsBFloat16(i)) BFloat16.Narrow(arrays[i], MemoryMarshal.Cast<float, ushort>(_arrays[i]!.AsSpan())[..ParameterCount]);
+                else arrays[i].CopyTo(_arrays[i]!, 0);
             }
         });
     }

@@ -43,6 +43,10 @@ public sealed class SchemeLayout
     /// them): a checkpoint written between steps holds zeros for them, and the undo leaves them alone.</summary>
     public int StepLocalArrays { get; init; }
 
+    /// <summary>The state arrays (bit k) stored as bfloat16 ([StateStorage]): 2 bytes per parameter, allocated as half as
+    /// many floats; checkpoints hold their values widened to float (exact), and loading rounds them back (exact).</summary>
+    public int BFloat16Arrays { get; init; }
+
     /// <summary>The staged program of a scheme with implicit gradient stages or step-size control, or null: the passes
     /// then run per stage under <see cref="StepDriver{TUniforms}"/>'s staged step instead of the cycle.</summary>
     public StagedProgram? Staged { get; init; }

@@ -1,0 +1,112 @@
+// [StateStorage] (issue 18, part 2): Adam with bfloat16 m and v against a double-precision reference that rounds the
+// stored states the same way (round to nearest even) and uses the unrounded new values within the step, as the fused
+// loop does; its traffic (20 bytes per parameter); its training curve beside float32 states.
+using System;
+using System.IO;
+using System.Linq;
+using OdeOpt.Runtime;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace OdeOpt.Tests;
+
+public sealed class StateStorageTests
+{
+    private readonly ITestOutputHelper _out;
+    public StateStorageTests(ITestOutputHelper output) => _out = output;
+
+    private static readonly double[] A = { 0.3, 1, 3, 10, 30 };
+
+    private static void Gradient(ReadOnlySpan<float> x, Span<float> g)
+    {
+        for (int i = 0; i < x.Length; i++) g[i] = (float)(A[i % A.Length] * (x[i] - Math.Sin(i)));
+    }
+
+    /// <summary>The state arrays of a checkpoint: the last <paramref name="count"/> blocks of n floats before the CRC
+    /// (StateFormat writes the arrays last; a bfloat16 array widened).</summary>
+    private static float[][] Arrays(IOptimizer opt, int n, int count)
+    {
+        using var stream = new MemoryStream();
+        opt.SaveState(stream);
+        var bytes = stream.ToArray();
+        int end = bytes.Length - 4;
+        return Enumerable.Range(0, count).Select(k => MemoryMarshalFloats(bytes, end - (count - k) * n * 4, n)).ToArray();
+    }
+
+    private static float[] MemoryMarshalFloats(byte[] bytes, int offset, int n) =>
+        Enumerable.Range(0, n).Select(i => BitConverter.ToSingle(bytes, offset + 4 * i)).ToArray();
+
+    private static ushort Bf16(double x) => BFloat16.FromSingle((float)x);
+
+    /// <summary>One bfloat16 ulp at |x| (2^(e - 7) for x in [2^e, 2^(e + 1))).</summary>
+    private static double Ulp(double x) => x == 0 ? Math.Pow(2, -133) : Math.Pow(2, Math.Floor(Math.Log2(Math.Abs(x))) - 7);
+
+    [Fact]
+    public void Bfloat16_moment_Adam_matches_a_double_reference_that_rounds_the_stored_moments()
+    {
+        const int n = 1000, steps = 50;
+        const double lr = 1e-2, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+        var opt = new AdamBFloat16States(n) { LearningRate = (float)lr };
+        Assert.Equal(new[] { "m", "v" }, opt.Info.BFloat16StateVariables);
+        Assert.Equal(20, opt.Info.BytesPerParameterPerStep);
+        Assert.Equal(28, new AdamFloatStates(n).Info.BytesPerParameterPerStep);
+
+        var x = Enumerable.Range(0, n).Select(i => (float)Math.Cos(i)).ToArray();
+        var p = x.Select(v => (double)v).ToArray();
+        var m = new double[n];
+        var v = new double[n];
+        double worstM = 0, worstV = 0, worstP = 0;
+        var g = new float[n];
+        for (int t = 1; t <= steps; t++)
+        {
+            // The reference takes the gradient where the optimizer does (its parameters are floats).
+            Gradient(x, g);
+            opt.Step(x, (ReadOnlySpan<float>)g);
+            double bc1 = 1 - Math.Pow(b1, t), bc2 = 1 - Math.Pow(b2, t);
+            for (int i = 0; i < n; i++)
+            {
+                double mNew = b1 * m[i] + (1 - b1) * g[i], vNew = b2 * v[i] + (1 - b2) * g[i] * g[i];
+                p[i] -= lr * (mNew / bc1) / (Math.Sqrt(vNew / bc2) + eps);
+                m[i] = BFloat16.ToSingle(Bf16(mNew)); // stored rounded; the step used the unrounded value
+                v[i] = BFloat16.ToSingle(Bf16(vNew));
+            }
+            var stored = Arrays(opt, n, 2);
+            for (int i = 0; i < n; i++)
+            {
+                worstM = Math.Max(worstM, Math.Abs(stored[0][i] - m[i]) / Ulp(m[i]));
+                worstV = Math.Max(worstV, Math.Abs(stored[1][i] - v[i]) / Ulp(v[i]));
+                worstP = Math.Max(worstP, Math.Abs(x[i] - p[i]));
+            }
+            // Continue the reference from the optimizer's own parameters and states, so that the comparison is per step.
+            for (int i = 0; i < n; i++) { p[i] = x[i]; m[i] = stored[0][i]; v[i] = stored[1][i]; }
+        }
+        _out.WriteLine($"bfloat16 Adam, {steps} steps: max |m - ref| = {worstM:F2} ulp, max |v - ref| = {worstV:F2} ulp, max |theta - ref| = {worstP:E2}");
+        Assert.True(worstM <= 1, $"m off by {worstM:F2} bfloat16 ulp");
+        Assert.True(worstV <= 1, $"v off by {worstV:F2} bfloat16 ulp");
+        Assert.True(worstP <= 1e-6, $"theta off by {worstP:E2}");
+    }
+
+    [Fact]
+    public void Bfloat16_moments_train_within_25_percent_of_float32_moments_until_float_noise()
+    {
+        const int n = 4096, steps = 400;
+        var bf = new AdamBFloat16States(n) { LearningRate = 0.02f };
+        var fp = new AdamFloatStates(n) { LearningRate = 0.02f };
+        var xb = Enumerable.Range(0, n).Select(i => (float)Math.Cos(i)).ToArray();
+        var xf = (float[])xb.Clone();
+        double Loss(float[] x) => Enumerable.Range(0, n).Sum(i => 0.5 * A[i % A.Length] * Math.Pow(x[i] - Math.Sin(i), 2));
+        double start = Loss(xb);
+        var curve = new (double B, double F)[steps / 100];
+        for (int s = 1; s <= steps; s++)
+        {
+            bf.Step(xb, Gradient);
+            fp.Step(xf, Gradient);
+            if (s % 100 == 0) curve[s / 100 - 1] = (Loss(xb), Loss(xf));
+        }
+        _out.WriteLine($"loss from {start:E3}: " + string.Join("; ", curve.Select((c, k) => $"step {(k + 1) * 100}: bf16 {c.B:E3}, float {c.F:E3}")));
+        // Measured: 0.95 and 0.89 at steps 100 and 200 (the two runs oscillate a little differently), then both below
+        // 1e-12 of the start, where float rounding of theta decides the loss.
+        foreach (var (b, f) in curve.Where(c => c.F > 1e-6 * start)) Assert.InRange(b / f, 0.8, 1.25);
+        Assert.True(curve[^1].B <= 1e-12 * start && curve[^1].F <= 1e-12 * start, $"final {curve[^1].B:E2} / {curve[^1].F:E2}");
+    }
+}
