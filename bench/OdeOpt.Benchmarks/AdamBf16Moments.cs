@@ -1,23 +1,11 @@
-using System;
+using OdeOpt.Optimizers;
 
 namespace OdeOpt.Benchmarks;
 
-/// <summary>Adam (torch's update, no weight decay, no AMSGrad) with m and v stored as bfloat16: 20 bytes per parameter
+/// <summary>torch's Adam (the Adam ODE under IMEX Euler) with m and v stored as bfloat16: 20 bytes per parameter
 /// (issue 18, part 2). The peers section times it beside the float32 Adam.</summary>
-[Optimizer("bench-adam-bf16-moments", Order = 1)]
-[ExplicitTableau("0 0; 1 0", B = "1 0")]
-[ImplicitTableau("0 0; 0 1", B = "0 1")]
+[Optimizer("bench-adam-bf16-moments", Order = 1, Ode = typeof(AdamOde))]
+[ImexScheme(ImexSchemes.Euler)]
 [StateStorage("m", StateStorage.BFloat16)]
 [StateStorage("v", StateStorage.BFloat16)]
-public partial class AdamBf16Moments
-{
-    [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 1e-3f;
-    [Hyperparameter(Min = 0, Max = 1, MaxExclusive = true)] public float Beta1 { get; set; } = 0.9f;
-    [Hyperparameter(Min = 0, Max = 1, MaxExclusive = true)] public float Beta2 { get; set; } = 0.999f;
-    [Hyperparameter(Min = 0)] public float Epsilon { get; set; } = 1e-8f;
-
-    [Explicit("m")] static float M(float g, float m, float beta1, float h) => (1 - beta1) / h * (g - m);
-    [Explicit("v")] static float V(float g, float v, float beta2, float h) => (1 - beta2) / h * (g * g - v);
-    [Implicit("theta")] static float Theta(float m, float v, float beta1, float beta2, float epsilon, int t) =>
-        -(m / (1 - MathF.Pow(beta1, t))) / (MathF.Sqrt(v / (1 - MathF.Pow(beta2, t))) + epsilon);
-}
+public partial class AdamBf16Moments;
