@@ -146,6 +146,9 @@ internal static partial class CpuEmitter
                (plan.FirstSameAsLast ? "; the last gradient of a step is the first of the next (first same as last)" : "") +
                "; " + plan.GradientEvaluationsPerStep + " gradient evaluation(s) per step; " + plan.ArrayCount + " persistent array(s); " +
                plan.BytesPerParameter + " bytes per parameter per step.");
+        if (plan.BFloat16Arrays != 0)
+            w.Line("// Stored as bfloat16 ([StateStorage]; widened on load, rounded to nearest even on store): " +
+                   string.Join(", ", Enumerable.Range(0, 31).Where(k => (plan.BFloat16Arrays >> k & 1) != 0).Select(k => "a" + k)) + ".");
         w.Line("// Arrays between passes (p = parameter buffer, a<k> = persistent array k):");
         foreach (var b in plan.Boundaries)
         {
