@@ -43,6 +43,16 @@ public static class Peers
         return File.Exists("/usr/bin/python3") ? Json(Run("/usr/bin/python3", $"\"{script}\" {arguments}")) : null;
     }
 
+    /// <summary>Runs peers/make-torch-root.sh for <see cref="TorchRoot"/> (debootstrap of Debian 13 and its python3-torch;
+    /// needs root and the network), printing its output.</summary>
+    public static void MakeTorchRoot()
+    {
+        string script = Path.Combine(AppContext.BaseDirectory, "peers", "make-torch-root.sh");
+        Console.WriteLine($"making the torch root {TorchRoot} with {script} (a few minutes, about 1.6 GB)...");
+        var output = Run("/bin/bash", $"\"{script}\" \"{TorchRoot}\"");
+        Console.WriteLine(output is null ? "  failed (not root, no network, or no debootstrap): the peers fall back to Debian 12's torch" : "  " + output.Trim());
+    }
+
     /// <summary>Compiles and runs peers/adam_peer.c; null without gcc.</summary>
     public static JsonNode? C(int[] sizes, int[] threads, double budget)
     {

@@ -11,7 +11,11 @@ OdeOpt.Runtime.KernelSettings.ParallelThreshold = 1 << 16;
 if (args.Length > 0 && args[0] == "peers")
 {
     // Only the peer section of quick mode: dotnet run -c Release --project bench/OdeOpt.Benchmarks -- peers [--rounds 3]
+    //   [--json FILE] [--make-torch-root]
     int r = Array.IndexOf(args, "--rounds");
+    // --make-torch-root: make the Debian 13 root with torch 2.6 first when it is missing (root and network; minutes).
+    if (Array.IndexOf(args, "--make-torch-root") >= 0 && !System.IO.File.Exists(System.IO.Path.Combine(Peers.TorchRoot, "usr/bin/python3")))
+        Peers.MakeTorchRoot();
     int cores = Environment.ProcessorCount;
     var doc = Peers.Compare(new[] { 65_536, 1_048_576, 16_777_216, 100_000_000 }, new[] { 1, cores }.Distinct().ToArray(),
         r >= 0 && r + 1 < args.Length ? int.Parse(args[r + 1]) : 3, 0.25, QuickRoofline.GeneratedAdam, QuickRoofline.GeneratedAdamBf16);
