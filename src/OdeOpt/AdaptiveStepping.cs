@@ -116,6 +116,18 @@ public sealed class StepStatistics
 
     internal void Reset() => CopyFrom(new StepStatistics());
 
+    /// <summary>Puts back what a step that was undone had changed (its results), keeping what it did: the calls made, the
+    /// rejections, the last solve and the last error norm (why it failed).</summary>
+    internal void UndoResults(StepStatistics before)
+    {
+        AcceptedSteps = before.AcceptedSteps;
+        UnconvergedSteps = before.UnconvergedSteps;
+        StepSize = before.StepSize;
+        LastStepSize = before.LastStepSize;
+        Time = before.Time;
+        LastLoss = before.LastLoss;
+    }
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"{AcceptedSteps} accepted, {RejectedSteps} rejected, {GradientEvaluations} gradient evaluations, h = {StepSize:G4}";

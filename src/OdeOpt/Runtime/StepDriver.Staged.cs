@@ -82,16 +82,20 @@ internal sealed partial class StepDriver<TUniforms>
 
         var saved = _savedStatistics;
         saved.CopyFrom(_statistics);
-        bool savedHave = _haveFirstDerivative, savedInitialized = _initialized;
+        bool savedHave = _haveFirstDerivative;
         double savedDirectional = _firstDirectional, savedLoss = _firstLoss, savedErrorPrevious = _errorPrevious;
         float savedStepSize = stepSize >= 0 ? GetHyperparameter(Info.Hyperparameters[stepSize].Name) : 0f;
         TakeSnapshot(fused: false, memory: false);
         bool copied = false, done = false;
-        try
+        void BeginAttempt()
         {
             PrepareStepBegin(validateOnly: false);
             CommitStepBegin();
             _initialized = true;
+        }
+        try
+        {
+            BeginAttempt();
             Execute(p.BeginPass);
             copied = true;
             int rejections = 0;
@@ -103,12 +107,8 @@ internal sealed partial class StepDriver<TUniforms>
                 // Retry with the controller's smaller h: y_n back in the live arrays, the uniforms recomputed from the
                 // segments as they were before the step (so that an accepted retry leaves what a direct step would).
                 Execute(p.RestorePass);
-                Array.Copy(_savedSegments, _segments, _savedSegmentCount);
-                _segmentCount = _savedSegmentCount;
-                _initialized = savedInitialized;
-                PrepareStepBegin(validateOnly: false);
-                CommitStepBegin();
-                _initialized = true;
+                RestoreSnapshot(fused: false, memory: false);
+                BeginAttempt();
             }
             StepCount++;
             _statistics.AcceptedSteps = StepCount;
@@ -121,26 +121,13 @@ internal sealed partial class StepDriver<TUniforms>
             if (!done)
             {
                 if (copied) Execute(p.RestorePass);
-                // The step's results are undone; what it did stays reported: calls made, rejections, the last solve
-                // and the last error norm (why it failed).
-                long evaluations = _statistics.GradientEvaluations, rejected = _statistics.RejectedSteps;
-                int iterations = _statistics.LastSolverIterations;
-                bool converged = _statistics.LastSolverConverged;
-                double residual = _statistics.LastSolverResidual, error = _statistics.LastError;
-                _statistics.CopyFrom(saved);
-                _statistics.GradientEvaluations = evaluations;
-                if (copied) _statistics.RejectedSteps = rejected;
-                _statistics.LastSolverIterations = iterations;
-                _statistics.LastSolverConverged = converged;
-                _statistics.LastSolverResidual = residual;
-                _statistics.LastError = error;
+                _statistics.UndoResults(saved);
                 _haveFirstDerivative = savedHave;
                 _firstDirectional = savedDirectional;
                 _firstLoss = savedLoss;
                 _errorPrevious = savedErrorPrevious;
                 if (stepSize >= 0) SetHyperparameter(Info.Hyperparameters[stepSize].Name, savedStepSize);
                 RestoreSnapshot(fused: false, memory: false);
-                _initialized = savedInitialized;
             }
             if (stepSize >= 0) _statistics.StepSize = GetHyperparameter(Info.Hyperparameters[stepSize].Name);
         }
