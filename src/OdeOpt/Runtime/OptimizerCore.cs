@@ -218,11 +218,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
             int blocks = (int)((pieceLength + PassScheduler.BlockSize - 1) / PassScheduler.BlockSize);
             if (segment.Start == pieceStart || _reductionSerial != Driver.ExecuteSerial || _reductionOrigin != (nint)pieceStart)
             {
-                if (_reductionPartials is null || _reductionPartials.Length < blocks * terms) _reductionPartials = new double[blocks * terms];
-                _reductionOrigin = (nint)pieceStart;
-                _reductionTerms = terms;
-                int pieceThreads = pieceLength >= KernelSettings.ParallelThreshold ? _maxDegreeOfParallelism : 1;
-                PassScheduler.Run(this, ReducePassBase - pass, (nint)pieceStart, (nint)pieceEnd, pieceThreads);
+                ReducePartials(pass, terms, pieceStart, pieceEnd);
                 _reductionSerial = Driver.ExecuteSerial;
             }
             ApplyReductions(pass, ref _current, new ReadOnlySpan<double>(_reductionPartials, 0, blocks * terms), blocks);
@@ -267,17 +263,27 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
         _current = segment.Cur;
         _next = segment.Next;
         int terms = ReductionCount(pass);
-        long length = segment.End - segment.Start;
-        int blocks = (int)((length + PassScheduler.BlockSize - 1) / PassScheduler.BlockSize);
-        if (_reductionPartials is null || _reductionPartials.Length < blocks * terms) _reductionPartials = new double[blocks * terms];
-        _reductionOrigin = (nint)segment.Start;
-        _reductionTerms = terms;
+        int blocks = ReducePartials(pass, terms, segment.Start, segment.End);
         _reductionSerial = -1; // the partials are this call's, not a pass's
-        int threads = length >= KernelSettings.ParallelThreshold ? _maxDegreeOfParallelism : 1;
-        PassScheduler.Run(this, ReducePassBase - pass, (nint)segment.Start, (nint)segment.End, threads);
         double sum = 0;
         for (int b = 0; b < blocks; b++) sum += _reductionPartials[b * terms]; // block order: the same for any thread count
         return sum;
+    }
+
+    /// <summary>Runs the reduction pass of <paramref name="pass"/> over [start, end) into the partials, one row of
+    /// <paramref name="terms"/> per block of PassScheduler.BlockSize counted from <paramref name="start"/>; returns the
+    /// number of blocks.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_reductionPartials))]
+    private int ReducePartials(int pass, int terms, long start, long end)
+    {
+        long length = end - start;
+        int blocks = (int)((length + PassScheduler.BlockSize - 1) / PassScheduler.BlockSize);
+        if (_reductionPartials is null || _reductionPartials.Length < blocks * terms) _reductionPartials = new double[blocks * terms];
+        _reductionOrigin = (nint)start;
+        _reductionTerms = terms;
+        int threads = length >= KernelSettings.ParallelThreshold ? _maxDegreeOfParallelism : 1;
+        PassScheduler.Run(this, ReducePassBase - pass, (nint)start, (nint)end, threads);
+        return blocks;
     }
 
     private void AllocateArray(int i)

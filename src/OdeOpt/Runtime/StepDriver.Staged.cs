@@ -200,9 +200,7 @@ internal sealed partial class StepDriver<TUniforms>
         }
 
         // The embedded error: err = sqrt(mean((y1 - yhat1)_i / (atol + rtol max(|y0_i|, |y1_i|)))^2).
-        double sum = 0;
-        for (int s = 0; s < _segmentCount; s++) sum += _backend.ReduceSum(p.EstimatePass, in _segments[s]);
-        double err = Math.Sqrt(sum / ((double)ParameterCount * p.ErrorComponents));
+        double err = Math.Sqrt(SumOverSegments(p.EstimatePass) / ((double)ParameterCount * p.ErrorComponents));
         _statistics.LastError = err;
         double safety = Knob(StagedKnobs.Safety), facmin = Knob(StagedKnobs.MinFactor), facmax = Knob(StagedKnobs.MaxFactor);
         string name = Info.Hyperparameters[stepSize].Name;
