@@ -22,11 +22,10 @@ internal sealed class KernelSim
     private readonly string _name;
     private readonly int _r;
     private readonly bool _merged;
-    private readonly List<KernelStatement> _statements = new();
-    private readonly Dictionary<int, string> _slotLocals = new();
-    private readonly List<KernelLoad> _loads = new();
-    private readonly List<KernelStore> _stores = new();
-    private readonly HashSet<string> _names = new(KernelNames.Reserved);
+    private readonly KernelBuilder _k = new();
+    private List<KernelStatement> _statements => _k.Statements;
+    private List<KernelLoad> _loads => _k.Loads;
+    private List<KernelStore> _stores => _k.Stores;
     private readonly List<string> _description = new();
     private readonly List<(Functional Vector, Expr Value)>[] _basis;
     private readonly Dictionary<(int Var, Coord Coord), (Expr Coefficient, Expr Value)> _local = new();
@@ -62,40 +61,11 @@ internal sealed class KernelSim
 
     // ----- plumbing
 
-    private string Unique(string hint)
-    {
-        string name = hint.StartsWith("_", StringComparison.Ordinal) ? "v" + hint : hint;
-        if (_names.Add(name)) return name;
-        for (int i = 2; ; i++)
-            if (_names.Add(name + "_" + i)) return name + "_" + i;
-    }
+    private Expr Bind(string hint, Expr value) => _k.Bind(hint, value);
 
-    private Expr Bind(string hint, Expr value)
-    {
-        if (value is RefExpr { Kind: Binding.Local } || value is ConstExpr) return value;
-        string name = Unique(hint);
-        _statements.Add(new KernelStatement(name, value));
-        return X.Local(name);
-    }
+    private string StoreLocal(string hint, Expr value) => _k.StoreLocal(hint, value);
 
-    /// <summary>The local a store writes: <paramref name="value"/> bound to a local even when it is a constant (an
-    /// [Initial] value of 1, a derivative that is 0; ODEOPT099 found by FuzzTests: a constant is no local).</summary>
-    private string StoreLocal(string hint, Expr value)
-    {
-        if (value is RefExpr { Kind: Binding.Local } local) return local.Name;
-        string name = Unique(hint);
-        _statements.Add(new KernelStatement(name, value));
-        return name;
-    }
-
-    private Expr LoadSlot(int slot, string hint)
-    {
-        if (_slotLocals.TryGetValue(slot, out var local)) return X.Local(local);
-        local = Unique(hint);
-        _slotLocals[slot] = local;
-        _loads.Add(new KernelLoad(local, slot));
-        return X.Local(local);
-    }
+    private Expr LoadSlot(int slot, string hint) => _k.Load(slot, hint);
 
     private Expr Parameters => LoadSlot(Slots.Parameters, "p");
     private Expr Gradient => _gradient ??= LoadSlot(Slots.Gradient, "g");

@@ -189,52 +189,23 @@ internal sealed class StagedPlanner
     private sealed class Body
     {
         private readonly UniformHoister _uniforms;
-        private readonly HashSet<string> _names = new(KernelNames.Reserved);
-        private readonly Dictionary<int, string> _loaded = new();
-        public readonly List<KernelLoad> Loads = new();
-        public readonly List<KernelStatement> Statements = new();
-        public readonly List<KernelStore> Stores = new();
+        private readonly KernelBuilder _k = new();
 
         public Body(UniformHoister uniforms) => _uniforms = uniforms;
 
-        public string Unique(string hint)
-        {
-            if (_names.Add(hint)) return hint;
-            for (int i = 2; ; i++)
-                if (_names.Add(hint + "_" + i)) return hint + "_" + i;
-        }
+        public List<KernelLoad> Loads => _k.Loads;
+        public List<KernelStatement> Statements => _k.Statements;
+        public List<KernelStore> Stores => _k.Stores;
 
-        public Expr Load(int slot, string hint)
-        {
-            if (_loaded.TryGetValue(slot, out var local)) return X.Local(local);
-            local = Unique(hint);
-            _loaded[slot] = local;
-            Loads.Add(new KernelLoad(local, slot));
-            return X.Local(local);
-        }
+        public Expr Load(int slot, string hint) => _k.Load(slot, hint);
 
-        public Expr Bind(string hint, Expr value)
-        {
-            if (value is RefExpr { Kind: Binding.Local }) return value;
-            string name = Unique(hint);
-            Statements.Add(new KernelStatement(name, _uniforms.Hoist(value)));
-            return X.Local(name);
-        }
+        public Expr Bind(string hint, Expr value) =>
+            value is RefExpr { Kind: Binding.Local } ? value : _k.Bind(hint, _uniforms.Hoist(value), constants: true);
 
-        public void Store(int slot, string hint, Expr value)
-        {
-            var local = Bind(hint, value);
-            if (local is not RefExpr { Kind: Binding.Local } r)
-            {
-                string name = Unique(hint);
-                Statements.Add(new KernelStatement(name, local));
-                r = (RefExpr)X.Local(name);
-            }
-            Stores.Add(new KernelStore(slot, r.Name));
-        }
+        public void Store(int slot, string hint, Expr value) => _k.Stores.Add(new KernelStore(slot, ((RefExpr)Bind(hint, value)).Name));
 
         public KernelPlan Finish(string name, string description) =>
-            new(name, description, false, Loads.ToEquatableArray(), Statements.ToEquatableArray(), Stores.ToEquatableArray());
+            new(name, description, false, _k.Loads.ToEquatableArray(), _k.Statements.ToEquatableArray(), _k.Stores.ToEquatableArray());
     }
 
     private static readonly Expr H = X.Ref(Binding.StepSize, Parser.StepSize);
