@@ -43,7 +43,7 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
         // A staged plan (implicit gradient stages, step-size control) has no GPU form: its solver and controller run on
         // the host between passes (docs/dsl.md). Nor, yet, has a plan with bfloat16 state arrays ([StateStorage]).
         var gpuPlans = plans
-            .Where(static plan => plan!.Staged is null && plan.BFloat16Arrays == 0)
+            .Where(static plan => plan!.Staged is null && (plan.BFloat16Arrays | plan.HalfArrays) == 0)
             .Select(static (plan, _) => GpuPlan.From(plan!))
             .WithTrackingName(TrackingNames.GpuPlans);
         context.RegisterSourceOutput(gpuPlans, static (spc, plan) => EmitPlanMetadata(spc, plan));

@@ -316,6 +316,14 @@ public enum StateStorage
     /// <summary>bfloat16 (2 bytes per parameter): the upper half of a float, rounded to nearest even when stored
     /// (<see cref="Runtime.BFloat16"/>), widened exactly when loaded.</summary>
     BFloat16 = 1,
+
+    /// <summary>IEEE binary16 (<see cref="System.Half"/>, 2 bytes per parameter): 11 significant bits where bfloat16 has
+    /// 8, but only the range 2^-24 (smallest subnormal) to 65504; rounded to nearest even when stored, beyond 65504 to
+    /// infinity (<see cref="Runtime.HalfFloat"/>), widened exactly when loaded. Suited to a variable whose values stay in
+    /// that range, such as Adam's first moment (|m| is at most max |g|). Adam's second moment, an average of g^2 that
+    /// starts at (1 - beta2) g^2, is rounded to 0 below 2^-25 (|g| below 5.5e-3 on the first step at beta2 = 0.999) and
+    /// keeps fewer than 11 bits below 2^-14: use bfloat16 for it.</summary>
+    Half = 2,
 }
 
 /// <summary>

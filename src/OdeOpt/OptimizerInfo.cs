@@ -109,6 +109,9 @@ public sealed class OptimizerInfo
     /// <summary>The state variables stored as bfloat16 between steps ([StateStorage]); empty when all are float32.</summary>
     public IReadOnlyList<string> BFloat16StateVariables { get; init; } = Array.Empty<string>();
 
+    /// <summary>The state variables stored as IEEE binary16 between steps ([StateStorage]); empty when none is.</summary>
+    public IReadOnlyList<string> HalfStateVariables { get; init; } = Array.Empty<string>();
+
     /// <summary>The largest beta with |R(x)| &lt;= 1 on [-beta, 0] for the explicit tableau's stability function
     /// R(z) = 1 + z b^T (I - zA)^{-1} 1. For gradient descent on an L-smooth convex loss with the gradient treated by
     /// this tableau, the step size must satisfy h &lt;= beta / L (forward Euler: |1 + h lambda| &lt;= 1, beta = 2). Where only

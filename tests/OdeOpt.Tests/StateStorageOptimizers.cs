@@ -15,3 +15,11 @@ public partial class AdamBFloat16States;
 [Optimizer("test-adam-float-states", Order = 1, Ode = typeof(AdamOde))]
 [ImexScheme(ImexSchemes.Euler)]
 public partial class AdamFloatStates;
+
+/// <summary>Adam with a binary16 first moment (11 significant bits, |m| at most max |g|) and a bfloat16 second moment
+/// (whose g^2 values need bfloat16's range): 20 bytes per parameter per step.</summary>
+[Optimizer("test-adam-half-m-bf16-v", Order = 1, Ode = typeof(AdamOde))]
+[ImexScheme(ImexSchemes.Euler)]
+[StateStorage("m", StateStorage.Half)]
+[StateStorage("v", StateStorage.BFloat16)]
+public partial class AdamHalfFirstMoment;

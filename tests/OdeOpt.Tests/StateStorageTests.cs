@@ -36,21 +36,52 @@ public sealed class StateStorageTests
     private static float[] MemoryMarshalFloats(byte[] bytes, int offset, int n) =>
         Enumerable.Range(0, n).Select(i => BitConverter.ToSingle(bytes, offset + 4 * i)).ToArray();
 
-    private static ushort Bf16(double x) => BFloat16.FromSingle((float)x);
-
     /// <summary>One bfloat16 ulp at |x| (2^(e - 7) for x in [2^e, 2^(e + 1))).</summary>
-    private static double Ulp(double x) => x == 0 ? Math.Pow(2, -133) : Math.Pow(2, Math.Floor(Math.Log2(Math.Abs(x))) - 7);
+    private static double UlpBFloat16(double x) => x == 0 ? Math.Pow(2, -133) : Math.Pow(2, Math.Floor(Math.Log2(Math.Abs(x))) - 7);
 
     [Fact]
     public void Bfloat16_moment_Adam_matches_a_double_reference_that_rounds_the_stored_moments()
     {
-        const int n = 1000, steps = 50;
-        const double lr = 1e-2, b1 = 0.9, b2 = 0.999, eps = 1e-8;
-        var opt = new AdamBFloat16States(n) { LearningRate = (float)lr };
+        var opt = new AdamBFloat16States(1000) { LearningRate = 1e-2f };
         Assert.Equal(new[] { "m", "v" }, opt.Info.BFloat16StateVariables);
+        Assert.Empty(opt.Info.HalfStateVariables);
         Assert.Equal(20, opt.Info.BytesPerParameterPerStep);
-        Assert.Equal(28, new AdamFloatStates(n).Info.BytesPerParameterPerStep);
+        Assert.Equal(28, new AdamFloatStates(1000).Info.BytesPerParameterPerStep);
+        var (m, v, p) = MatchRoundingReference(opt, x => BFloat16.ToSingle(BFloat16.FromSingle((float)x)), UlpBFloat16,
+                                               x => BFloat16.ToSingle(BFloat16.FromSingle((float)x)), UlpBFloat16);
+        Assert.True(m <= 1, $"m off by {m:F2} bfloat16 ulp");
+        Assert.True(v <= 1, $"v off by {v:F2} bfloat16 ulp");
+        Assert.True(p <= 1e-6, $"theta off by {p:E2}");
+    }
 
+    [Fact]
+    public void Half_first_moment_Adam_matches_a_double_reference_that_rounds_the_stored_moments()
+    {
+        var opt = new AdamHalfFirstMoment(1000) { LearningRate = 1e-2f };
+        Assert.Equal(new[] { "m" }, opt.Info.HalfStateVariables);
+        Assert.Equal(new[] { "v" }, opt.Info.BFloat16StateVariables);
+        Assert.Equal(20, opt.Info.BytesPerParameterPerStep);
+        // The reference rounds with System.Half (independent of OdeOpt's HalfFloat).
+        var (m, v, p) = MatchRoundingReference(opt, x => (float)(Half)(float)x, UlpHalf,
+                                               x => BFloat16.ToSingle(BFloat16.FromSingle((float)x)), UlpBFloat16);
+        Assert.True(m <= 1, $"m off by {m:F2} binary16 ulp");
+        Assert.True(v <= 1, $"v off by {v:F2} bfloat16 ulp");
+        Assert.True(p <= 1e-6, $"theta off by {p:E2}");
+    }
+
+    /// <summary>One binary16 ulp at |x|: 2^(e - 10) for normal x in [2^e, 2^(e + 1)), 2^-24 below 2^-14.</summary>
+    private static double UlpHalf(double x) => Math.Pow(2, Math.Max(-24, Math.Floor(Math.Log2(Math.Abs(x))) - 10));
+
+    /// <summary>Steps <paramref name="opt"/> (torch's Adam, created with lr 1e-2) 50 times on n = 1000 parameters beside a
+    /// double-precision Adam whose stored m and v are rounded by <paramref name="roundM"/> and <paramref name="roundV"/>
+    /// while each step uses the unrounded new values (as the fused loop does); the worst deviation of m and v in ulps and
+    /// of theta. The reference continues from the optimizer's own parameters and states each step.</summary>
+    private (double M, double V, double Theta) MatchRoundingReference(ISingleGradientOptimizer opt, Func<double, double> roundM, Func<double, double> ulpM,
+                                                                      Func<double, double> roundV, Func<double, double> ulpV)
+    {
+        const int steps = 50;
+        const double lr = 1e-2, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+        int n = opt.ParameterCount;
         var x = Enumerable.Range(0, n).Select(i => (float)Math.Cos(i)).ToArray();
         var p = x.Select(v => (double)v).ToArray();
         var m = new double[n];
@@ -67,23 +98,20 @@ public sealed class StateStorageTests
             {
                 double mNew = b1 * m[i] + (1 - b1) * g[i], vNew = b2 * v[i] + (1 - b2) * g[i] * g[i];
                 p[i] -= lr * (mNew / bc1) / (Math.Sqrt(vNew / bc2) + eps);
-                m[i] = BFloat16.ToSingle(Bf16(mNew)); // stored rounded; the step used the unrounded value
-                v[i] = BFloat16.ToSingle(Bf16(vNew));
+                m[i] = roundM(mNew); // stored rounded; the step used the unrounded value
+                v[i] = roundV(vNew);
             }
             var stored = Arrays(opt, n, 2);
             for (int i = 0; i < n; i++)
             {
-                worstM = Math.Max(worstM, Math.Abs(stored[0][i] - m[i]) / Ulp(m[i]));
-                worstV = Math.Max(worstV, Math.Abs(stored[1][i] - v[i]) / Ulp(v[i]));
+                worstM = Math.Max(worstM, Math.Abs(stored[0][i] - m[i]) / ulpM(m[i]));
+                worstV = Math.Max(worstV, Math.Abs(stored[1][i] - v[i]) / ulpV(v[i]));
                 worstP = Math.Max(worstP, Math.Abs(x[i] - p[i]));
             }
-            // Continue the reference from the optimizer's own parameters and states, so that the comparison is per step.
             for (int i = 0; i < n; i++) { p[i] = x[i]; m[i] = stored[0][i]; v[i] = stored[1][i]; }
         }
-        _out.WriteLine($"bfloat16 Adam, {steps} steps: max |m - ref| = {worstM:F2} ulp, max |v - ref| = {worstV:F2} ulp, max |theta - ref| = {worstP:E2}");
-        Assert.True(worstM <= 1, $"m off by {worstM:F2} bfloat16 ulp");
-        Assert.True(worstV <= 1, $"v off by {worstV:F2} bfloat16 ulp");
-        Assert.True(worstP <= 1e-6, $"theta off by {worstP:E2}");
+        _out.WriteLine($"{opt.Info.Name}, {steps} steps: max |m - ref| = {worstM:F2} ulp, max |v - ref| = {worstV:F2} ulp, max |theta - ref| = {worstP:E2}");
+        return (worstM, worstV, worstP);
     }
 
     [Fact]

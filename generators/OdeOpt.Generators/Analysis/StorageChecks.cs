@@ -1,7 +1,8 @@
-// [StateStorage]: which state arrays a plan stores in bfloat16, or ODEOPT047 where it cannot. The first form is the
+// [StateStorage]: which state arrays a plan stores in bfloat16 or binary16 (Half), or ODEOPT047 where it cannot. The first form is the
 // simplest plan: one pass per step (no first-same-as-last pipeline, no step copy, not staged), where the array of a
 // state variable is loaded under the variable's own name and holds its value between steps. Its loads and stores are then
-// widened and rounded in the generated loop, and the bytes per parameter counted at 2 for it.
+// widened and rounded in the generated loop, and the bytes per parameter counted at 2 for it. The GPU form reads the
+// same 16-bit arrays (IlgpuEmitter) with the same rounding.
 using System.Collections.Generic;
 using System.Linq;
 using OdeOpt.Generators.Model;
@@ -10,9 +11,11 @@ namespace OdeOpt.Generators.Analysis;
 
 internal static class StorageChecks
 {
-    public const int Float32 = 0, BFloat16 = 1;
+    public const int Float32 = 0, BFloat16 = 1, Half = 2;
 
-    /// <summary>The plan with its bfloat16 arrays and bytes, or the plan unchanged with ODEOPT047 findings added.</summary>
+    public static string Name(int storage) => storage == Half ? "binary16 (Half)" : "bfloat16";
+
+    /// <summary>The plan with its 16-bit arrays and bytes, or the plan unchanged with ODEOPT047 findings added.</summary>
     public static OptimizerPlan Apply(OptimizerPlan plan, List<DiagnosticInfo> diagnostics)
     {
         var m = plan.Model;
@@ -24,25 +27,27 @@ internal static class StorageChecks
             : plan.StartKernel >= 0 ? "the scheme is first-same-as-last, and its arrays hold the next step's stage values between calls"
             : plan.Rollback.Kernel >= 0 ? "the step keeps an undo copy of its arrays"
             : null;
-        int mask = 0;
+        int bfloat16 = 0, half = 0;
         var seen = new HashSet<string>();
         var main = plan.Kernels[plan.Cycle[0]];
         foreach (var s in m.Storages)
         {
-            if (s.Storage is not (Float32 or BFloat16)) { Report(s, "that is no OdeOpt.StateStorage value (" + s.Storage + ")"); continue; }
+            if (s.Storage is not (Float32 or BFloat16 or Half)) { Report(s, "that is no OdeOpt.StateStorage value (" + s.Storage + ")"); continue; }
             if (!seen.Add(s.Variable)) { Report(s, "the variable is given a storage twice; keep one"); continue; }
             if (s.Variable == Parsing.Parser.Theta) { Report(s, "theta lives in the caller's parameter buffer, which is float32"); continue; }
             if (!plan.StateVariables.Contains(s.Variable)) { Report(s, "the optimizer has no state variable of that name (it has " + string.Join(", ", plan.StateVariables.Skip(1)) + ")"); continue; }
             if (s.Storage == Float32) continue;
-            if (planReason is not null) { Report(s, "bfloat16 storage needs a step of one pass whose arrays hold the variables themselves, and " + planReason); continue; }
+            if (planReason is not null) { Report(s, Name(s.Storage) + " storage needs a step of one pass whose arrays hold the variables themselves, and " + planReason); continue; }
             var load = main.Loads.FirstOrDefault(l => l.Local == s.Variable && l.Slot >= 0);
             if (load is null) { Report(s, "its value is not kept in an array of its own between steps"); continue; }
-            mask |= 1 << load.Slot;
+            if (s.Storage == Half) half |= 1 << load.Slot;
+            else bfloat16 |= 1 << load.Slot;
         }
+        int mask = bfloat16 | half;
         if (mask == 0) return plan;
         int Bytes(IEnumerable<int> slots) => slots.Sum(slot => slot >= 0 && (mask >> slot & 1) != 0 ? 2 : 4);
         int bytes = plan.Cycle.Sum(c => Bytes(plan.Kernels[c].Loads.Select(l => l.Slot)) + Bytes(plan.Kernels[c].Stores.Select(st => st.Slot))
                                          + Bytes(plan.Kernels[c].Reduce?.Loads.Select(l => l.Slot) ?? Enumerable.Empty<int>()));
-        return plan with { BFloat16Arrays = mask, BytesPerParameter = bytes };
+        return plan with { BFloat16Arrays = bfloat16, HalfArrays = half, BytesPerParameter = bytes };
     }
 }

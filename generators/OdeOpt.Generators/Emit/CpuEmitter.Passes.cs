@@ -26,21 +26,25 @@ internal static partial class CpuEmitter
 
     private static string RefName(int slot) => "_" + PlanWalker.SlotName(slot);
 
-    /// <summary>The state arrays (bit k) of the plan being emitted that are stored as bfloat16: set by <see cref="Emit"/>
-    /// for its thread (a generator may emit several plans at once on different threads).</summary>
-    [ThreadStatic] private static int t_bfloat16;
+    /// <summary>The state arrays (bit k) of the plan being emitted that are stored as bfloat16 and as binary16: set by
+    /// <see cref="Emit"/> for its thread (a generator may emit several plans at once on different threads).</summary>
+    [ThreadStatic] private static int t_bfloat16, t_half;
 
-    private static bool IsBFloat16(int slot) => slot >= 0 && slot < 31 && (t_bfloat16 >> slot & 1) != 0;
+    private static bool IsSixteenBit(int slot) => slot >= 0 && slot < 31 && ((t_bfloat16 | t_half) >> slot & 1) != 0;
 
-    /// <summary>The element type of a slot's ref: ushort for a bfloat16 array, float otherwise.</summary>
-    private static string RefType(int slot) => IsBFloat16(slot) ? "ushort" : "float";
+    /// <summary>The ISimd load or store of a slot: Load/Store for float, LoadBFloat16/LoadHalf for 16-bit arrays.</summary>
+    private static string Access(string verb, int slot) =>
+        verb + (!IsSixteenBit(slot) ? "" : (t_half >> slot & 1) != 0 ? "Half" : "BFloat16");
+
+    /// <summary>The element type of a slot's ref: ushort for a 16-bit array, float otherwise.</summary>
+    private static string RefType(int slot) => IsSixteenBit(slot) ? "ushort" : "float";
 
     private static string RefSource(int slot) => slot switch
     {
         Slots.Parameters => "ParameterRef",
         Slots.Gradient => "GradientRef",
         Slots.Output => "OutputRef",
-        _ when IsBFloat16(slot) => "StateRefBFloat16(" + slot + ")",
+        _ when IsSixteenBit(slot) => "StateRef16(" + slot + ")",
         _ => "StateRef(" + slot + ")",
     };
 
@@ -168,14 +172,14 @@ internal static partial class CpuEmitter
 
         public override void Load(SourceWriter w, KernelLoad l)
         {
-            w.Line("V " + l.Local + " = V." + (IsBFloat16(l.Slot) ? "LoadBFloat16" : "Load") + "(ref " + RefName(l.Slot) + ", i);");
+            w.Line("V " + l.Local + " = V." + Access("Load", l.Slot) + "(ref " + RefName(l.Slot) + ", i);");
             // The gradient enters through norm clipping (a scale) and value clipping (a clamp); both are exact no-ops when off.
             if (l.Slot == Slots.Gradient) w.Line("if (C.Enabled) " + l.Local + " = V.Min(V.Max(" + l.Local + " * _gradientScale, _gradientLow), _gradientHigh);");
         }
 
         public override string Local(KernelStatement st) => "V " + st.Local;
 
-        public override void Store(SourceWriter w, KernelStore s) => w.Line("V." + (IsBFloat16(s.Slot) ? "StoreBFloat16" : "Store") + "(" + s.Local + ", ref " + RefName(s.Slot) + ", i);");
+        public override void Store(SourceWriter w, KernelStore s) => w.Line("V." + Access("Store", s.Slot) + "(" + s.Local + ", ref " + RefName(s.Slot) + ", i);");
     }
 
     /// <summary>A per-element expression over <c>V</c>: operators where ISimd has them, <c>V.Name(...)</c> otherwise. It

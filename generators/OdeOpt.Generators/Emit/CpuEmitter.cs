@@ -18,10 +18,10 @@ internal static partial class CpuEmitter
 
     public static string Emit(OptimizerPlan plan)
     {
-        int saved = t_bfloat16;
-        t_bfloat16 = plan.BFloat16Arrays;
+        var saved = (t_bfloat16, t_half);
+        (t_bfloat16, t_half) = (plan.BFloat16Arrays, plan.HalfArrays);
         try { return EmitPlan(plan); }
-        finally { t_bfloat16 = saved; }
+        finally { (t_bfloat16, t_half) = saved; }
     }
 
     private static string EmitPlan(OptimizerPlan plan)
@@ -42,7 +42,7 @@ internal static partial class CpuEmitter
         w.Open("partial class " + m.ClassName + " : " + Core + ".OptimizerCore<" + GlobalName(m) + ".StepUniforms>" + (single ? ", global::OdeOpt.ISingleGradientOptimizer" : ""));
 
         WriteInfo(w, plan);
-        PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel, plan.Rollback, StagedProgram(plan), plan.BFloat16Arrays);
+        PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel, plan.Rollback, StagedProgram(plan), plan.BFloat16Arrays, plan.HalfArrays);
 
         w.Line("/// <summary>Creates the optimizer for <paramref name=\"parameterCount\"/> parameters, with all state at zero.</summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"parameterCount\"/> is not positive.</exception>");
@@ -115,6 +115,13 @@ internal static partial class CpuEmitter
 
     // ------------------------------------------------------------------ header
 
+    private static void WriteStorageLine(SourceWriter w, string storage, int arrays)
+    {
+        if (arrays != 0)
+            w.Line("// Stored as " + storage + " ([StateStorage]; widened on load, rounded to nearest even on store): " +
+                   string.Join(", ", Enumerable.Range(0, 31).Where(k => (arrays >> k & 1) != 0).Select(k => "a" + k)) + ".");
+    }
+
     private static void WriteHeader(SourceWriter w, OptimizerPlan plan)
     {
         var m = plan.Model;
@@ -146,9 +153,8 @@ internal static partial class CpuEmitter
                (plan.FirstSameAsLast ? "; the last gradient of a step is the first of the next (first same as last)" : "") +
                "; " + plan.GradientEvaluationsPerStep + " gradient evaluation(s) per step; " + plan.ArrayCount + " persistent array(s); " +
                plan.BytesPerParameter + " bytes per parameter per step.");
-        if (plan.BFloat16Arrays != 0)
-            w.Line("// Stored as bfloat16 ([StateStorage]; widened on load, rounded to nearest even on store): " +
-                   string.Join(", ", Enumerable.Range(0, 31).Where(k => (plan.BFloat16Arrays >> k & 1) != 0).Select(k => "a" + k)) + ".");
+        WriteStorageLine(w, "bfloat16", plan.BFloat16Arrays);
+        WriteStorageLine(w, "IEEE binary16 (Half)", plan.HalfArrays);
         w.Line("// Arrays between passes (p = parameter buffer, a<k> = persistent array k):");
         foreach (var b in plan.Boundaries)
         {
@@ -194,6 +200,8 @@ internal static partial class CpuEmitter
         w.Line("    StateVariables = new string[] { " + string.Join(", ", plan.StateVariables.Select(Literals.String)) + " },");
         if (plan.BFloat16Arrays != 0)
             w.Line("    BFloat16StateVariables = new string[] { " + string.Join(", ", plan.Model.Storages.Where(st => st.Storage == Analysis.StorageChecks.BFloat16).Select(st => Literals.String(st.Variable))) + " },");
+        if (plan.HalfArrays != 0)
+            w.Line("    HalfStateVariables = new string[] { " + string.Join(", ", plan.Model.Storages.Where(st => st.Storage == Analysis.StorageChecks.Half).Select(st => Literals.String(st.Variable))) + " },");
         w.Line("    ExplicitTableau = " + Literals.String(m.Explicit?.Text ?? "") + ",");
         w.Line("    ImplicitTableau = " + Literals.String(m.Implicit?.Text ?? "") + ",");
         w.Line("    PersistentArrays = " + plan.ArrayCount + ",");

@@ -69,7 +69,7 @@ internal static class PlanWalker
     /// <summary>The <c>SchemeLayout</c> both forms hand their runtime: arrays, the passes that begin a step, the cycle,
     /// the start, init and iterate passes, the arrays that may stay unallocated, and a staged form's program.</summary>
     public static void WriteLayout(SourceWriter w, int arrayCount, EquatableArray<KernelPlan> kernels, EquatableArray<int> cycle, int startKernel, int initKernel,
-        EquatableArray<int> iterateKernels, int iterateAtStartKernel, RollbackLayout undo, string? staged = null, int bfloat16 = 0)
+        EquatableArray<int> iterateKernels, int iterateAtStartKernel, RollbackLayout undo, string? staged = null, int bfloat16 = 0, int half = 0)
     {
         w.Line("private static readonly global::OdeOpt.Runtime.SchemeLayout s_layout = new global::OdeOpt.Runtime.SchemeLayout(");
         w.Line("    arrayCount: " + arrayCount + ",");
@@ -85,6 +85,7 @@ internal static class PlanWalker
         if (undo.StepLocal != 0) init.Add("StepLocalArrays = " + undo.StepLocal);
         if (staged is not null) init.Add("Staged = " + staged);
         if (bfloat16 != 0) init.Add("BFloat16Arrays = " + bfloat16);
+        if (half != 0) init.Add("HalfArrays = " + half);
         w.Line("    iterateAtStartPass: " + iterateAtStartKernel + ")" + (init.Count > 0 ? " { " + string.Join(", ", init) + " }" : "") + ";");
         w.Line();
     }

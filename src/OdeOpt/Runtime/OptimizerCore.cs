@@ -58,7 +58,8 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     private float* _parameters;
     private float* _gradient;
     private float* _output;
-    private readonly int _bfloat16Arrays; // state arrays (bit k) stored as bfloat16: (n + 1) / 2 floats hold n of them
+    private readonly SchemeLayout _layout;
+    private readonly int _sixteenBitArrays; // state arrays (bit k) stored as bfloat16 or binary16: (n + 1) / 2 floats hold n of them
     private GradientFunction? _evaluate;
     private LossGradientFunction? _evaluateLoss;
     private double _evaluatedLoss = double.NaN;
@@ -72,7 +73,8 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parameterCount"/> is not positive.</exception>
     protected OptimizerCore(int parameterCount, OptimizerInfo info, SchemeLayout layout) : base(parameterCount, info, layout)
     {
-        _bfloat16Arrays = layout.BFloat16Arrays;
+        _layout = layout;
+        _sixteenBitArrays = layout.SixteenBitArrays;
         _arrays = new float[]?[layout.ArrayCount];
         _arrayPointers = new nint[layout.ArrayCount + layout.RollbackTargets.Length]; // then the undo pass's rollback arrays
         // Optional arrays (untouched under some flags, such as AMSGrad's maximum) wait for the first pass that needs them.
@@ -155,17 +157,17 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     /// the passes that would dereference it allocate it first).</summary>
     protected ref float StateRef(int slot) => ref Unsafe.AsRef<float>((void*)_arrayPointers[slot]);
 
-    /// <summary>The first element of state array <paramref name="slot"/> stored as bfloat16 ([StateStorage]).</summary>
-    protected ref ushort StateRefBFloat16(int slot) => ref Unsafe.AsRef<ushort>((void*)_arrayPointers[slot]);
+    /// <summary>The first element of state array <paramref name="slot"/> stored in 16 bits (bfloat16 or binary16, [StateStorage]).</summary>
+    protected ref ushort StateRef16(int slot) => ref Unsafe.AsRef<ushort>((void*)_arrayPointers[slot]);
 
-    private bool IsBFloat16(int slot) => (_bfloat16Arrays >> slot & 1) != 0;
+    private bool IsSixteenBit(int slot) => (_sixteenBitArrays >> slot & 1) != 0;
 
-    /// <summary>State array <paramref name="slot"/> as the floats a checkpoint holds (a bfloat16 array widened, exactly).</summary>
+    /// <summary>State array <paramref name="slot"/> as the floats a checkpoint holds (a 16-bit array widened, exactly).</summary>
     private float[]? StoredAsFloat(int slot)
     {
-        if (_arrays[slot] is not { } array || !IsBFloat16(slot)) return _arrays[slot];
+        if (_arrays[slot] is not { } array || !IsSixteenBit(slot)) return _arrays[slot];
         var wide = new float[ParameterCount];
-        BFloat16.Widen(MemoryMarshal.Cast<float, ushort>(array.AsSpan())[..ParameterCount], wide);
+        _layout.Widen(slot, MemoryMarshal.Cast<float, ushort>(array.AsSpan())[..ParameterCount], wide);
         return wide;
     }
 
@@ -288,7 +290,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
 
     private void AllocateArray(int i)
     {
-        _arrays[i] = GC.AllocateArray<float>(IsBFloat16(i) ? (ParameterCount + 1) / 2 : ParameterCount, pinned: true);
+        _arrays[i] = GC.AllocateArray<float>(IsSixteenBit(i) ? (ParameterCount + 1) / 2 : ParameterCount, pinned: true);
         _arrayPointers[i] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_arrays[i]!));
         _missingArrays &= ~(1 << i);
     }
@@ -393,8 +395,8 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
                 // An optional array stays unallocated while the stream holds only its initial zeros.
                 if (_arrays[i] is null && !MemoryMarshal.Cast<float, int>(arrays[i].AsSpan()).ContainsAnyExcept(0)) continue;
                 if (_arrays[i] is null) AllocateArray(i);
-                // A bfloat16 array's checkpoint holds its widened values: narrowing them back is exact.
-                if (IsBFloat16(i)) BFloat16.Narrow(arrays[i], MemoryMarshal.Cast<float, ushort>(_arrays[i]!.AsSpan())[..ParameterCount]);
+                // A 16-bit array's checkpoint holds its widened values: narrowing them back is exact.
+                if (IsSixteenBit(i)) _layout.Narrow(i, arrays[i], MemoryMarshal.Cast<float, ushort>(_arrays[i]!.AsSpan())[..ParameterCount]);
                 else arrays[i].CopyTo(_arrays[i]!, 0);
             }
         });

@@ -47,6 +47,27 @@ public sealed class SchemeLayout
     /// many floats; checkpoints hold their values widened to float (exact), and loading rounds them back (exact).</summary>
     public int BFloat16Arrays { get; init; }
 
+    /// <summary>The state arrays (bit k) stored as IEEE binary16 ([StateStorage], <see cref="HalfFloat"/>), held and
+    /// checkpointed as <see cref="BFloat16Arrays"/> are.</summary>
+    public int HalfArrays { get; init; }
+
+    /// <summary>The state arrays stored in 16 bits (bfloat16 or binary16).</summary>
+    internal int SixteenBitArrays => BFloat16Arrays | HalfArrays;
+
+    /// <summary>Widens the 16-bit values of state array <paramref name="slot"/> (a 16-bit slot) into floats, exactly.</summary>
+    internal void Widen(int slot, ReadOnlySpan<ushort> stored, Span<float> values)
+    {
+        if ((HalfArrays >> slot & 1) != 0) HalfFloat.Widen(stored, values);
+        else BFloat16.Widen(stored, values);
+    }
+
+    /// <summary>Rounds floats into the 16-bit storage of state array <paramref name="slot"/> (a 16-bit slot), to nearest even.</summary>
+    internal void Narrow(int slot, ReadOnlySpan<float> values, Span<ushort> stored)
+    {
+        if ((HalfArrays >> slot & 1) != 0) HalfFloat.Narrow(values, stored);
+        else BFloat16.Narrow(values, stored);
+    }
+
     /// <summary>The staged program of a scheme with implicit gradient stages or step-size control, or null: the passes
     /// then run per stage under <see cref="StepDriver{TUniforms}"/>'s staged step instead of the cycle.</summary>
     public StagedProgram? Staged { get; init; }

@@ -29,6 +29,11 @@ public interface ISimd<TSelf> where TSelf : struct, ISimd<TSelf>
     /// <summary>Stores Count values as bfloat16 to <c>Unsafe.Add(ref destination, index)</c>, rounded to nearest even
     /// (the bits of <see cref="BFloat16.FromSingle"/>).</summary>
     static abstract void StoreBFloat16(TSelf value, ref ushort destination, nint index);
+    /// <summary>Loads Count IEEE binary16 values from <c>Unsafe.Add(ref source, index)</c>, widened exactly (<see cref="HalfFloat"/>).</summary>
+    static abstract TSelf LoadHalf(ref ushort source, nint index);
+    /// <summary>Stores Count values as IEEE binary16 to <c>Unsafe.Add(ref destination, index)</c>, rounded to nearest even
+    /// (the bits of <see cref="HalfFloat.FromSingle"/>).</summary>
+    static abstract void StoreHalf(TSelf value, ref ushort destination, nint index);
 #pragma warning disable CS1591 // operators and math functions are documented by their names
     static abstract TSelf operator +(TSelf a, TSelf b);
     static abstract TSelf operator -(TSelf a, TSelf b);
@@ -89,6 +94,8 @@ public readonly struct SimdScalar : ISimd<SimdScalar>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(SimdScalar value, ref float destination, nint index) => Unsafe.Add(ref destination, index) = value.V;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar LoadBFloat16(ref ushort source, nint index) => new(BFloat16.ToSingle(Unsafe.Add(ref source, index)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreBFloat16(SimdScalar value, ref ushort destination, nint index) => Unsafe.Add(ref destination, index) = BFloat16.FromSingle(value.V);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar LoadHalf(ref ushort source, nint index) => new(HalfFloat.ToSingle(Unsafe.Add(ref source, index)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreHalf(SimdScalar value, ref ushort destination, nint index) => Unsafe.Add(ref destination, index) = HalfFloat.FromSingle(value.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar operator +(SimdScalar a, SimdScalar b) => new(a.V + b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar operator -(SimdScalar a, SimdScalar b) => new(a.V - b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar operator *(SimdScalar a, SimdScalar b) => new(a.V * b.V);
@@ -133,6 +140,15 @@ public readonly struct Simd128 : ISimd<Simd128>
     public static void StoreBFloat16(Simd128 value, ref ushort destination, nint index)
     {
         var r = BFloat16.Round(value.V.AsUInt32());
+        Unsafe.WriteUnaligned(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref destination, index)), Vector128.Narrow(r, r).AsUInt64().ToScalar());
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128 LoadHalf(ref ushort source, nint index) =>
+        new(HalfFloat.Expand(Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref source, index)))).AsUInt16())).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreHalf(Simd128 value, ref ushort destination, nint index)
+    {
+        var r = HalfFloat.Round(value.V.AsUInt32());
         Unsafe.WriteUnaligned(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref destination, index)), Vector128.Narrow(r, r).AsUInt64().ToScalar());
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd128 operator +(Simd128 a, Simd128 b) => new(a.V + b.V);
@@ -199,6 +215,18 @@ public readonly struct Simd256 : ISimd<Simd256>
         var r = BFloat16.Round(value.V.AsUInt32());
         Vector128.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
     }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256 LoadHalf(ref ushort source, nint index)
+    {
+        var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)index));
+        return new(HalfFloat.Expand(Vector256.Create(lo, hi)).AsSingle());
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreHalf(Simd256 value, ref ushort destination, nint index)
+    {
+        var r = HalfFloat.Round(value.V.AsUInt32());
+        Vector128.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 operator +(Simd256 a, Simd256 b) => new(a.V + b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 operator -(Simd256 a, Simd256 b) => new(a.V - b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 operator *(Simd256 a, Simd256 b) => new(a.V * b.V);
@@ -261,6 +289,18 @@ public readonly struct Simd512 : ISimd<Simd512>
     public static void StoreBFloat16(Simd512 value, ref ushort destination, nint index)
     {
         var r = BFloat16.Round(value.V.AsUInt32());
+        Vector256.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512 LoadHalf(ref ushort source, nint index)
+    {
+        var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)index));
+        return new(HalfFloat.Expand(Vector512.Create(lo, hi)).AsSingle());
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreHalf(Simd512 value, ref ushort destination, nint index)
+    {
+        var r = HalfFloat.Round(value.V.AsUInt32());
         Vector256.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 operator +(Simd512 a, Simd512 b) => new(a.V + b.V);
