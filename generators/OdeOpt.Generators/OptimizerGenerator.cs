@@ -41,9 +41,9 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
         // The GPU path (docs/gpu.md): every plan is also recorded in metadata; where ILGPU and OdeOpt.Gpu are
         // referenced, GPU forms are emitted for this compilation's optimizers and for referenced ones that have none.
         // A staged plan (implicit gradient stages, step-size control) has no GPU form: its solver and controller run on
-        // the host between passes (docs/dsl.md). Nor, yet, has a plan with bfloat16 state arrays ([StateStorage]).
+        // the host between passes (docs/dsl.md).
         var gpuPlans = plans
-            .Where(static plan => plan!.Staged is null && (plan.BFloat16Arrays | plan.HalfArrays) == 0)
+            .Where(static plan => plan!.Staged is null)
             .Select(static (plan, _) => GpuPlan.From(plan!))
             .WithTrackingName(TrackingNames.GpuPlans);
         context.RegisterSourceOutput(gpuPlans, static (spc, plan) => EmitPlanMetadata(spc, plan));

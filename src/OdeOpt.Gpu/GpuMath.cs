@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using ILGPU;
 
 namespace OdeOpt.Gpu;
 
@@ -35,4 +36,44 @@ public static class GpuMath
     /// NaN kept.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ClipGradient(float g, float scale, float limit) => Min(Max(g * scale, -limit), limit);
+
+    // 16-bit state storage ([StateStorage]): the bit manipulations of OdeOpt.Runtime.BFloat16 and HalfFloat, written with
+    // ILGPU's Interop bit casts, so that a GPU form stores the same bits as the CPU form.
+
+    /// <summary>The float a bfloat16 stands for (exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float BFloat16ToSingle(ushort bits) => Interop.IntAsFloat((uint)bits << 16);
+
+    /// <summary>The nearest bfloat16, ties to even; NaN quiet (as <see cref="OdeOpt.Runtime.BFloat16.FromSingle"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort SingleToBFloat16(float value)
+    {
+        uint bits = Interop.FloatAsInt(value);
+        return (bits & 0x7FFF_FFFFu) > 0x7F80_0000u ? (ushort)((bits >> 16) | 0x0040u) : (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+    }
+
+    /// <summary>The float an IEEE binary16 stands for (exact, as <see cref="OdeOpt.Runtime.HalfFloat.ToSingle"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HalfToSingle(ushort h)
+    {
+        uint o = ((uint)h & 0x7FFFu) << 13;
+        uint exponent = o & (0x7C00u << 13);
+        o += 112u << 23;
+        if (exponent == 0x7C00u << 13) o += 112u << 23;
+        else if (exponent == 0) o = Interop.FloatAsInt(Interop.IntAsFloat(o + (1u << 23)) - Interop.IntAsFloat(113u << 23));
+        return Interop.IntAsFloat(o | ((uint)h & 0x8000u) << 16);
+    }
+
+    /// <summary>The nearest IEEE binary16, ties to even, beyond 65504 infinity, NaN the quiet NaN of the same sign (as
+    /// <see cref="OdeOpt.Runtime.HalfFloat.FromSingle"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort SingleToHalf(float value)
+    {
+        uint f = Interop.FloatAsInt(value);
+        uint sign = f & 0x8000_0000u, a = f ^ sign, o;
+        if (a >= 143u << 23) o = a > 0x7F80_0000u ? 0x7E00u : 0x7C00u;
+        else if (a < 113u << 23) o = Interop.FloatAsInt(Interop.IntAsFloat(a) + 0.5f) - (126u << 23);
+        else o = (a + 0xC800_0FFFu + ((a >> 13) & 1u)) >> 13;
+        return (ushort)(o | sign >> 16);
+    }
 }

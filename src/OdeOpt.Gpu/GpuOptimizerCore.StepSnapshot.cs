@@ -22,7 +22,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews>
         for (int i = 0; i < _arrays.Length; i++)
         {
             if (_arrays[i] is not { } array) continue;
-            var copy = _savedArrays[i] ??= Accelerator.Allocate1D<float>(ParameterCount);
+            var copy = _savedArrays[i] ??= Accelerator.Allocate1D<float>(array.Length); // a 16-bit array is half as long
             ((ArrayView<float>)array.View).CopyTo(_stream, (ArrayView<float>)copy.View);
         }
         _savedMissingArrays = _missingArrays;

@@ -194,6 +194,13 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
         return (_missingArrays >> slot & 1) != 0 ? _arrayViews[slot] : _arrayViews[slot].SubView(_segmentStart, _segmentLength);
     }
 
+    /// <summary>State array <paramref name="slot"/>, stored in 16 bits ([StateStorage]: bfloat16 or binary16), over the
+    /// segment being launched (a placeholder for an optional array no pass has needed yet).</summary>
+    protected ArrayView<ushort> StateView16(int slot) =>
+        (_missingArrays >> slot & 1) != 0 ? _arrayViews[slot].Cast<ushort>() : _arrayViews[slot].Cast<ushort>().SubView(_segmentStart, _segmentLength);
+
+    private bool IsSixteenBit(int slot) => slot < _arrays.Length && (Driver.Layout.SixteenBitArrays >> slot & 1) != 0;
+
     private ArrayView<float> Placeholder() => (_placeholder ??= Accelerator.Allocate1D<float>(4)).View;
 
     /// <summary>The state arrays (bit i: array i) that pass <paramref name="pass"/> reads or writes under the flags of the
@@ -205,7 +212,8 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
 
     private void AllocateArray(int i, AcceleratorStream stream)
     {
-        var buffer = Accelerator.Allocate1D<float>(ParameterCount);
+        // A 16-bit array: (n + 1) / 2 floats hold its n elements, seen through StateView16.
+        var buffer = Accelerator.Allocate1D<float>(IsSixteenBit(i) ? (ParameterCount + 1) / 2 : ParameterCount);
         buffer.MemSetToZero(stream);
         _arrays[i] = buffer;
         _arrayViews[i] = buffer.View;
@@ -267,7 +275,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
         var output = Narrow(_output);
         var views = CreateViews(parameters, gradient, output);
         bool vector = GpuKernelSettings.VectorAccess && Aligned(parameters) && Aligned(gradient) && Aligned(output);
-        for (int i = 0; i < _arrays.Length + Driver.Layout.RollbackTargets.Length; i++) vector &= Aligned(StateView(i));
+        for (int i = 0; i < _arrays.Length + Driver.Layout.RollbackTargets.Length; i++) vector &= IsSixteenBit(i) ? Aligned(StateView16(i)) : Aligned(StateView(i));
         int length = (int)_segmentLength;
         int vectorCount = vector ? length / 4 : 0;
         var arguments = new GpuPassArguments
@@ -308,6 +316,9 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
     }
 
     private static bool Aligned(ArrayView<float> view) => !view.IsValid || view.LoadEffectiveAddressAsPtr().ToInt64() % 16 == 0;
+
+    // A 16-bit view is read four elements (8 bytes) at a time.
+    private static bool Aligned(ArrayView<ushort> view) => !view.IsValid || view.LoadEffectiveAddressAsPtr().ToInt64() % 8 == 0;
 
     // ------------------------------------------------------------------ stepping
 
@@ -406,7 +417,14 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
         {
             if (_arrays[i] is not { } array || !Driver.SavesArray(i)) continue; // written as zeros
             host[i] = new float[ParameterCount];
-            array.View.CopyToCPU(host[i]);
+            if (!IsSixteenBit(i)) array.View.CopyToCPU(host[i]);
+            else
+            {
+                // Widened exactly, as the CPU form writes it.
+                var stored = new ushort[ParameterCount];
+                ((ArrayView<float>)array.View).Cast<ushort>().SubView(0, ParameterCount).CopyToCPU(stored);
+                Driver.Layout.Widen(i, stored, host[i]);
+            }
         }
         Driver.Save(stream, _arrays.Length, i => host[i]);
     }
@@ -425,7 +443,14 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
                 // An optional array stays unallocated while the stream holds only its initial zeros.
                 if (_arrays[i] is null && !MemoryMarshal.Cast<float, int>(arrays[i].AsSpan()).ContainsAnyExcept(0)) continue;
                 if (_arrays[i] is null) AllocateArray(i, _stream);
-                _arrays[i]!.View.CopyFromCPU(_stream, arrays[i]);
+                if (!IsSixteenBit(i)) _arrays[i]!.View.CopyFromCPU(_stream, arrays[i]);
+                else
+                {
+                    // The checkpoint holds widened values: rounding them back is exact.
+                    var stored = new ushort[ParameterCount];
+                    Driver.Layout.Narrow(i, arrays[i], stored);
+                    ((ArrayView<float>)_arrays[i]!.View).Cast<ushort>().SubView(0, ParameterCount).CopyFromCPU(_stream, stored);
+                }
             }
             _stream.Synchronize();
         });

@@ -74,8 +74,6 @@ public static class GpuOptimizerRegistry
             var cpu = OptimizerRegistry.All.FirstOrDefault(i => i.Name == name);
             if (cpu is not null && (cpu.StepControl != StepControl.None || cpu.ImplicitGradientStages.Count > 0))
                 throw new NotSupportedException($"'{name}' has no GPU form: its step is staged ({(cpu.ImplicitGradientStages.Count > 0 ? "an implicit stage that reads the gradient is solved by iteration" : "a step-size controller accepts or rejects each attempt")}), and the host-side control of a staged step (an Anderson solve, an error norm read back per attempt) is not implemented for the GPU forms yet (docs/dsl.md, \"Staged steps on the GPU\"). Use the CPU form '{cpu.OptimizerType.Name}'.");
-            if (cpu is not null && cpu.BFloat16StateVariables.Count > 0)
-                throw new NotSupportedException($"'{name}' has no GPU form: it stores {string.Join(", ", cpu.BFloat16StateVariables)} as bfloat16 ([StateStorage]), which the GPU kernels do not read yet. Use the CPU form '{cpu.OptimizerType.Name}'.");
             throw new ArgumentException($"No GPU form of an optimizer called '{name}' is loaded. Known: {string.Join(", ", Names)}.", nameof(name));
         }
         if (matches.Length > 1)

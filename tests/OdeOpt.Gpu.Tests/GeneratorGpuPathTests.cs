@@ -166,7 +166,7 @@ public class GeneratorGpuPathTests
             """;
         var (library, libraryResult) = Generate("Lib", source, References(gpu: false));
         string plan = libraryResult.GeneratedSources.Single(s => s.HintName.EndsWith(".Plan.g.cs", StringComparison.Ordinal)).SourceText.ToString();
-        Assert.Contains("odeopt-plan 4", plan);
+        Assert.Contains("odeopt-plan 5", plan);
         Assert.Contains("variant ", plan);
         string cpuForm = libraryResult.GeneratedSources.Single(s => s.HintName == "Lib.LibFlagged.OdeOpt.g.cs").SourceText.ToString();
         Assert.Contains("OptionalArrays = 2", cpuForm); // top is array 1: allocated at the first step with KeepMax on
@@ -236,6 +236,68 @@ public class GeneratorGpuPathTests
             Assert.Equal(state, Support.State(gpu));
             for (int s = 0; s < 3; s++) { cpu.Step(p, Support.Gradient); gpu.Step(buffer.View, function); }
             Assert.True(Support.RelativeDifference(Support.ToHost(buffer.View), p) <= 1e-6);
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    /// <summary>A library optimizer with 16-bit state arrays: the storage travels in the metadata (format 5), and the GPU
+    /// form emitted from it reads and writes 16-bit views, holding the CPU form's states bit for bit.</summary>
+    [Fact]
+    public void The_state_storage_of_a_library_optimizer_travels_in_the_metadata_and_the_GPU_form_keeps_its_bits()
+    {
+        const string source = """
+            using OdeOpt;
+
+            namespace Lib;
+
+            [Optimizer("lib-storage-momentum")]
+            [ImexScheme(ImexSchemes.Euler)]
+            [StateStorage("b", StateStorage.Half)]
+            [StateStorage("top", StateStorage.BFloat16)]
+            public partial class LibStorageMomentum
+            {
+                [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 0.05f;
+
+                [Explicit("b")] static float B(float g, float b, float h) => (g - b) / (2 * h);
+                [Explicit("top")] static float Top(float g, float top, float h) => (System.MathF.Max(top, System.MathF.Abs(g)) - top) / h;
+                [Implicit("theta")] static float Theta(float b, float top) => -b / (1 + top);
+            }
+            """;
+        var (library, libraryResult) = Generate("StorageLib", source, References(gpu: false));
+        Assert.Empty(libraryResult.Diagnostics);
+        string plan = libraryResult.GeneratedSources.Single(s => s.HintName.EndsWith(".Plan.g.cs", StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Contains("storage 2 1", plan); // top (array 1) bfloat16, b (array 0) binary16
+        byte[] libraryImage = Emit(library);
+        var appReferences = References(gpu: true);
+        appReferences.Add(MetadataReference.CreateFromImage(libraryImage));
+        var (app, appResult) = Generate("StorageApp", "namespace StorageApp { }", appReferences);
+        Assert.Empty(appResult.Diagnostics);
+        string gpuForm = appResult.GeneratedSources.Single().SourceText.ToString();
+        Assert.Contains("public global::ILGPU.ArrayView<ushort> State0;", gpuForm);
+        Assert.Contains("global::OdeOpt.Gpu.GpuMath.SingleToHalf(", gpuForm);
+        Assert.Contains("global::OdeOpt.Gpu.GpuMath.SingleToBFloat16(", gpuForm);
+        Assert.Contains("BFloat16Arrays = 2, HalfArrays = 1", gpuForm);
+        byte[] appImage = Emit(app);
+
+        var context = new AssemblyLoadContext("storage", isCollectible: true);
+        try
+        {
+            var lib = context.LoadFromStream(new MemoryStream(libraryImage));
+            var appAssembly = context.LoadFromStream(new MemoryStream(appImage));
+            const int n = 103;
+            var cpu = (IOptimizer)Activator.CreateInstance(lib.GetType("Lib.LibStorageMomentum")!, n)!;
+            using var gpu = (IGpuOptimizer)Activator.CreateInstance(appAssembly.GetType("Lib.LibStorageMomentumGpu")!, _fixture.Accelerator, n)!;
+            Assert.Equal(new[] { "b" }, gpu.Info.HalfStateVariables);
+            Assert.Equal(20, gpu.Info.BytesPerParameterPerStep); // theta 4 + 4, g 4, b 2 + 2, top 2 + 2
+            var p = Support.Start(n);
+            using var buffer = _fixture.Accelerator.Allocate1D(p);
+            var function = Support.OnHost(n);
+            for (int s = 0; s < 10; s++) { cpu.Step(p, Support.Gradient); gpu.Step(buffer.View, function); }
+            Assert.Equal(p, Support.ToHost(buffer.View));
+            Assert.Equal(Support.State(cpu), Support.State(gpu));
         }
         finally
         {

@@ -57,6 +57,7 @@ public static class Support
     {
         "gpu-test-torch-momentum", "gpu-test-rk4", "gpu-test-imex-midpoint-adam", "gpu-test-look-ahead-momentum",
         "gpu-test-unbiased-adam-trapezoidal", "gpu-test-clipped-sign-momentum", "gpu-test-reductions-heun",
+        "gpu-test-adam-bf16-states", "gpu-test-adam-half-m-bf16-v",
     }).ToArray();
 
     public static IEnumerable<object[]> AllNames() => Names.Select(n => new object[] { n });

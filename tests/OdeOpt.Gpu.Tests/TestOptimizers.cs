@@ -114,3 +114,18 @@ public partial class ReductionsHeun
     [Explicit("theta")] static float Theta(float g, float m, float c, float mNorm, float gMax, float gSum) =>
         (mNorm > 0 ? -m / mNorm : 0) - (gMax > 0 ? c * g / gMax : 0) - 1e-4f * gSum;
 }
+
+/// <summary>torch's Adam (the Adam ODE under IMEX Euler) with bfloat16 m and v ([StateStorage]): 20 bytes per
+/// parameter; the GPU kernels read and write 16-bit views with the CPU form's rounding.</summary>
+[Optimizer("gpu-test-adam-bf16-states", Order = 1, Ode = typeof(OdeOpt.Optimizers.AdamOde))]
+[ImexScheme(ImexSchemes.Euler)]
+[StateStorage("m", StateStorage.BFloat16)]
+[StateStorage("v", StateStorage.BFloat16)]
+public partial class AdamBFloat16States;
+
+/// <summary>The same with a binary16 first moment and a bfloat16 second moment.</summary>
+[Optimizer("gpu-test-adam-half-m-bf16-v", Order = 1, Ode = typeof(OdeOpt.Optimizers.AdamOde))]
+[ImexScheme(ImexSchemes.Euler)]
+[StateStorage("m", StateStorage.Half)]
+[StateStorage("v", StateStorage.BFloat16)]
+public partial class AdamHalfFirstMoment;

@@ -25,6 +25,7 @@ internal static class IlgpuEmitter
 {
     private const string Runtime = "global::OdeOpt.Gpu";
     private const string View = "global::ILGPU.ArrayView<float>";
+    private const string View16 = "global::ILGPU.ArrayView<ushort>";
     private const string Float4 = "global::ILGPU.Util.Float4";
     private static readonly string[] Lanes = { "X", "Y", "Z", "W" };
 
@@ -61,7 +62,7 @@ internal static class IlgpuEmitter
         w.Line("/// <summary>The optimizer's name, scheme, cost per step and hyperparameters: those of <see cref=\"" + cpu + "\"/>.</summary>");
         w.Line("public static global::OdeOpt.OptimizerInfo StaticInfo => " + cpu + ".StaticInfo;");
         w.Line();
-        PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel, plan.Undo);
+        PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel, plan.Undo, bfloat16: plan.BFloat16Arrays, half: plan.HalfArrays);
         w.Line("private static readonly " + kernelType + "[] s_kernels = { " + string.Join(", ", plan.Kernels.Select(k => k.Name + "Kernel")) + " };");
         w.Line();
         bool reductions = plan.Kernels.Any(k => k.Reduce is not null);
@@ -98,8 +99,9 @@ internal static class IlgpuEmitter
         ArrayUse.WriteArraysTouched(w, plan.ArrayCount, plan.Kernels, plan.Undo.Kernel,
             "protected override int ArraysTouched(int pass, in " + uniforms + " _prev, in " + uniforms + " _u, in " + uniforms + " _next)", VariantKey);
         WriteViews(w, plan);
-        for (int k = 0; k < plan.Kernels.Count; k++) WriteKernel(w, plan.Kernels[k], uniforms);
-        if (reductions) WriteReductions(w, plan, uniforms);
+        var storage = new Storage16(plan.BFloat16Arrays, plan.HalfArrays);
+        for (int k = 0; k < plan.Kernels.Count; k++) WriteKernel(w, plan.Kernels[k], uniforms, storage);
+        if (reductions) WriteReductions(w, plan, uniforms, storage);
 
         w.Close();
         if (plan.Namespace is not null) w.Close();
@@ -116,6 +118,9 @@ internal static class IlgpuEmitter
         w.Line("// One ILGPU kernel per pass of the CPU plan (the header of " + plan.ClassName + "'s generated file derives it). Each kernel is a");
         w.Line("// grid-stride loop over float4 groups (when every buffer is 16-byte aligned), then over the remaining elements;");
         w.Line("// it reads and writes every element once.");
+        if ((plan.BFloat16Arrays | plan.HalfArrays) != 0)
+            w.Line("// 16-bit state arrays ([StateStorage]; 4 elements per 8-byte load in the vector loop, rounded to nearest even on store as on the CPU):" +
+                   string.Concat(Enumerable.Range(0, 31).Where(a => ((plan.BFloat16Arrays | plan.HalfArrays) >> a & 1) != 0).Select(a => " a" + a + ((plan.HalfArrays >> a & 1) != 0 ? " binary16" : " bfloat16"))) + ".");
         w.Line("// " + plan.GradientEvaluationsPerStep + " gradient evaluation(s) per step; " + plan.ArrayCount + " state array(s) on the accelerator; " +
                plan.BytesPerParameter + " bytes per parameter per step.");
         w.Line("// Passes (p = parameters, g = gradient, out = iterate output, a<k> = state array k):");
@@ -150,12 +155,13 @@ internal static class IlgpuEmitter
 
     private static void WriteViews(SourceWriter w, GpuPlan plan)
     {
+        var storage = new Storage16(plan.BFloat16Arrays, plan.HalfArrays);
         w.Open("protected override Views CreateViews(" + View + " parameters, " + View + " gradient, " + View + " output)");
         w.Line("Views _views;");
         w.Line("_views.Parameters = parameters;");
         w.Line("_views.Gradient = gradient;");
         w.Line("_views.Output = output;");
-        for (int a = 0; a < plan.ViewArrayCount; a++) w.Line("_views.State" + a + " = StateView(" + a + ");");
+        for (int a = 0; a < plan.ViewArrayCount; a++) w.Line("_views.State" + a + " = " + (storage.Is16(a) ? "StateView16(" : "StateView(") + a + ");");
         w.Line("return _views;");
         w.Close();
         w.Line();
@@ -167,7 +173,7 @@ internal static class IlgpuEmitter
         w.Line("public " + View + " Parameters;");
         w.Line("public " + View + " Gradient;");
         w.Line("public " + View + " Output;");
-        for (int a = 0; a < plan.ViewArrayCount; a++) w.Line("public " + View + " State" + a + ";");
+        for (int a = 0; a < plan.ViewArrayCount; a++) w.Line("public " + (storage.Is16(a) ? View16 : View) + " State" + a + ";");
         w.Close();
         w.Line();
     }
@@ -178,7 +184,19 @@ internal static class IlgpuEmitter
 
     private static string Vector(int slot) => "_" + SlotName(slot) + "4";
 
-    private static void WriteKernel(SourceWriter w, KernelPlan k, string uniforms)
+    /// <summary>The state arrays stored in 16 bits: bfloat16 (bit k) and binary16. In the vector loop four of their
+    /// elements travel as one ulong (element 4i + j in bits 16j..16j+15), as four floats travel as one Float4.</summary>
+    private readonly struct Storage16
+    {
+        private readonly int _bfloat16, _half;
+        public Storage16(int bfloat16, int half) { _bfloat16 = bfloat16; _half = half; }
+        public bool Is16(int slot) => slot >= 0 && slot < 31 && ((_bfloat16 | _half) >> slot & 1) != 0;
+        public string GroupType(int slot) => Is16(slot) ? "ulong" : Float4;
+        public string Widen(int slot, string bits) => Runtime + ".GpuMath." + ((_half >> slot & 1) != 0 ? "HalfToSingle(" : "BFloat16ToSingle(") + bits + ")";
+        public string Narrow(int slot, string value) => Runtime + ".GpuMath." + ((_half >> slot & 1) != 0 ? "SingleToHalf(" : "SingleToBFloat16(") + value + ")";
+    }
+
+    private static void WriteKernel(SourceWriter w, KernelPlan k, string uniforms, Storage16 storage)
     {
         var slots = PlanWalker.SlotsOf(k);
         var bools = new HashSet<string>(StringComparer.Ordinal);
@@ -188,7 +206,7 @@ internal static class IlgpuEmitter
         w.Open("private static void " + k.Name + "Kernel(Views _views, " + uniforms + " _prev, " + uniforms + " _u, " + uniforms + " _next, " + Runtime + ".GpuPassArguments _args)");
         w.Line("int _stride = global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;");
         w.Line("int _first = global::ILGPU.Grid.GlobalIndex.X;");
-        foreach (var s in slots) w.Line("var " + Vector(s) + " = _views." + ViewField(s) + ".Cast<" + Float4 + ">();");
+        foreach (var s in slots) w.Line("var " + Vector(s) + " = _views." + ViewField(s) + ".Cast<" + storage.GroupType(s) + ">();");
 
         // A state array that the step's flags leave untouched (AMSGrad's maximum while AMSGrad is off) is neither loaded
         // nor stored: the flags are the same for every thread, so the branch costs nothing and saves the traffic. The body
@@ -203,14 +221,13 @@ internal static class IlgpuEmitter
 
         // float4 groups: one 16-byte load and store per buffer, the statements once per lane.
         w.Open("for (int _i = _first; _i < _args.VectorCount; _i += _stride)");
-        foreach (var s in k.Loads.Select(l => l.Slot).Distinct()) w.Line(Float4 + " _in_" + SlotName(s) + " = " + Guarded(guards, s, Vector(s) + "[_i]", "default") + ";");
+        foreach (var s in k.Loads.Select(l => l.Slot).Distinct()) w.Line(storage.GroupType(s) + " _in_" + SlotName(s) + " = " + Guarded(guards, s, Vector(s) + "[_i]", "default") + ";");
         var storeSlots = k.Stores.Select(s => s.Slot).Distinct().ToList();
-        if (storeSlots.Count > 0)
-            w.Line(Float4 + " " + string.Join(", ", storeSlots.Select(s => "_out_" + SlotName(s) + " = default")) + ";");
+        foreach (var s in storeSlots) w.Line(storage.GroupType(s) + " _out_" + SlotName(s) + " = default;");
         foreach (var lane in Lanes)
         {
             w.Open("// lane " + lane);
-            PlanWalker.WriteBody(w, new KernelBody(bools, guards, lane), k.Loads, k.Statements, k.Stores);
+            PlanWalker.WriteBody(w, new KernelBody(bools, guards, lane, storage), k.Loads, k.Statements, k.Stores);
             w.Close();
         }
         foreach (var s in storeSlots) w.Line(GuardStore(guards, s, Vector(s) + "[_i] = _out_" + SlotName(s) + ";"));
@@ -218,7 +235,7 @@ internal static class IlgpuEmitter
 
         // The elements after the last float4 group (all of them when a buffer is not 16-byte aligned).
         w.Open("for (int _i = _args.VectorCount * 4 + _first; _i < _args.Length; _i += _stride)");
-        PlanWalker.WriteBody(w, new KernelBody(bools, guards, null), k.Loads, k.Statements, k.Stores);
+        PlanWalker.WriteBody(w, new KernelBody(bools, guards, null, storage), k.Loads, k.Statements, k.Stores);
         w.Close();
         w.Close();
         w.Line();
@@ -227,7 +244,7 @@ internal static class IlgpuEmitter
     /// <summary>The reduction kernels and the members through which GpuOptimizerCore runs them: one thread per residue
     /// class mod 4 (of the absolute element index) of one block of 32,768 elements of a group, summing in element order in
     /// double, exactly the partial sums of the CPU form's reduction pass; the host combines them as the CPU form does.</summary>
-    private static void WriteReductions(SourceWriter w, GpuPlan plan, string uniforms)
+    private static void WriteReductions(SourceWriter w, GpuPlan plan, string uniforms, Storage16 storage)
     {
         CpuEmitter.WriteReductionCount(w, plan.Kernels);
         CpuEmitter.WriteApplyReductions(w, plan.Kernels, uniforms, perResidue: true);
@@ -249,7 +266,7 @@ internal static class IlgpuEmitter
             for (int t = 0; t < n; t++) w.Line("double _acc" + t + " = 0;");
             // The first element of the block whose absolute index (_origin + _i, mod 4) is _residue.
             w.Open("for (int _i = _block * " + 32768 + " + ((_residue - _origin) & 3); _i < _end; _i += 4)");
-            PlanWalker.WriteBody(w, new KernelBody(bools, new Dictionary<int, uint>(), null), r.Loads, r.Statements, System.Array.Empty<KernelStore>());
+            PlanWalker.WriteBody(w, new KernelBody(bools, new Dictionary<int, uint>(), null, storage), r.Loads, r.Statements, System.Array.Empty<KernelStore>());
             for (int t = 0; t < n; t++)
             {
                 var term = r.Terms[t];
@@ -299,17 +316,24 @@ internal static class IlgpuEmitter
         private readonly HashSet<string> _bools;
         private readonly Dictionary<int, uint> _guards;
         private readonly string? _lane;
+        private readonly Storage16 _storage;
 
-        public KernelBody(HashSet<string> bools, Dictionary<int, uint> guards, string? lane) : base(KernelExpr.Instance)
+        public KernelBody(HashSet<string> bools, Dictionary<int, uint> guards, string? lane, Storage16 storage) : base(KernelExpr.Instance)
         {
             _bools = bools;
             _guards = guards;
             _lane = lane;
+            _storage = storage;
         }
+
+        private int Shift => 16 * System.Array.IndexOf(Lanes, _lane);
 
         public override void Load(SourceWriter w, KernelLoad l)
         {
-            string source = _lane is null ? Guarded(_guards, l.Slot, "_views." + ViewField(l.Slot) + "[_i]", "0f") : "_in_" + SlotName(l.Slot) + "." + _lane;
+            string source = !_storage.Is16(l.Slot)
+                ? _lane is null ? Guarded(_guards, l.Slot, "_views." + ViewField(l.Slot) + "[_i]", "0f") : "_in_" + SlotName(l.Slot) + "." + _lane
+                : _lane is null ? Guarded(_guards, l.Slot, _storage.Widen(l.Slot, "_views." + ViewField(l.Slot) + "[_i]"), "0f")
+                : _storage.Widen(l.Slot, "(ushort)(_in_" + SlotName(l.Slot) + " >> " + Shift + ")");
             // The gradient enters through norm clipping (a scale) and value clipping (a clamp), as on the CPU.
             w.Line(l.Slot == Slots.Gradient
                 ? "float " + l.Local + " = " + Runtime + ".GpuMath.ClipGradient(" + source + ", _args.GradientScale, _args.GradientLimit);"
@@ -318,8 +342,14 @@ internal static class IlgpuEmitter
 
         public override string Local(KernelStatement st) => (_bools.Contains(st.Local) ? "bool " : "float ") + st.Local;
 
-        public override void Store(SourceWriter w, KernelStore s) =>
-            w.Line(_lane is null ? GuardStore(_guards, s.Slot, "_views." + ViewField(s.Slot) + "[_i] = " + s.Local + ";") : "_out_" + SlotName(s.Slot) + "." + _lane + " = " + s.Local + ";");
+        public override void Store(SourceWriter w, KernelStore s)
+        {
+            if (!_storage.Is16(s.Slot))
+                w.Line(_lane is null ? GuardStore(_guards, s.Slot, "_views." + ViewField(s.Slot) + "[_i] = " + s.Local + ";") : "_out_" + SlotName(s.Slot) + "." + _lane + " = " + s.Local + ";");
+            else
+                w.Line(_lane is null ? GuardStore(_guards, s.Slot, "_views." + ViewField(s.Slot) + "[_i] = " + _storage.Narrow(s.Slot, s.Local) + ";")
+                    : "_out_" + SlotName(s.Slot) + " |= (ulong)" + _storage.Narrow(s.Slot, s.Local) + " << " + Shift + ";");
+        }
     }
 
     /// <summary>Whether an expression is a condition (a comparison or a logical combination) rather than a number.</summary>

@@ -12,13 +12,14 @@ namespace OdeOpt.Generators.Emit;
 /// whose method bodies it cannot see. Emitted with every CPU form; a few hundred bytes per optimizer.
 /// </summary>
 /// <remarks>
-/// The text is line-oriented (version 4); <see cref="Parsing.PlanMetadataReader"/> reads it back:
+/// The text is line-oriented (version 5); <see cref="Parsing.PlanMetadataReader"/> reads it back:
 /// <code>
-/// odeopt-plan 4
+/// odeopt-plan 5
 /// name "adam"
 /// gradients 1 | arrays 2 | bytes 28 | start -1 | init -1 | cycle 0 | iterate | iterate-at-start -1
 /// conditions            (version 3: the CPU form has [Condition]s, checked by its static CheckStepConditions)
 /// rollback 4 4 3 -1     (version 3: the undo pass, its extra bytes, the step-local arrays, the slots it keeps)
+/// storage 3 0           (version 5: the state arrays stored as bfloat16, as binary16: bit masks; [StateStorage])
 /// hyper "LearningRate" "learningRate" step
 /// uniform U0 (Multiply $StepSize:h (Divide (Subtract #1 $Hyper:beta1) $StepSize:h))
 /// kernel Pass1 begins "what the pass computes"
@@ -70,6 +71,7 @@ internal static class PlanMetadataWriter
         var undo = plan.Undo;
         if (undo.Kernel >= 0 || undo.StepLocal != 0)
             Line(new[] { "rollback", Int(undo.Kernel), Int(undo.ExtraBytes), Int(undo.StepLocal) }.Concat(undo.Targets.Select(Int)).ToArray());
+        if ((plan.BFloat16Arrays | plan.HalfArrays) != 0) Line("storage", Int(plan.BFloat16Arrays), Int(plan.HalfArrays));
         foreach (var h in plan.Hyperparameters)
             Line(new[] { "hyper", Quote(h.PropertyName), Quote(h.ParameterName) }.Concat(h.IsStepSize ? new[] { "step" } : h.IsFlag ? new[] { "flag" } : Array.Empty<string>()).ToArray());
         foreach (var u in plan.Uniforms) Line("uniform", u.Name, Expression(u.Definition));

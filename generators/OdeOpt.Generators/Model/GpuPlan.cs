@@ -33,7 +33,9 @@ internal sealed record GpuPlan(
     EquatableArray<int> IterateKernels,
     int IterateAtStartKernel,
     bool HasConditions = false,
-    RollbackLayout? Rollback = null)
+    RollbackLayout? Rollback = null,
+    int BFloat16Arrays = 0,
+    int HalfArrays = 0)
 {
     /// <summary>The undo of a step (none from metadata before format 3).</summary>
     public RollbackLayout Undo => Rollback ?? RollbackLayout.None;
@@ -63,7 +65,9 @@ internal sealed record GpuPlan(
             plan.IterateKernels,
             plan.IterateAtStartKernel,
             m.Conditions.Count > 0,
-            plan.Rollback);
+            plan.Rollback,
+            plan.BFloat16Arrays,
+            plan.HalfArrays);
     }
 }
 
@@ -80,7 +84,7 @@ internal sealed record GpuTarget(bool Enabled, EquatableArray<GpuPlan> Reference
 internal static class PlanFormat
 {
     /// <summary>Bumped whenever the text changes meaning; a reader refuses other versions (ODEOPT060).</summary>
-    public const int Version = 4;
+    public const int Version = 5;
 
     /// <summary>The oldest version a reader still takes (version 1 has no per-flag variants: its passes touch every
     /// array they name; before version 3 no record says that the CPU form has [Condition]s, so a GPU form emitted from it

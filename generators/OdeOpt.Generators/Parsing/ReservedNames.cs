@@ -32,7 +32,7 @@ internal static class ReservedNames
         "StateRef", "ArraysTouched", "Previous", "Current", "Next", "GradientScale", "GradientLimit", "GetHyperparameter", "SetHyperparameter",
         "SetSchedule", "GetSchedule", "GetEffectiveHyperparameter", "StepWithGradient", "Step", "GetIterate", "Reset",
         "SaveState", "LoadState", "Validate", "CheckConditions", "Info", "StaticInfo", "RollbackFailedSteps",
-        "ReductionCount", "Reduce", "ApplyReductions", "Statistics", "NonConvergence", "StateRef16",
+        "ReductionCount", "Reduce", "ApplyReductions", "Statistics", "NonConvergence", "StateRef16", "StateView16",
     };
 
     /// <summary>Declared or inherited by the GPU form <c>XGpu</c> (OdeOpt.Gpu.GpuOptimizerCore), which repeats the
