@@ -181,6 +181,10 @@ internal static class DiagnosticDescriptors
         "Invalid [StateStorage]",
         "[StateStorage(\"{0}\", ...)] on '{1}': {2}");
 
+    public static readonly DiagnosticDescriptor InvalidParameterStorage = Error("ODEOPT048",
+        "Invalid [ParameterStorage]",
+        "[ParameterStorage] on '{0}': {1}");
+
     public static readonly DiagnosticDescriptor WeightsNotConsistent = Warning("ODEOPT042",
         "Weights do not sum to 1",
         "The {0} tableau's weights B sum to {1}, not 1: the scheme is not consistent (it does not converge to the ODE)");

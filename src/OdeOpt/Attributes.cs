@@ -350,3 +350,24 @@ public sealed class StateStorageAttribute : Attribute
     /// <summary>Its storage.</summary>
     public StateStorage Storage { get; }
 }
+
+/// <summary>
+/// Lets the optimizer also step bfloat16 parameter and gradient buffers (<c>Step(Span&lt;ushort&gt;, ReadOnlySpan&lt;ushort&gt;)</c>,
+/// <see cref="IBFloat16ParameterOptimizer"/>) beside the float32 ones: each parameter and gradient element is widened,
+/// the step computed in float32, and the new parameter rounded to bfloat16 stochastically, unbiased, with random bits
+/// that are a pure function of (seed, step, element index) (<see cref="Runtime.CounterRandom"/>), so that updates below
+/// half a bfloat16 ulp still move the parameter in expectation and the result is the same for any thread count. Adam
+/// with bfloat16 parameters, gradients and moments moves 14 bytes per parameter per step instead of 28. For schemes of
+/// one pass and one gradient per step that keep theta in the caller's buffer (docs/dsl.md, "State storage"); anything
+/// else is ODEOPT048.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class ParameterStorageAttribute : Attribute
+{
+    /// <param name="storage">The storage of the parameter and gradient buffers the extra step form takes:
+    /// <see cref="StateStorage.BFloat16"/> (the only one offered).</param>
+    public ParameterStorageAttribute(StateStorage storage) => Storage = storage;
+
+    /// <summary>The storage.</summary>
+    public StateStorage Storage { get; }
+}

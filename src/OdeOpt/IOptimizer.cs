@@ -126,3 +126,21 @@ public interface ISingleGradientOptimizer : IOptimizer
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or outside its range; nothing was changed.</exception>
     void Step(Span<float> parameters, ReadOnlySpan<float> gradient);
 }
+
+/// <summary>An optimizer that also steps bfloat16 parameter and gradient buffers ([ParameterStorage]): each element is
+/// widened, the step computed in float32, and the new parameter rounded to bfloat16 stochastically (unbiased), with
+/// random bits that are a pure function of (<see cref="StochasticRoundingSeed"/>, step, element index).</summary>
+/// <remarks>The bfloat16 values are the upper halves of floats, held as <see cref="ushort"/>
+/// (<see cref="Runtime.BFloat16"/>). The state arrays, the step count and the checkpoint format are the optimizer's own:
+/// the same optimizer may step float32 buffers and bfloat16 buffers, one call or the other.</remarks>
+public interface IBFloat16ParameterOptimizer : ISingleGradientOptimizer
+{
+    /// <summary>Advances one step over bfloat16 buffers with the gradient at the current <paramref name="parameters"/>.</summary>
+    /// <exception cref="ArgumentException">A buffer has the wrong length or the buffers overlap.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or outside its range; nothing was changed.</exception>
+    void Step(Span<ushort> parameters, ReadOnlySpan<ushort> gradient);
+
+    /// <summary>The seed of the stochastic rounding stream (default 0). Not part of a checkpoint: set it again after
+    /// loading one to continue the same stream (the step count is in the checkpoint).</summary>
+    ulong StochasticRoundingSeed { get; set; }
+}

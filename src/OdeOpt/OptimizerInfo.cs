@@ -112,6 +112,10 @@ public sealed class OptimizerInfo
     /// <summary>The state variables stored as IEEE binary16 between steps ([StateStorage]); empty when none is.</summary>
     public IReadOnlyList<string> HalfStateVariables { get; init; } = Array.Empty<string>();
 
+    /// <summary>With [ParameterStorage]: the bytes read and written per parameter by a step over bfloat16 parameter and
+    /// gradient buffers (<see cref="IBFloat16ParameterOptimizer"/>); 0 when the optimizer offers no such step.</summary>
+    public int BFloat16ParameterBytesPerParameterPerStep { get; init; }
+
     /// <summary>The largest beta with |R(x)| &lt;= 1 on [-beta, 0] for the explicit tableau's stability function
     /// R(z) = 1 + z b^T (I - zA)^{-1} 1. For gradient descent on an L-smooth convex loss with the gradient treated by
     /// this tableau, the step size must satisfy h &lt;= beta / L (forward Euler: |1 + h lambda| &lt;= 1, beta = 2). Where only

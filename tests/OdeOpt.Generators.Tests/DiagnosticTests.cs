@@ -200,6 +200,32 @@ public class DiagnosticTests
         """);
 
     [Fact]
+    public void ODEOPT048_ParameterStorageOnATwoGradientScheme() => _ = AssertReported("ODEOPT048", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0 0; 1 0", B = "1/2 1/2")]
+        [ParameterStorage([|StateStorage.BFloat16|])]
+        public partial class O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
+    public void ODEOPT048_HalfParameters() => _ = AssertReported("ODEOPT048", """
+        using OdeOpt;
+
+        [Optimizer("o")]
+        [ExplicitTableau("0", B = "1")]
+        [ParameterStorage([|StateStorage.Half|])]
+        public partial class O
+        {
+            [Explicit("theta")] static float Theta(float g) => -g;
+        }
+        """);
+
+    [Fact]
     public void ODEOPT046_StepControlWithoutEmbeddedWeights() => _ = AssertReported("ODEOPT046", """
         using OdeOpt;
 

@@ -23,3 +23,37 @@ public partial class AdamFloatStates;
 [StateStorage("m", StateStorage.Half)]
 [StateStorage("v", StateStorage.BFloat16)]
 public partial class AdamHalfFirstMoment;
+
+/// <summary>Adam over bfloat16 parameters and gradients (theta rounded stochastically) with bfloat16 m and v: 14 bytes
+/// per parameter per step on bfloat16 buffers, 20 on float32 ones.</summary>
+[Optimizer("test-adam-bf16-everything", Order = 1, Ode = typeof(AdamOde))]
+[ImexScheme(ImexSchemes.Euler)]
+[ParameterStorage(StateStorage.BFloat16)]
+[StateStorage("m", StateStorage.BFloat16)]
+[StateStorage("v", StateStorage.BFloat16)]
+public partial class AdamBFloat16Everything;
+
+/// <summary>torch's Adam with its flags (weight decay, AMSGrad, maximize) over bfloat16 parameters and gradients, float32 states.</summary>
+[Optimizer("test-torch-adam-bf16-parameters", Order = 1)]
+[ExplicitTableau("0 0; 1 0", B = "1 0")]
+[ImplicitTableau("0 0; 0 1", B = "0 1")]
+[ParameterStorage(StateStorage.BFloat16)]
+public partial class TorchAdamBFloat16Parameters
+{
+    [Hyperparameter(Min = 0), StepSize] public float LearningRate { get; set; } = 1e-3f;
+    [Hyperparameter(Min = 0, Max = 1, MaxExclusive = true)] public float Beta1 { get; set; } = 0.9f;
+    [Hyperparameter(Min = 0, Max = 1, MaxExclusive = true)] public float Beta2 { get; set; } = 0.999f;
+    [Hyperparameter(Min = 0)] public float Epsilon { get; set; } = 1e-8f;
+    [Hyperparameter(Min = 0)] public float WeightDecay { get; set; }
+    [Hyperparameter] public bool Amsgrad { get; set; }
+
+    [Let("d")] static float D(float g, float theta, float weightDecay) => g + (weightDecay != 0 ? weightDecay * theta : 0);
+    [Explicit("m")] static float M(float d, float m, float beta1, float h) => (1 - beta1) / h * (d - m);
+    [Explicit("v")] static float V(float d, float v, float beta2, float h) => (1 - beta2) / h * (d * d - v);
+    [Explicit("vmax")]
+    static float VMax(float d, float v, float vmax, float beta2, bool amsgrad, float h) =>
+        amsgrad ? (System.MathF.Max(vmax, beta2 * v + (1 - beta2) * d * d) - vmax) / h : 0;
+    [Implicit("theta")]
+    static float Theta(float m, float v, float vmax, float beta1, float beta2, float epsilon, bool amsgrad, int t) =>
+        -(m / (1 - System.MathF.Pow(beta1, t))) / (System.MathF.Sqrt((amsgrad ? vmax : v) / (1 - System.MathF.Pow(beta2, t))) + epsilon);
+}

@@ -19,7 +19,7 @@ internal static class StorageChecks
     public static OptimizerPlan Apply(OptimizerPlan plan, List<DiagnosticInfo> diagnostics)
     {
         var m = plan.Model;
-        if (m.Storages.Count == 0) return plan;
+        if (m.Storages.Count == 0 && m.ParameterStorage is null) return plan;
         void Report(StorageModel s, string why) => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidStateStorage, s.Location ?? m.Location, s.Variable, m.Name, why));
 
         string? planReason = plan.Staged is not null ? "the scheme is staged (an implicit gradient stage or a step-size controller), whose arrays hold stage values"
@@ -44,10 +44,28 @@ internal static class StorageChecks
             else bfloat16 |= 1 << load.Slot;
         }
         int mask = bfloat16 | half;
-        if (mask == 0) return plan;
-        int Bytes(IEnumerable<int> slots) => slots.Sum(slot => slot >= 0 && (mask >> slot & 1) != 0 ? 2 : 4);
-        int bytes = plan.Cycle.Sum(c => Bytes(plan.Kernels[c].Loads.Select(l => l.Slot)) + Bytes(plan.Kernels[c].Stores.Select(st => st.Slot))
-                                         + Bytes(plan.Kernels[c].Reduce?.Loads.Select(l => l.Slot) ?? Enumerable.Empty<int>()));
-        return plan with { BFloat16Arrays = bfloat16, HalfArrays = half, BytesPerParameter = bytes };
+        int Bytes(bool buffers16) => plan.Cycle.Sum(c => Count(plan.Kernels[c].Loads.Select(l => l.Slot), buffers16) + Count(plan.Kernels[c].Stores.Select(st => st.Slot), buffers16)
+                                                         + Count(plan.Kernels[c].Reduce?.Loads.Select(l => l.Slot) ?? Enumerable.Empty<int>(), buffers16));
+        int Count(IEnumerable<int> slots, bool buffers16) =>
+            slots.Sum(slot => slot >= 0 && (mask >> slot & 1) != 0 || buffers16 && slot is Slots.Parameters or Slots.Gradient ? 2 : 4);
+        int parameterBytes = 0;
+        if (m.ParameterStorage is { } ps && ParameterStorageProblem(plan, ps.Storage, planReason) is { } problem)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidParameterStorage, ps.Location ?? m.Location, m.Name, problem));
+        else if (m.ParameterStorage is not null) parameterBytes = Bytes(true);
+        if (mask == 0 && parameterBytes == 0) return plan;
+        return plan with { BFloat16Arrays = bfloat16, HalfArrays = half, BytesPerParameter = Bytes(false), BFloat16ParameterBytes = parameterBytes };
+    }
+
+    /// <summary>Why [ParameterStorage(storage)] cannot be honoured by the plan, or null: the extra step form is the plan's
+    /// one pass over 16-bit parameter and gradient buffers, with the parameter rounded stochastically where it is stored.</summary>
+    private static string? ParameterStorageProblem(OptimizerPlan plan, int storage, string? planReason)
+    {
+        if (storage != BFloat16) return storage == Float32 || storage == Half ? "only BFloat16 parameter and gradient buffers are offered (stochastic rounding of theta)" : "that is no OdeOpt.StateStorage value (" + storage + ")";
+        if (planReason is not null) return "bfloat16 parameters need a step of one pass, and " + planReason;
+        if (plan.GradientEvaluationsPerStep != 1) return "the step evaluates " + plan.GradientEvaluationsPerStep + " gradients, and the bfloat16 step form takes the caller's one gradient";
+        if (plan.InitKernel >= 0) return "the scheme has an [Initial] pass, which the bfloat16 step form does not run";
+        if (plan.IterateKernels.Count > 0) return "the parameter buffer holds a shifted point, not theta, between steps";
+        if (plan.Kernels[plan.Cycle[0]].Reduce is not null) return "the step reads a [Reduction], whose pass over bfloat16 buffers is not emitted";
+        return null;
     }
 }

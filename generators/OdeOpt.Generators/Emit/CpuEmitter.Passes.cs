@@ -16,7 +16,8 @@ internal static partial class CpuEmitter
         w.Open("protected override void RunPass(int pass, nint start, nint end)");
         w.Open("switch (pass)");
         for (int k = 0; k < plan.Kernels.Count; k++)
-            w.Line("case " + k + ": " + plan.Kernels[k].Name + "(start, end); break;");
+            w.Line("case " + k + ": " + (plan.BFloat16ParameterBytes > 0 && k == plan.Cycle[0]
+                ? "if (BFloat16Buffers) " + Buffers16(plan.Kernels[k]).Name + "(start, end); else " : "") + plan.Kernels[k].Name + "(start, end); break;");
         w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(pass));");
         w.Close();
         w.Close();
@@ -30,30 +31,52 @@ internal static partial class CpuEmitter
     /// <see cref="Emit"/> for its thread (a generator may emit several plans at once on different threads).</summary>
     [ThreadStatic] private static int t_bfloat16, t_half;
 
-    private static bool IsSixteenBit(int slot) => slot >= 0 && slot < 31 && ((t_bfloat16 | t_half) >> slot & 1) != 0;
+    /// <summary>True while the pass family over bfloat16 parameter and gradient buffers ([ParameterStorage]) is written.</summary>
+    [ThreadStatic] private static bool t_buffers16;
+
+    /// <summary>The pass of the step form over bfloat16 parameter and gradient buffers: the same plan, its own name.</summary>
+    private static KernelPlan Buffers16(KernelPlan k) => k with { Name = k.Name + "BFloat16Buffers" };
+
+    private static bool IsBuffer16(int slot) => t_buffers16 && slot is Slots.Parameters or Slots.Gradient;
+
+    /// <summary>The pass family over bfloat16 buffers: each loop takes the step's rounding key after its refs.</summary>
+    private static void WriteBuffers16Pass(SourceWriter w, OptimizerPlan plan)
+    {
+        t_buffers16 = true;
+        try
+        {
+            w.Line("// The step over bfloat16 parameter and gradient buffers ([ParameterStorage]): the parameters and the gradient");
+            w.Line("// widened on load, theta rounded stochastically on store with the bits of (seed, step, element index).");
+            WritePass(w, Buffers16(plan.Kernels[plan.Cycle[0]]));
+        }
+        finally { t_buffers16 = false; }
+    }
+
+    private static string KeyParameters => t_buffers16 ? "uint _key0, uint _key1, " : "";
+
+    private static bool IsSixteenBit(int slot) => IsBuffer16(slot) || slot >= 0 && slot < 31 && ((t_bfloat16 | t_half) >> slot & 1) != 0;
 
     /// <summary>The ISimd load or store of a slot: Load/Store for float, LoadBFloat16/LoadHalf for 16-bit arrays.</summary>
     private static string Access(string verb, int slot) =>
-        verb + (!IsSixteenBit(slot) ? "" : (t_half >> slot & 1) != 0 ? "Half" : "BFloat16");
+        verb + (!IsSixteenBit(slot) ? "" : IsBuffer16(slot) ? (verb == "Store" ? "BFloat16Stochastic" : "BFloat16") : (t_half >> slot & 1) != 0 ? "Half" : "BFloat16");
 
     /// <summary>The element type of a slot's ref: ushort for a 16-bit array, float otherwise.</summary>
     private static string RefType(int slot) => IsSixteenBit(slot) ? "ushort" : "float";
 
     private static string RefSource(int slot) => slot switch
     {
-        Slots.Parameters => "ParameterRef",
-        Slots.Gradient => "GradientRef",
+        Slots.Parameters => IsBuffer16(slot) ? "ParameterRef16" : "ParameterRef",
+        Slots.Gradient => IsBuffer16(slot) ? "GradientRef16" : "GradientRef",
         Slots.Output => "OutputRef",
         _ when IsSixteenBit(slot) => "StateRef16(" + slot + ")",
         _ => "StateRef(" + slot + ")",
     };
 
-    private static void WritePass(SourceWriter w, OptimizerPlan plan, int index)
+    private static void WritePass(SourceWriter w, KernelPlan k)
     {
-        var k = plan.Kernels[index];
         var slots = PlanWalker.SlotsOf(k);
         string refArgs = string.Join(", ", slots.Select(s => "ref " + RefName(s)));
-        string sep = slots.Count > 0 ? ", " : "";
+        string sep = (slots.Count > 0 ? ", " : "") + (t_buffers16 ? "RoundingKey0, RoundingKey1, " : "");
         bool gradient = k.Loads.Any(l => l.Slot == Slots.Gradient);
         string gradientArgs = gradient ? "GradientScale, GradientLimit, " : "";
         bool variants = k.Variants.Count > 0;
@@ -84,9 +107,9 @@ internal static partial class CpuEmitter
             return;
         }
         // One loop per assignment of the flags the pass reads, chosen per call from the step's uniforms.
-        string parameters = string.Join(", ", slots.Select(s => "ref " + RefType(s) + " " + RefName(s))) + sep + (gradient ? "float gradientScale, float gradientLimit, " : "") +
+        string parameters = string.Join(", ", slots.Select(s => "ref " + RefType(s) + " " + RefName(s))) + (slots.Count > 0 ? ", " : "") + KeyParameters + (gradient ? "float gradientScale, float gradientLimit, " : "") +
                             "nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next";
-        string forward = refArgs + sep + (gradient ? "gradientScale, gradientLimit, " : "") + "i, end, in _prev, in _u, in _next";
+        string forward = refArgs + (slots.Count > 0 ? ", " : "") + (t_buffers16 ? "_key0, _key1, " : "") + (gradient ? "gradientScale, gradientLimit, " : "") + "i, end, in _prev, in _u, in _next";
         w.Open("private static nint " + k.Name + "Variant<V" + (gradient ? ", C" : "") + ">(int variant, " + parameters + ") where V : struct, " + Core + ".ISimd<V>" +
                (gradient ? " where C : struct, " + Core + ".IGradientClip" : ""));
         w.Open("switch (variant)");
@@ -145,7 +168,7 @@ internal static partial class CpuEmitter
         bool gradient = loads.Any(l => l.Slot == Slots.Gradient);
         // i, end and V are KernelNames.Reserved: the planner names no kernel local after them.
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-        w.Line("private static nint " + name + "<V" + (gradientParameters ? ", C" : "") + ">(" + refParams + sep + (gradientParameters ? "float gradientScale, float gradientLimit, " : "") + "nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)");
+        w.Line("private static nint " + name + "<V" + (gradientParameters ? ", C" : "") + ">(" + refParams + sep + KeyParameters + (gradientParameters ? "float gradientScale, float gradientLimit, " : "") + "nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next)");
         w.Line("    where V : struct, " + Core + ".ISimd<V>");
         if (gradientParameters) w.Line("    where C : struct, " + Core + ".IGradientClip");
         w.Line("{");
@@ -179,7 +202,8 @@ internal static partial class CpuEmitter
 
         public override string Local(KernelStatement st) => "V " + st.Local;
 
-        public override void Store(SourceWriter w, KernelStore s) => w.Line("V." + Access("Store", s.Slot) + "(" + s.Local + ", ref " + RefName(s.Slot) + ", i);");
+        public override void Store(SourceWriter w, KernelStore s) =>
+            w.Line("V." + Access("Store", s.Slot) + "(" + s.Local + ", ref " + RefName(s.Slot) + ", i" + (IsBuffer16(s.Slot) ? ", _key0, _key1" : "") + ");");
     }
 
     /// <summary>A per-element expression over <c>V</c>: operators where ISimd has them, <c>V.Name(...)</c> otherwise. It

@@ -39,7 +39,8 @@ internal static partial class CpuEmitter
 
         bool single = plan.GradientEvaluationsPerStep == 1 && plan.Staged is null;
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"OdeOpt.Generators\", \"" + GeneratorVersion + "\")]");
-        w.Open("partial class " + m.ClassName + " : " + Core + ".OptimizerCore<" + GlobalName(m) + ".StepUniforms>" + (single ? ", global::OdeOpt.ISingleGradientOptimizer" : ""));
+        w.Open("partial class " + m.ClassName + " : " + Core + ".OptimizerCore<" + GlobalName(m) + ".StepUniforms>" + (single ? ", global::OdeOpt.ISingleGradientOptimizer" : "") +
+               (plan.BFloat16ParameterBytes > 0 ? ", global::OdeOpt.IBFloat16ParameterOptimizer" : ""));
 
         WriteInfo(w, plan);
         PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel, plan.Rollback, StagedProgram(plan), plan.BFloat16Arrays, plan.HalfArrays);
@@ -54,6 +55,13 @@ internal static partial class CpuEmitter
             w.Line("public void Step(global::System.Span<float> parameters, global::System.ReadOnlySpan<float> gradient) => StepWithGradient(parameters, gradient);");
             w.Line();
         }
+        if (plan.BFloat16ParameterBytes > 0)
+        {
+            w.Line("/// <summary>Advances one step over bfloat16 buffers ([ParameterStorage]): <paramref name=\"gradient\"/> is the gradient at the");
+            w.Line("/// current <paramref name=\"parameters\"/>; the new parameters are rounded stochastically (<see cref=\"StochasticRoundingSeed\"/>).</summary>");
+            w.Line("public void Step(global::System.Span<ushort> parameters, global::System.ReadOnlySpan<ushort> gradient) => StepWithBFloat16Gradient(parameters, gradient);");
+            w.Line();
+        }
 
         if (m.GeneratesHyperparameters) WriteOdeHyperparameters(w, m);
         WriteKnobs(w, m);
@@ -61,7 +69,8 @@ internal static partial class CpuEmitter
         WriteHyperparameterMembers(w, plan);
         WriteRunPass(w, plan);
         ArrayUse.WriteArraysTouched(w, plan.ArrayCount, plan.Kernels, plan.Rollback.Kernel, "protected override int ArraysTouched(int pass)", VariantKey);
-        for (int k = 0; k < plan.Kernels.Count; k++) WritePass(w, plan, k);
+        foreach (var k in plan.Kernels) WritePass(w, k);
+        if (plan.BFloat16ParameterBytes > 0) WriteBuffers16Pass(w, plan);
 
         w.Close();
         if (m.Namespace is not null) w.Close();
@@ -155,6 +164,8 @@ internal static partial class CpuEmitter
                plan.BytesPerParameter + " bytes per parameter per step.");
         WriteStorageLine(w, "bfloat16", plan.BFloat16Arrays);
         WriteStorageLine(w, "IEEE binary16 (Half)", plan.HalfArrays);
+        if (plan.BFloat16ParameterBytes > 0)
+            w.Line("// Also steps bfloat16 parameter and gradient buffers ([ParameterStorage]; theta rounded stochastically): " + plan.BFloat16ParameterBytes + " bytes per parameter per step.");
         w.Line("// Arrays between passes (p = parameter buffer, a<k> = persistent array k):");
         foreach (var b in plan.Boundaries)
         {
@@ -200,6 +211,8 @@ internal static partial class CpuEmitter
         w.Line("    StateVariables = new string[] { " + string.Join(", ", plan.StateVariables.Select(Literals.String)) + " },");
         if (plan.BFloat16Arrays != 0)
             w.Line("    BFloat16StateVariables = new string[] { " + string.Join(", ", plan.Model.Storages.Where(st => st.Storage == Analysis.StorageChecks.BFloat16).Select(st => Literals.String(st.Variable))) + " },");
+        if (plan.BFloat16ParameterBytes > 0)
+            w.Line("    BFloat16ParameterBytesPerParameterPerStep = " + plan.BFloat16ParameterBytes + ",");
         if (plan.HalfArrays != 0)
             w.Line("    HalfStateVariables = new string[] { " + string.Join(", ", plan.Model.Storages.Where(st => st.Storage == Analysis.StorageChecks.Half).Select(st => Literals.String(st.Variable))) + " },");
         w.Line("    ExplicitTableau = " + Literals.String(m.Explicit?.Text ?? "") + ",");

@@ -105,7 +105,8 @@ internal sealed record OptimizerModel(
     LocationInfo? EmbeddedOrderLocation = null,
     int StepControl = 0,
     LocationInfo? StepControlLocation = null,
-    EquatableArray<StorageModel> Storages = default)
+    EquatableArray<StorageModel> Storages = default,
+    StorageModel? ParameterStorage = null)
 {
     /// <summary>True when the optimizer discretises an [Ode] type: its hyperparameter properties are generated.</summary>
     public bool GeneratesHyperparameters => OdeType is not null;

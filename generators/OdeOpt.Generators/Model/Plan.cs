@@ -116,6 +116,8 @@ internal sealed record SchemeProperties(int Order, int MaxCheckedOrder, double S
 /// <param name="Staged">The staged form's program, for schemes that solve or choose their step.</param>
 /// <param name="BFloat16Arrays">The state arrays (bit k) stored as bfloat16 ([StateStorage]).</param>
 /// <param name="HalfArrays">The state arrays (bit k) stored as IEEE binary16 ([StateStorage]).</param>
+/// <param name="BFloat16ParameterBytes">With [ParameterStorage]: the bytes per parameter of a step over bfloat16
+/// parameter and gradient buffers (the plan then also emits that step form); 0 without.</param>
 internal sealed record OptimizerPlan(
     OptimizerModel Model,
     int Stages,
@@ -137,7 +139,8 @@ internal sealed record OptimizerPlan(
     RollbackLayout Rollback,
     OdeOpt.Generators.Analysis.StagedPlan? Staged = null,
     int BFloat16Arrays = 0,
-    int HalfArrays = 0);
+    int HalfArrays = 0,
+    int BFloat16ParameterBytes = 0);
 
 /// <summary>The undo of a step in the plan: <paramref name="Kernel"/> (index into the kernels, or -1) is the first pass of
 /// a steady step that also copies the step-begin value of each target (-1 the parameters, k state array k) into rollback

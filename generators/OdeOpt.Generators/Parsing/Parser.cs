@@ -24,6 +24,7 @@ internal static partial class Parser
     private const string ImexSchemeAttribute = "OdeOpt.ImexSchemeAttribute";
     private const string GradientAtAttribute = "OdeOpt.GradientAtAttribute";
     private const string StateStorageAttribute = "OdeOpt.StateStorageAttribute";
+    private const string ParameterStorageAttribute = "OdeOpt.ParameterStorageAttribute";
     private const string ExplicitAttribute = "OdeOpt.ExplicitAttribute";
     private const string ImplicitAttribute = "OdeOpt.ImplicitAttribute";
     private const string InitialAttribute = "OdeOpt.InitialAttribute";
@@ -138,6 +139,7 @@ internal static partial class Parser
         AttributeData? gradientAtData = null;
         var seenSchemeAttributes = new Dictionary<string, LocationInfo?>();
         var storages = new List<StorageModel>();
+        StorageModel? parameterStorage = null;
         foreach (var attribute in type.GetAttributes())
         {
             string? attributeName = attribute.AttributeClass?.ToDisplayString();
@@ -192,6 +194,11 @@ internal static partial class Parser
                     if (attribute.ConstructorArguments.Length == 2 && attribute.ConstructorArguments[0].Value is string variable && attribute.ConstructorArguments[1].Value is int storage)
                         storages.Add(new StorageModel(variable, storage, ArgumentLocation(attribute, 0, ct) ?? location));
                     break;
+                case ParameterStorageAttribute:
+                    // Checked against the plan in Analysis/StorageChecks.cs (ODEOPT048).
+                    if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int parameters)
+                        parameterStorage = new StorageModel(Parser.Theta, parameters, ArgumentLocation(attribute, 0, ct) ?? location);
+                    break;
             }
         }
         if (schemeLocation is not null && explicitLocation is not null)
@@ -227,7 +234,7 @@ internal static partial class Parser
         return new OptimizerModel(ns, type.Name, accessibility, name, order, explicitTableau, implicitTableau,
             hyperparameters.ToEquatableArray(), rightHandSides.ToEquatableArray(), initials.ToEquatableArray(), gradientAt, classLocation, orderLocation, nameLocation,
             stepScalars.ToEquatableArray(), conditions.ToEquatableArray(), kernelNameCandidates.ToEquatableArray(), reductions.ToEquatableArray(), ode?.GlobalName,
-            embeddedOrder, embeddedOrderLocation, stepControl, stepControlLocation, storages.ToEquatableArray());
+            embeddedOrder, embeddedOrderLocation, stepControl, stepControlLocation, storages.ToEquatableArray(), parameterStorage);
     }
     /// <summary>The members that declare the ODE: hyperparameter properties, right-hand-side, [Update], [Let], [Initial]
     /// and [StepScalar] methods, and the [GradientAt] point. <paramref name="source"/> is the optimizer class itself, or

@@ -32,7 +32,7 @@ internal static class ReservedNames
         "StateRef", "ArraysTouched", "Previous", "Current", "Next", "GradientScale", "GradientLimit", "GetHyperparameter", "SetHyperparameter",
         "SetSchedule", "GetSchedule", "GetEffectiveHyperparameter", "StepWithGradient", "Step", "GetIterate", "Reset",
         "SaveState", "LoadState", "Validate", "CheckConditions", "Info", "StaticInfo", "RollbackFailedSteps",
-        "ReductionCount", "Reduce", "ApplyReductions", "Statistics", "NonConvergence", "StateRef16", "StateView16",
+        "ReductionCount", "Reduce", "ApplyReductions", "Statistics", "NonConvergence", "StateRef16", "StateView16", "StochasticRoundingSeed", "BFloat16Buffers", "ParameterRef16", "GradientRef16", "RoundingKey0", "RoundingKey1", "StepWithBFloat16Gradient",
     };
 
     /// <summary>Declared or inherited by the GPU form <c>XGpu</c> (OdeOpt.Gpu.GpuOptimizerCore), which repeats the
@@ -54,7 +54,8 @@ internal static class ReservedNames
         "Info", "StaticInfo", "StepUniforms", "s_layout", "HasStepScalars", "ParameterCount", "StepCount", "Groups", "SkippedSteps",
         "LastGradientNorm", "MaxDegreeOfParallelism", "GradientClipNorm", "GradientClipValue", "NonFiniteGradients",
         "ParameterRef", "GradientRef", "OutputRef", "Previous", "Current", "Next", "GradientScale", "GradientLimit",
-        "RollbackFailedSteps", "Statistics", "NonConvergence",
+        "RollbackFailedSteps", "Statistics", "NonConvergence", "StochasticRoundingSeed", "BFloat16Buffers", "ParameterRef16",
+        "GradientRef16", "RoundingKey0", "RoundingKey1",
     };
 
     /// <summary>Inherited methods without parameters: a parameterless method of that name would hide them.</summary>

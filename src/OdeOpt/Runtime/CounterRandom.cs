@@ -1,15 +1,20 @@
 // A counter-based random stream for stochastic rounding (issue 18, part 2): the random bits of element i at step t are a
-// pure function of (seed, t, i), so a rounded state is the same for any thread count, block split or order of
-// evaluation. The generator is Philox4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as easy as 1, 2,
-// 3", SC 2011), the one cuRAND and PyTorch use: a 128-bit counter (index, step) and a 64-bit key (the seed) give four
-// 32-bit outputs after ten rounds. Checked against the paper's known-answer vectors (Random123's kat_vectors).
+// pure function of (seed, t, i), so a rounded value is the same for any thread count, block split or order of
+// evaluation. Philox4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC 2011; the
+// generator cuRAND and PyTorch use; checked against Random123's known-answer vectors) turns (seed, step) into a 64-bit
+// key once per step; each element's 32 bits are then two rounds of Wellons' lowbias32 integer hash of its index under
+// that key (x ^= x >> 16; x *= 0x7feb352d; x ^= x >> 15; x *= 0x846ca68b; x ^= x >> 16), a bijection of 32-bit words
+// that costs two vector multiplies per 16 elements where a Philox block per element would cost twenty: stochastic
+// rounding in the fused step stays cheaper than the bytes it saves.
 using System;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace OdeOpt.Runtime;
 
-/// <summary>Philox4x32-10 random bits by (seed, step, index), and bfloat16 stochastic rounding driven by them.</summary>
+/// <summary>Random bits by (seed, step, index) (a Philox4x32-10 key per step, a hash per element), and bfloat16 stochastic
+/// rounding driven by them.</summary>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public static class CounterRandom
 {
@@ -32,12 +37,79 @@ public static class CounterRandom
         return (c0, c1, c2, c3);
     }
 
-    /// <summary>32 random bits for element <paramref name="index"/> at step <paramref name="step"/> of the stream
-    /// <paramref name="seed"/>: the first output of Philox4x32-10 with counter (index low, index high, step low, step
-    /// high) and key (seed low, seed high).</summary>
+    /// <summary>The key of step <paramref name="step"/> of the stream <paramref name="seed"/>: the first two outputs of
+    /// Philox4x32-10 with counter (0, 0, step low, step high) and key (seed low, seed high).</summary>
+    public static (uint Key0, uint Key1) StepKey(ulong seed, long step)
+    {
+        var (k0, k1, _, _) = Philox(0, 0, (uint)step, (uint)((ulong)step >> 32), (uint)seed, (uint)(seed >> 32));
+        return (k0, k1);
+    }
+
+    /// <summary>32 random bits for element <paramref name="index"/> (below 2^32) under the step key (k0, k1):
+    /// lowbias32(lowbias32(index ^ k0) ^ k1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static uint Bits(ulong seed, long step, long index) =>
-        Philox((uint)index, (uint)((ulong)index >> 32), (uint)step, (uint)((ulong)step >> 32), (uint)seed, (uint)(seed >> 32)).Item1;
+    public static uint ElementBits(uint key0, uint key1, uint index) => LowBias(LowBias(index ^ key0) ^ key1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint LowBias(uint x)
+    {
+        x ^= x >> 16;
+        x *= 0x7FEB_352Du;
+        x ^= x >> 15;
+        x *= 0x846C_A68Bu;
+        return x ^ (x >> 16);
+    }
+
+    /// <summary>The same bits for the lanes <paramref name="index"/> + 0, 1, ... of a vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<uint> ElementBits(uint key0, uint key1, Vector512<uint> index)
+    {
+        static Vector512<uint> H(Vector512<uint> x)
+        {
+            x ^= x >>> 16;
+            x *= 0x7FEB_352Du;
+            x ^= x >>> 15;
+            x *= 0x846C_A68Bu;
+            return x ^ (x >>> 16);
+        }
+        return H(H(index ^ Vector512.Create(key0)) ^ Vector512.Create(key1));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<uint> ElementBits(uint key0, uint key1, Vector256<uint> index)
+    {
+        static Vector256<uint> H(Vector256<uint> x)
+        {
+            x ^= x >>> 16;
+            x *= 0x7FEB_352Du;
+            x ^= x >>> 15;
+            x *= 0x846C_A68Bu;
+            return x ^ (x >>> 16);
+        }
+        return H(H(index ^ Vector256.Create(key0)) ^ Vector256.Create(key1));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<uint> ElementBits(uint key0, uint key1, Vector128<uint> index)
+    {
+        static Vector128<uint> H(Vector128<uint> x)
+        {
+            x ^= x >>> 16;
+            x *= 0x7FEB_352Du;
+            x ^= x >>> 15;
+            x *= 0x846C_A68Bu;
+            return x ^ (x >>> 16);
+        }
+        return H(H(index ^ Vector128.Create(key0)) ^ Vector128.Create(key1));
+    }
+
+    /// <summary>32 random bits for element <paramref name="index"/> (below 2^32) at step <paramref name="step"/> of the
+    /// stream <paramref name="seed"/>: <see cref="ElementBits(uint, uint, uint)"/> under <see cref="StepKey"/>.</summary>
+    public static uint Bits(ulong seed, long step, long index)
+    {
+        var (k0, k1) = StepKey(seed, step);
+        return ElementBits(k0, k1, (uint)index);
+    }
 
     /// <summary>Stochastic rounding of <paramref name="value"/> to bfloat16 with the random bits <paramref name="random"/>
     /// (their lower 16 are used): the lower half of the float's bits plus a uniform 16-bit number, truncated, so that
@@ -52,6 +124,29 @@ public static class CounterRandom
         return (ushort)((bits + (random & 0xFFFFu)) >> 16);
     }
 
+    /// <summary>The stochastic rounding of float bits in 32-bit lanes with random bits (their lower 16 used), as
+    /// <see cref="StochasticBFloat16"/>: the rounded upper halves, still in 32-bit lanes (the caller narrows).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<uint> RoundStochastic(Vector512<uint> bits, Vector512<uint> random)
+    {
+        var special = Vector512.GreaterThanOrEqual(bits & Vector512.Create(0x7FFF_FFFFu), Vector512.Create(0x7F80_0000u));
+        return Vector512.ConditionalSelect(special, BFloat16.Round(bits), (bits + (random & Vector512.Create(0xFFFFu))) >>> 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<uint> RoundStochastic(Vector256<uint> bits, Vector256<uint> random)
+    {
+        var special = Vector256.GreaterThanOrEqual(bits & Vector256.Create(0x7FFF_FFFFu), Vector256.Create(0x7F80_0000u));
+        return Vector256.ConditionalSelect(special, BFloat16.Round(bits), (bits + (random & Vector256.Create(0xFFFFu))) >>> 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<uint> RoundStochastic(Vector128<uint> bits, Vector128<uint> random)
+    {
+        var special = Vector128.GreaterThanOrEqual(bits & Vector128.Create(0x7FFF_FFFFu), Vector128.Create(0x7F80_0000u));
+        return Vector128.ConditionalSelect(special, BFloat16.Round(bits), (bits + (random & Vector128.Create(0xFFFFu))) >>> 16);
+    }
+
     /// <summary>Rounds <paramref name="source"/> stochastically into <paramref name="destination"/>, element i with
     /// <c>Bits(seed, step, offset + i)</c>: the same bits for any split of the array.</summary>
     /// <exception cref="ArgumentException">The lengths differ.</exception>
@@ -59,6 +154,7 @@ public static class CounterRandom
     {
         if (source.Length != destination.Length)
             throw new ArgumentException($"The destination holds {destination.Length} values, the source {source.Length}.", nameof(destination));
-        for (int i = 0; i < source.Length; i++) destination[i] = StochasticBFloat16(source[i], Bits(seed, step, offset + i));
+        var (k0, k1) = StepKey(seed, step);
+        for (int i = 0; i < source.Length; i++) destination[i] = StochasticBFloat16(source[i], ElementBits(k0, k1, (uint)(offset + i)));
     }
 }

@@ -317,7 +317,9 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     private void NormOfBlocks(nint start, nint end)
     {
         for (nint b = start; b < end; b += PassScheduler.BlockSize)
-            _normPartials![b / PassScheduler.BlockSize] = SumOfSquares(_gradient + b, (int)Math.Min(PassScheduler.BlockSize, end - b));
+            _normPartials![b / PassScheduler.BlockSize] = _bfloat16Buffers
+                ? SumOfSquaresBFloat16((ushort*)_gradient + b, (int)Math.Min(PassScheduler.BlockSize, end - b))
+                : SumOfSquares(_gradient + b, (int)Math.Min(PassScheduler.BlockSize, end - b));
     }
 
     /// <summary>Sum of squares in double, vectorized with a fixed association (deterministic).</summary>

@@ -34,6 +34,10 @@ public interface ISimd<TSelf> where TSelf : struct, ISimd<TSelf>
     /// <summary>Stores Count values as IEEE binary16 to <c>Unsafe.Add(ref destination, index)</c>, rounded to nearest even
     /// (the bits of <see cref="HalfFloat.FromSingle"/>).</summary>
     static abstract void StoreHalf(TSelf value, ref ushort destination, nint index);
+    /// <summary>Stores Count values as bfloat16 to <c>Unsafe.Add(ref destination, index)</c>, rounded stochastically with
+    /// the bits of elements index, index + 1, ... under the step key (<see cref="CounterRandom.ElementBits(uint, uint, uint)"/>,
+    /// <see cref="CounterRandom.StochasticBFloat16"/>).</summary>
+    static abstract void StoreBFloat16Stochastic(TSelf value, ref ushort destination, nint index, uint key0, uint key1);
 #pragma warning disable CS1591 // operators and math functions are documented by their names
     static abstract TSelf operator +(TSelf a, TSelf b);
     static abstract TSelf operator -(TSelf a, TSelf b);
@@ -96,6 +100,9 @@ public readonly struct SimdScalar : ISimd<SimdScalar>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreBFloat16(SimdScalar value, ref ushort destination, nint index) => Unsafe.Add(ref destination, index) = BFloat16.FromSingle(value.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar LoadHalf(ref ushort source, nint index) => new(HalfFloat.ToSingle(Unsafe.Add(ref source, index)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreHalf(SimdScalar value, ref ushort destination, nint index) => Unsafe.Add(ref destination, index) = HalfFloat.FromSingle(value.V);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBFloat16Stochastic(SimdScalar value, ref ushort destination, nint index, uint key0, uint key1) =>
+        Unsafe.Add(ref destination, index) = CounterRandom.StochasticBFloat16(value.V, CounterRandom.ElementBits(key0, key1, (uint)index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar operator +(SimdScalar a, SimdScalar b) => new(a.V + b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar operator -(SimdScalar a, SimdScalar b) => new(a.V - b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static SimdScalar operator *(SimdScalar a, SimdScalar b) => new(a.V * b.V);
@@ -149,6 +156,12 @@ public readonly struct Simd128 : ISimd<Simd128>
     public static void StoreHalf(Simd128 value, ref ushort destination, nint index)
     {
         var r = HalfFloat.Round(value.V.AsUInt32());
+        Unsafe.WriteUnaligned(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref destination, index)), Vector128.Narrow(r, r).AsUInt64().ToScalar());
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBFloat16Stochastic(Simd128 value, ref ushort destination, nint index, uint key0, uint key1)
+    {
+        var r = CounterRandom.RoundStochastic(value.V.AsUInt32(), CounterRandom.ElementBits(key0, key1, Vector128.Create((uint)index) + Vector128<uint>.Indices));
         Unsafe.WriteUnaligned(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref destination, index)), Vector128.Narrow(r, r).AsUInt64().ToScalar());
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd128 operator +(Simd128 a, Simd128 b) => new(a.V + b.V);
@@ -227,6 +240,12 @@ public readonly struct Simd256 : ISimd<Simd256>
         var r = HalfFloat.Round(value.V.AsUInt32());
         Vector128.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
     }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBFloat16Stochastic(Simd256 value, ref ushort destination, nint index, uint key0, uint key1)
+    {
+        var r = CounterRandom.RoundStochastic(value.V.AsUInt32(), CounterRandom.ElementBits(key0, key1, Vector256.Create((uint)index) + Vector256<uint>.Indices));
+        Vector128.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 operator +(Simd256 a, Simd256 b) => new(a.V + b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 operator -(Simd256 a, Simd256 b) => new(a.V - b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 operator *(Simd256 a, Simd256 b) => new(a.V * b.V);
@@ -301,6 +320,12 @@ public readonly struct Simd512 : ISimd<Simd512>
     public static void StoreHalf(Simd512 value, ref ushort destination, nint index)
     {
         var r = HalfFloat.Round(value.V.AsUInt32());
+        Vector256.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBFloat16Stochastic(Simd512 value, ref ushort destination, nint index, uint key0, uint key1)
+    {
+        var r = CounterRandom.RoundStochastic(value.V.AsUInt32(), CounterRandom.ElementBits(key0, key1, Vector512.Create((uint)index) + Vector512<uint>.Indices));
         Vector256.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 operator +(Simd512 a, Simd512 b) => new(a.V + b.V);
