@@ -41,6 +41,7 @@ public class CatalogTests
         { "backward-euler-damped-momentum", typeof(BackwardEulerDampedMomentum), 2, 1, false, 1 },
         { "velocity-verlet", typeof(VelocityVerlet), 3, 1, true, 2 },
         { "newmark-average-acceleration", typeof(NewmarkAverageAcceleration), 4, 2, false, 2 },
+        { "adam-bf16", typeof(AdamBFloat16), 2, 1, false, 1 },
         { "adam-ode-euler", typeof(AdamOdeEuler), 2, 1, false, 1 },
         { "imex-trapezoidal-adam", typeof(ImexTrapezoidalAdam), 2, 1, true, 2 },
         { "imex-midpoint-adam", typeof(ImexMidpointAdam), 2, 2, false, 2 },
