@@ -109,10 +109,12 @@ public static class Peers
     /// <summary>The peer section: <paramref name="rounds"/> rounds, each timing the generated Adam at every (N, threads),
     /// then the C peers, then torch, so that a slow minute of the machine hits every contender alike. Prints the table of
     /// medians over rounds with the ratios' ranges and returns it as JSON.</summary>
-    public static JsonObject Compare(int[] sizes, int[] threads, int rounds, double budget, Func<int, int, double> generated, Func<int, int, double>? generatedBf16 = null)
+    public static JsonObject Compare(int[] sizes, int[] threads, int rounds, double budget, Func<int, int, double> generated, Func<int, int, double>? generatedBf16 = null,
+        Func<int, int, double>? generatedBf16Buffers = null)
     {
         var ours = new Dictionary<(int, int), List<double>>();
         var oursBf16 = new Dictionary<(int, int), List<double>>();
+        var oursBf16Buffers = new Dictionary<(int, int), List<double>>();
         var c = new List<JsonNode?>();
         var torch = new List<JsonNode?>();
         var torchSharp = new List<JsonNode?>();
@@ -126,6 +128,8 @@ public static class Peers
                     list.Add(generated(n, t));
                     if (!oursBf16.TryGetValue((n, t), out var bf)) oursBf16[(n, t)] = bf = new List<double>();
                     bf.Add(generatedBf16?.Invoke(n, t) ?? double.NaN);
+                    if (!oursBf16Buffers.TryGetValue((n, t), out var bb)) oursBf16Buffers[(n, t)] = bb = new List<double>();
+                    bb.Add(generatedBf16Buffers?.Invoke(n, t) ?? double.NaN);
                 }
             c.Add(C(sizes, threads, budget));
             torch.Add(Torch(sizes, threads, budget, out torchSource));
@@ -136,7 +140,7 @@ public static class Peers
         Console.WriteLine();
         Console.WriteLine($"peers, Adam float32, {rounds} interleaved rounds (medians; ratio ranges over the rounds): torch {torchVersion} from {torchSource}; C: gcc -O3 -march=native -fopenmp -fno-math-errno");
         if (torchSharp.All(x => x is null)) Console.WriteLine("  (TorchSharp's Adam: build bench/OdeOpt.TorchSharpBench in Release to include it)");
-        Console.WriteLine($"{"N",10} {"thr",3} {"OdeOpt",8} {"bf16",8} {"t.fused",8} {"t.foreach",9} {"t.single",8} {"TSharp",8} {"C adam",8} {"limit",8} {"fused/OdeOpt",14} {"fused/bf16",12} {"C/OdeOpt",12} {"OdeOpt/limit",14}");
+        Console.WriteLine($"{"N",10} {"thr",3} {"OdeOpt",8} {"bf16",8} {"bf16all",8} {"t.fused",8} {"t.foreach",9} {"t.single",8} {"TSharp",8} {"C adam",8} {"limit",8} {"fused/OdeOpt",14} {"fused/bf16",12} {"fused/bf16all",14} {"C/OdeOpt",12} {"OdeOpt/limit",14}");
         var rows = new JsonArray();
         foreach (int n in sizes)
             foreach (int t in threads)
@@ -154,13 +158,16 @@ public static class Peers
                 var fusedRatio = fused.Zip(gen, (a, b) => a / b).ToList();
                 var bf16 = oursBf16[(n, t)];
                 var fusedBf16Ratio = fused.Zip(bf16, (a, b) => a / b).ToList();
+                var bf16All = oursBf16Buffers[(n, t)];
+                var fusedBf16AllRatio = fused.Zip(bf16All, (a, b) => a / b).ToList();
                 var cRatio = cAdam.Zip(gen, (a, b) => a / b).ToList();
                 var limitRatio = limit.Zip(gen, (a, b) => a / b).ToList();
-                Console.WriteLine($"{n,10} {t,3} {Median(gen),8:F3} {Median(bf16),8:F3} {Median(fused),8:F3} {Median(fe),9:F3} {Median(single),8:F3} {Median(ts),8:F3} {Median(cAdam),8:F3} {Median(limit),8:F3} {Range(fusedRatio),14} {Range(fusedBf16Ratio),12} {Range(cRatio),12} {Range(limitRatio),14}");
+                Console.WriteLine($"{n,10} {t,3} {Median(gen),8:F3} {Median(bf16),8:F3} {Median(bf16All),8:F3} {Median(fused),8:F3} {Median(fe),9:F3} {Median(single),8:F3} {Median(ts),8:F3} {Median(cAdam),8:F3} {Median(limit),8:F3} {Range(fusedRatio),14} {Range(fusedBf16Ratio),12} {Range(fusedBf16AllRatio),14} {Range(cRatio),12} {Range(limitRatio),14}");
                 rows.Add(new JsonObject
                 {
                     ["n"] = n, ["threads"] = t,
-                    ["odeopt"] = Array(gen), ["odeopt_bf16_moments"] = Array(bf16), ["torch_fused_over_odeopt_bf16_moments"] = Array(fusedBf16Ratio), ["torch_fused"] = Array(fused), ["torch_foreach"] = Array(fe), ["torch_single_tensor"] = Array(single), ["torchsharp_adam"] = Array(ts),
+                    ["odeopt"] = Array(gen), ["odeopt_bf16_moments"] = Array(bf16), ["torch_fused_over_odeopt_bf16_moments"] = Array(fusedBf16Ratio),
+                    ["odeopt_bf16_parameters_gradients_moments"] = Array(bf16All), ["torch_fused_over_odeopt_bf16_parameters_gradients_moments"] = Array(fusedBf16AllRatio), ["torch_fused"] = Array(fused), ["torch_foreach"] = Array(fe), ["torch_single_tensor"] = Array(single), ["torchsharp_adam"] = Array(ts),
                     ["c_adam"] = Array(cAdam), ["limit"] = Array(limit),
                     ["torch_fused_over_odeopt"] = Array(fusedRatio), ["c_over_odeopt"] = Array(cRatio), ["odeopt_throughput_over_limit"] = Array(limitRatio),
                 });

@@ -102,7 +102,7 @@ public static class QuickRoofline
         Console.WriteLine();
         int[] peerSizes = { 65_536, 1_048_576, 16_777_216, 100_000_000 };
         var peers = Peers.Compare(peerSizes, new[] { 1, cores }.Distinct().ToArray(), rounds: 3, budget: budgetSeconds,
-            GeneratedAdam, GeneratedAdamBf16);
+            GeneratedAdam, GeneratedAdamBf16, GeneratedAdamBf16Buffers);
 
         var doc = new JsonObject
         {
@@ -124,13 +124,25 @@ public static class QuickRoofline
     /// <summary>The generated Adam step's median ns per parameter at <paramref name="n"/> and <paramref name="threads"/>.</summary>
     public static double GeneratedAdam(int n, int threads) => TimeInTurns(new Action[] { new AdamCase(n, threads).Generated }, n, 0.25)[0];
 
-    /// <summary>The same for Adam with bfloat16 moments (<see cref="AdamBf16Moments"/>, 20 bytes per parameter).</summary>
+    /// <summary>The same for Adam with bfloat16 moments (the built-in <see cref="Optimizers.AdamBFloat16"/> on float32
+    /// buffers, 20 bytes per parameter).</summary>
     public static double GeneratedAdamBf16(int n, int threads)
     {
-        var opt = new AdamBf16Moments(n) { MaxDegreeOfParallelism = threads };
+        var opt = new Optimizers.AdamBFloat16(n) { MaxDegreeOfParallelism = threads };
         var p = new float[n];
         var g = new float[n];
         for (int i = 0; i < n; i++) { p[i] = 0.5f; g[i] = 0.01f * (1 + i % 97 * 0.01f); }
+        return TimeInTurns(new Action[] { () => opt.Step(p, g) }, n, 0.25)[0];
+    }
+
+    /// <summary>The same over bfloat16 parameters and gradients (its bfloat16 step, theta rounded stochastically: 14 bytes
+    /// per parameter).</summary>
+    public static double GeneratedAdamBf16Buffers(int n, int threads)
+    {
+        var opt = new Optimizers.AdamBFloat16(n) { MaxDegreeOfParallelism = threads };
+        var p = new ushort[n];
+        var g = new ushort[n];
+        for (int i = 0; i < n; i++) { p[i] = Runtime.BFloat16.FromSingle(0.5f); g[i] = Runtime.BFloat16.FromSingle(0.01f * (1 + i % 97 * 0.01f)); }
         return TimeInTurns(new Action[] { () => opt.Step(p, g) }, n, 0.25)[0];
     }
 

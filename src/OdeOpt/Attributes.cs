@@ -330,8 +330,8 @@ public enum StateStorage
 /// Stores the array of state variable <see cref="Variable"/> in <see cref="Storage"/> instead of float32: fewer bytes
 /// per parameter for a step bound by memory (Adam with bfloat16 m and v moves 20 bytes per parameter instead of 28).
 /// Each element is loaded, widened to float32, updated in float32 and rounded back when stored. For schemes of one
-/// pass per step whose array holds the variable itself between steps, on the CPU form (docs/dsl.md, "State storage");
-/// anything else is ODEOPT047.
+/// pass per step whose array holds the variable itself between steps, on the CPU and GPU forms (docs/dsl.md, "State
+/// storage"); anything else is ODEOPT047.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = true)]
 public sealed class StateStorageAttribute : Attribute

@@ -1,6 +1,6 @@
 // [ParameterStorage] (issue 18, part 2): the step over bfloat16 parameter and gradient buffers. It must be the float32
 // step of the same optimizer on the widened buffers, its new theta rounded stochastically with the bits of (seed, step,
-// index) written out here (Philox4x32-10 key, checked against Random123 in CounterRandomTests, then lowbias32 twice);
+// index) written out here (Philox4x32-10 key, checked against Random123 in CounterRandomTests, then lowbias32 of the index);
 // the same for any thread count; unbiased, so that Adam still trains where every update is below half a bfloat16 ulp
 // and round-to-nearest parameters never move.
 using System;
@@ -41,7 +41,7 @@ public sealed class ParameterStorageTests
     private static ushort Stochastic(float x, ulong seed, long step, int i)
     {
         var (k0, k1) = CounterRandom.StepKey(seed, step);
-        uint r = LowBias(LowBias((uint)i ^ k0) ^ k1) & 0xFFFF;
+        uint r = (LowBias((uint)i ^ k0) ^ k1) & 0xFFFF;
         return (ushort)((BitConverter.SingleToUInt32Bits(x) + r) >> 16);
     }
 

@@ -2,10 +2,10 @@
 // pure function of (seed, t, i), so a rounded value is the same for any thread count, block split or order of
 // evaluation. Philox4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC 2011; the
 // generator cuRAND and PyTorch use; checked against Random123's known-answer vectors) turns (seed, step) into a 64-bit
-// key once per step; each element's 32 bits are then two rounds of Wellons' lowbias32 integer hash of its index under
-// that key (x ^= x >> 16; x *= 0x7feb352d; x ^= x >> 15; x *= 0x846ca68b; x ^= x >> 16), a bijection of 32-bit words
-// that costs two vector multiplies per 16 elements where a Philox block per element would cost twenty: stochastic
-// rounding in the fused step stays cheaper than the bytes it saves.
+// key once per step; each element's 32 bits are then Wellons' lowbias32 integer hash of its index under that key,
+// lowbias32(i ^ k0) ^ k1 (x ^= x >> 16; x *= 0x7feb352d; x ^= x >> 15; x *= 0x846ca68b; x ^= x >> 16), a bijection of
+// 32-bit words that costs two vector multiplies per 16 elements where a Philox block per element would cost twenty:
+// stochastic rounding in the fused step stays cheaper than the bytes it saves.
 using System;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
@@ -46,9 +46,9 @@ public static class CounterRandom
     }
 
     /// <summary>32 random bits for element <paramref name="index"/> (below 2^32) under the step key (k0, k1):
-    /// lowbias32(lowbias32(index ^ k0) ^ k1).</summary>
+    /// lowbias32(index ^ k0) ^ k1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static uint ElementBits(uint key0, uint key1, uint index) => LowBias(LowBias(index ^ key0) ^ key1);
+    public static uint ElementBits(uint key0, uint key1, uint index) => LowBias(index ^ key0) ^ key1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint LowBias(uint x)
@@ -72,7 +72,7 @@ public static class CounterRandom
             x *= 0x846C_A68Bu;
             return x ^ (x >>> 16);
         }
-        return H(H(index ^ Vector512.Create(key0)) ^ Vector512.Create(key1));
+        return H(index ^ Vector512.Create(key0)) ^ Vector512.Create(key1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -86,7 +86,7 @@ public static class CounterRandom
             x *= 0x846C_A68Bu;
             return x ^ (x >>> 16);
         }
-        return H(H(index ^ Vector256.Create(key0)) ^ Vector256.Create(key1));
+        return H(index ^ Vector256.Create(key0)) ^ Vector256.Create(key1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -100,7 +100,7 @@ public static class CounterRandom
             x *= 0x846C_A68Bu;
             return x ^ (x >>> 16);
         }
-        return H(H(index ^ Vector128.Create(key0)) ^ Vector128.Create(key1));
+        return H(index ^ Vector128.Create(key0)) ^ Vector128.Create(key1);
     }
 
     /// <summary>32 random bits for element <paramref name="index"/> (below 2^32) at step <paramref name="step"/> of the
@@ -129,22 +129,25 @@ public static class CounterRandom
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<uint> RoundStochastic(Vector512<uint> bits, Vector512<uint> random)
     {
-        var special = Vector512.GreaterThanOrEqual(bits & Vector512.Create(0x7FFF_FFFFu), Vector512.Create(0x7F80_0000u));
-        return Vector512.ConditionalSelect(special, BFloat16.Round(bits), (bits + (random & Vector512.Create(0xFFFFu))) >>> 16);
+        // An infinity stays one (its lower half is 0, the sum stays below the next exponent); a NaN becomes quiet.
+        var nan = Vector512.GreaterThan(bits & Vector512.Create(0x7FFF_FFFFu), Vector512.Create(0x7F80_0000u));
+        return Vector512.ConditionalSelect(nan, (bits >>> 16) | Vector512.Create(0x0040u), (bits + (random & Vector512.Create(0xFFFFu))) >>> 16);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<uint> RoundStochastic(Vector256<uint> bits, Vector256<uint> random)
     {
-        var special = Vector256.GreaterThanOrEqual(bits & Vector256.Create(0x7FFF_FFFFu), Vector256.Create(0x7F80_0000u));
-        return Vector256.ConditionalSelect(special, BFloat16.Round(bits), (bits + (random & Vector256.Create(0xFFFFu))) >>> 16);
+        // An infinity stays one (its lower half is 0, the sum stays below the next exponent); a NaN becomes quiet.
+        var nan = Vector256.GreaterThan(bits & Vector256.Create(0x7FFF_FFFFu), Vector256.Create(0x7F80_0000u));
+        return Vector256.ConditionalSelect(nan, (bits >>> 16) | Vector256.Create(0x0040u), (bits + (random & Vector256.Create(0xFFFFu))) >>> 16);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector128<uint> RoundStochastic(Vector128<uint> bits, Vector128<uint> random)
     {
-        var special = Vector128.GreaterThanOrEqual(bits & Vector128.Create(0x7FFF_FFFFu), Vector128.Create(0x7F80_0000u));
-        return Vector128.ConditionalSelect(special, BFloat16.Round(bits), (bits + (random & Vector128.Create(0xFFFFu))) >>> 16);
+        // An infinity stays one (its lower half is 0, the sum stays below the next exponent); a NaN becomes quiet.
+        var nan = Vector128.GreaterThan(bits & Vector128.Create(0x7FFF_FFFFu), Vector128.Create(0x7F80_0000u));
+        return Vector128.ConditionalSelect(nan, (bits >>> 16) | Vector128.Create(0x0040u), (bits + (random & Vector128.Create(0xFFFFu))) >>> 16);
     }
 
     /// <summary>Rounds <paramref name="source"/> stochastically into <paramref name="destination"/>, element i with

@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace OdeOpt.Runtime;
 
@@ -298,36 +299,31 @@ public readonly struct Simd512 : ISimd<Simd512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 Create(float value) => new(Vector512.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 Load(ref float source, nint index) => new(Vector512.LoadUnsafe(ref source, (nuint)index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Simd512 value, ref float destination, nint index) => value.V.StoreUnsafe(ref destination, (nuint)index);
+    // 16-bit lanes: one vpmovzxwd / vpmovdw where AVX-512F is there (the portable Widen/Narrow pair costs permutes).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Simd512 LoadBFloat16(ref ushort source, nint index)
+    private static Vector512<uint> Load16(ref ushort source, nint index)
     {
+        if (Avx512F.IsSupported) return Avx512F.ConvertToVector512UInt32(Vector256.LoadUnsafe(ref source, (nuint)index));
         var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)index));
-        return new(Vector512.ShiftLeft(Vector512.Create(lo, hi), 16).AsSingle());
+        return Vector512.Create(lo, hi);
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreBFloat16(Simd512 value, ref ushort destination, nint index)
+    private static void Store16(Vector512<uint> lanes, ref ushort destination, nint index)
     {
-        var r = BFloat16.Round(value.V.AsUInt32());
-        Vector256.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
+        if (Avx512F.IsSupported) Avx512F.ConvertToVector256UInt16(lanes).StoreUnsafe(ref destination, (nuint)index);
+        else Vector256.Narrow(lanes.GetLower(), lanes.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Simd512 LoadHalf(ref ushort source, nint index)
-    {
-        var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)index));
-        return new(HalfFloat.Expand(Vector512.Create(lo, hi)).AsSingle());
-    }
+    public static Simd512 LoadBFloat16(ref ushort source, nint index) => new(Vector512.ShiftLeft(Load16(ref source, index), 16).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreHalf(Simd512 value, ref ushort destination, nint index)
-    {
-        var r = HalfFloat.Round(value.V.AsUInt32());
-        Vector256.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
-    }
+    public static void StoreBFloat16(Simd512 value, ref ushort destination, nint index) => Store16(BFloat16.Round(value.V.AsUInt32()), ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreBFloat16Stochastic(Simd512 value, ref ushort destination, nint index, uint key0, uint key1)
-    {
-        var r = CounterRandom.RoundStochastic(value.V.AsUInt32(), CounterRandom.ElementBits(key0, key1, Vector512.Create((uint)index) + Vector512<uint>.Indices));
-        Vector256.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
-    }
+    public static Simd512 LoadHalf(ref ushort source, nint index) => new(HalfFloat.Expand(Load16(ref source, index)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreHalf(Simd512 value, ref ushort destination, nint index) => Store16(HalfFloat.Round(value.V.AsUInt32()), ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBFloat16Stochastic(Simd512 value, ref ushort destination, nint index, uint key0, uint key1) =>
+        Store16(CounterRandom.RoundStochastic(value.V.AsUInt32(), CounterRandom.ElementBits(key0, key1, Vector512.Create((uint)index) + Vector512<uint>.Indices)), ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 operator +(Simd512 a, Simd512 b) => new(a.V + b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 operator -(Simd512 a, Simd512 b) => new(a.V - b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd512 operator *(Simd512 a, Simd512 b) => new(a.V * b.V);
