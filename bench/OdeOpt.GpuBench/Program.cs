@@ -87,6 +87,10 @@ using (var accelerator = device.CreateAccelerator(context))
     var optimizers = new (string Name, Func<Accelerator, int, ISingleGradientGpuOptimizer> Create)[]
     {
         ("adam", (a, n) => new AdamGpu(a, n)),
+        // The cost of norm clipping: a reduction kernel over the gradient and a wait for its sum before the step.
+        ("adam-clip-norm-1", (a, n) => new AdamGpu(a, n) { GradientClipNorm = 1 }),
+        // 16-bit storage (issue 18): bfloat16 m, v (20 B/param).
+        ("adam-bf16", (a, n) => new AdamBFloat16Gpu(a, n)),
         ("imex-trapezoidal-adam", (a, n) => new ImexTrapezoidalAdamGpu(a, n)),
         ("sgd-momentum", (a, n) => new SgdMomentumGpu(a, n)),
     };
@@ -114,6 +118,13 @@ using (var accelerator = device.CreateAccelerator(context))
             Console.Error.WriteLine($"{name,-22} N={n,11}: {row["ms_per_step"]!.GetValue<double>(),9:F4} ms/step  {gbps,7:F0} GB/s  {gbps / copyGbps,5:P0} of copy" +
                 (row["speedup_vs_torch_fused"] is JsonNode s ? $"  x{s.GetValue<double>():F2} vs torch fused" : ""));
         }
+        // bfloat16 parameters, gradients and moments (14 B/param), theta rounded stochastically.
+        var bf = Bench.StepBFloat16(acc, "adam-bf16-buffers", (int)n, (a, count) => new AdamBFloat16Gpu(a, count));
+        bf["fraction_of_copy"] = bf["gbps"]!.GetValue<double>() / copyGbps;
+        var fusedTorch = torch?["results"]?.AsArray().FirstOrDefault(r => r?["n"]?.GetValue<long>() == n && r?["mode"]?.GetValue<string>() == "fused");
+        if (fusedTorch?["ms_per_step"] is JsonNode fusedMs) bf["speedup_vs_torch_fused"] = fusedMs.GetValue<double>() / bf["ms_per_step"]!.GetValue<double>();
+        results.Add(bf);
+        Console.Error.WriteLine($"{"adam-bf16-buffers",-22} N={n,11}: {bf["ms_per_step"]!.GetValue<double>(),9:F4} ms/step  {bf["gbps"]!.GetValue<double>(),7:F0} GB/s");
     }
     report["results"] = results;
 
@@ -249,23 +260,58 @@ internal static class Bench
         fill(n, p.View, 0.1f, 0.2f);
         fill(n, g.View, 0f, 0.02f);
         using var optimizer = create(acc, n);
-        int bytesPerParameter = optimizer.Info.BytesPerParameterPerStep;
-        double bytes = (double)bytesPerParameter * n;
         ArrayView<float> pv = p.View, gv = g.View;
-        double ms = Time(acc, () => optimizer.Step(pv, gv), Repetitions(bytes), out double min);
+        return Measure(acc, name, n, optimizer.Info.BytesPerParameterPerStep, () => optimizer.Step(pv, gv), () =>
+        {
+            var sample = new float[Math.Min(n, 4)];
+            pv.SubView(0, sample.Length).CopyToCPU(sample);
+            return sample;
+        });
+    }
+
+    /// <summary>The bfloat16 parameter step ([ParameterStorage]): bfloat16 parameter and gradient views.</summary>
+    public static JsonObject StepBFloat16(Accelerator acc, string name, int n, Func<Accelerator, int, IBFloat16ParameterGpuOptimizer> create)
+    {
+        using var p = acc.Allocate1D<float>(n);
+        using var g = acc.Allocate1D<float>(n);
+        var fill = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float, float>(Fill);
+        fill(n, p.View, 0.1f, 0.2f);
+        fill(n, g.View, 0f, 0.02f);
+        var host = new float[n];
+        var host16 = new ushort[n];
+        using var p16 = acc.Allocate1D<ushort>(n);
+        using var g16 = acc.Allocate1D<ushort>(n);
+        p.View.CopyToCPU(host);
+        OdeOpt.Runtime.BFloat16.Narrow(host, host16);
+        p16.View.CopyFromCPU(host16);
+        g.View.CopyToCPU(host);
+        OdeOpt.Runtime.BFloat16.Narrow(host, host16);
+        g16.View.CopyFromCPU(host16);
+        using var optimizer = create(acc, n);
+        ArrayView<ushort> pv = p16.View, gv = g16.View;
+        return Measure(acc, name, n, optimizer.Info.BFloat16ParameterBytesPerParameterPerStep, () => optimizer.Step(pv, gv), () =>
+        {
+            var sample = new ushort[Math.Min(n, 4)];
+            pv.SubView(0, sample.Length).CopyToCPU(sample);
+            return sample.Select(OdeOpt.Runtime.BFloat16.ToSingle).ToArray();
+        });
+    }
+
+    /// <summary>GPU time per step (median of trials), the host-side cost of a call and what it allocates.</summary>
+    private static JsonObject Measure(Accelerator acc, string name, int n, int bytesPerParameter, Action step, Func<float[]> sample)
+    {
+        double bytes = (double)bytesPerParameter * n;
+        double ms = Time(acc, step, Repetitions(bytes), out double min);
 
         // Host-side cost of one call (validation, uniforms, launch), and what it allocates.
         acc.Synchronize();
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         var sw = Stopwatch.StartNew();
         int calls = Quick ? 2 : 200;
-        for (int i = 0; i < calls; i++) optimizer.Step(pv, gv);
+        for (int i = 0; i < calls; i++) step();
         double hostUs = sw.Elapsed.TotalMilliseconds * 1000 / calls;
         long allocatedPerStep = (GC.GetAllocatedBytesForCurrentThread() - allocated) / calls;
         acc.Synchronize();
-
-        var sample = new float[Math.Min(n, 4)];
-        p.View.SubView(0, sample.Length).CopyToCPU(sample);
         return new JsonObject
         {
             ["optimizer"] = name,
@@ -276,7 +322,7 @@ internal static class Bench
             ["gbps"] = bytes / ms / 1e6,
             ["host_us_per_call"] = hostUs,
             ["host_bytes_allocated_per_call"] = allocatedPerStep,
-            ["finite"] = sample.All(float.IsFinite),
+            ["finite"] = sample().All(float.IsFinite),
         };
     }
 

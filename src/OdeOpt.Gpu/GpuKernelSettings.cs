@@ -18,6 +18,13 @@ public struct GpuPassArguments
     public float GradientScale;
     /// <summary>Every gradient component is clamped to [-GradientLimit, GradientLimit] (+infinity: no clipping).</summary>
     public float GradientLimit;
+    /// <summary>The index of the segment's first element in the whole buffer (the stochastic rounding of a bfloat16
+    /// parameter step draws by absolute index).</summary>
+    public int Offset;
+    /// <summary>The stochastic rounding key of the step (bfloat16 parameter steps; OdeOpt.Runtime.CounterRandom.StepKey).</summary>
+    public uint RoundingKey0;
+    /// <summary>The second half of the key.</summary>
+    public uint RoundingKey1;
 }
 
 /// <summary>Launch settings of the GPU kernels, for every GPU optimizer in the process.</summary>

@@ -76,4 +76,26 @@ public static class GpuMath
         else o = (a + 0xC800_0FFFu + ((a >> 13) & 1u)) >> 13;
         return (ushort)(o | sign >> 16);
     }
+
+    /// <summary>The random bits of element <paramref name="index"/> under a step key, as
+    /// <see cref="OdeOpt.Runtime.CounterRandom.ElementBits(uint, uint, uint)"/>: lowbias32(index ^ k0) ^ k1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint ElementBits(uint key0, uint key1, uint index)
+    {
+        uint x = index ^ key0;
+        x ^= x >> 16;
+        x *= 0x7FEB_352Du;
+        x ^= x >> 15;
+        x *= 0x846C_A68Bu;
+        return x ^ (x >> 16) ^ key1;
+    }
+
+    /// <summary>Stochastic rounding to bfloat16 of element <paramref name="index"/> under a step key, as the CPU form's
+    /// (<see cref="OdeOpt.Runtime.CounterRandom.StochasticBFloat16"/>): NaN quiet, an infinity kept.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort StochasticBFloat16(float value, uint key0, uint key1, uint index)
+    {
+        uint bits = Interop.FloatAsInt(value);
+        return (bits & 0x7FFF_FFFFu) > 0x7F80_0000u ? (ushort)((bits >> 16) | 0x0040u) : (ushort)((bits + (ElementBits(key0, key1, index) & 0xFFFFu)) >> 16);
+    }
 }

@@ -32,7 +32,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
     private const int MaxThreads = 1 << 22;
 
     // Loaded kernels (stream, grid, views, previous, current and next uniforms, scalars) per accelerator, for this optimizer type (a static field of a generic class: one table per optimizer).
-    private static readonly ConditionalWeakTable<Accelerator, Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[]> s_kernels = new();
+    private static readonly ConditionalWeakTable<Accelerator, Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>?[]> s_kernels = new();
     private static readonly object s_loadLock = new();
     // The reduction kernels ([Reduction]) of the passes that have one (null elsewhere), per accelerator.
     private static readonly ConditionalWeakTable<Accelerator, Action<AcceleratorStream, KernelConfig, TViews, TUniforms, GpuPassArguments, ArrayView<double>, int>?[]> s_reduceKernels = new();
@@ -76,7 +76,19 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
     /// <exception cref="InvalidOperationException">The kernels cannot be compiled for the accelerator.</exception>
     protected GpuOptimizerCore(Accelerator accelerator, int parameterCount, OptimizerInfo info, SchemeLayout layout,
         Action<TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] kernels,
-        Action<TViews, TUniforms, GpuPassArguments, ArrayView<double>, int>?[]? reduceKernels) : base(parameterCount, info, layout)
+        Action<TViews, TUniforms, GpuPassArguments, ArrayView<double>, int>?[]? reduceKernels) : this(accelerator, parameterCount, info, layout, kernels, reduceKernels, null)
+    {
+    }
+
+    /// <summary>As the other constructors, with the kernels of the step over bfloat16 parameter and gradient buffers
+    /// ([ParameterStorage]; index = pass, null for a pass without).</summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="parameterCount"/> is not positive or above <see cref="MaxParameterCount"/>.</exception>
+    /// <exception cref="InvalidOperationException">The kernels cannot be compiled for the accelerator.</exception>
+    protected GpuOptimizerCore(Accelerator accelerator, int parameterCount, OptimizerInfo info, SchemeLayout layout,
+        Action<TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] kernels,
+        Action<TViews, TUniforms, GpuPassArguments, ArrayView<double>, int>?[]? reduceKernels,
+        Action<TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>?[]? kernels16) : base(parameterCount, info, layout)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(kernels);
@@ -84,6 +96,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
         Accelerator = accelerator;
         _stream = accelerator.DefaultStream;
         _launchers = LoadKernels(accelerator, kernels, info);
+        _launchers16 = kernels16 is null ? Array.Empty<Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>?>() : LoadKernels16(accelerator, kernels16, info);
         _reduceLaunchers = reduceKernels is null ? Array.Empty<Action<AcceleratorStream, KernelConfig, TViews, TUniforms, GpuPassArguments, ArrayView<double>, int>?>()
             : LoadReduceKernels(accelerator, reduceKernels, info);
         _hyperparameters = info.Hyperparameters.Select(h => (float)h.DefaultValue).ToArray();
@@ -113,18 +126,22 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
         }
     }
 
-    private static Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] LoadKernels(Accelerator accelerator, Action<TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] kernels, OptimizerInfo info)
+    private static Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] LoadKernels(Accelerator accelerator, Action<TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[] kernels, OptimizerInfo info) =>
+        LoadKernels(s_kernels, accelerator, kernels, info)!;
+
+    /// <summary>Loads (or takes from <paramref name="cache"/>) the launchers of <paramref name="kernels"/> (null stays null).</summary>
+    private static Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>?[] LoadKernels(
+        ConditionalWeakTable<Accelerator, Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>?[]> cache,
+        Accelerator accelerator, Action<TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>?[] kernels, OptimizerInfo info)
     {
         lock (s_loadLock)
         {
-            if (s_kernels.TryGetValue(accelerator, out var cached)) return cached;
-            var launchers = new Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>[kernels.Length];
+            if (cache.TryGetValue(accelerator, out var cached)) return cached;
+            var launchers = new Action<AcceleratorStream, KernelConfig, TViews, TUniforms, TUniforms, TUniforms, GpuPassArguments>?[kernels.Length];
             try
             {
                 for (int k = 0; k < kernels.Length; k++)
-                {
-                    launchers[k] = accelerator.LoadKernel(kernels[k]);
-                }
+                    if (kernels[k] is { } kernel) launchers[k] = accelerator.LoadKernel(kernel);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -133,11 +150,10 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
                     "Kernels that call Exp, Log or Pow need a Context created with EnableAlgorithms() (ILGPU.Algorithms). " +
                     "After a failed compile an ILGPU Context may fail to compile any other kernel; create a new Context.", e);
             }
-            s_kernels.AddOrUpdate(accelerator, launchers);
+            cache.AddOrUpdate(accelerator, launchers);
             return launchers;
         }
     }
-
 
     // ------------------------------------------------------------------ properties
 
@@ -249,7 +265,8 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
     {
         _partials ??= Accelerator.Allocate1D<double>(GpuReductions.MaxGroups);
         _partialsHost ??= new double[GpuReductions.MaxGroups];
-        return GpuReductions.SumOfSquares(Accelerator, _stream, _gradient, _partials, _partialsHost);
+        return _buffers16 ? GpuReductions.SumOfSquares(Accelerator, _stream, _gradient16, _partials, _partialsHost)
+            : GpuReductions.SumOfSquares(Accelerator, _stream, _gradient, _partials, _partialsHost);
     }
 
     /// <summary>Queues pass <paramref name="pass"/> over one segment: every view narrowed to it, its uniforms, float4
@@ -274,7 +291,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
         var gradient = Narrow(_gradient);
         var output = Narrow(_output);
         var views = CreateViews(parameters, gradient, output);
-        bool vector = GpuKernelSettings.VectorAccess && Aligned(parameters) && Aligned(gradient) && Aligned(output);
+        bool vector = GpuKernelSettings.VectorAccess && Aligned(parameters) && Aligned(gradient) && Aligned(output) && Aligned(ParameterView16()) && Aligned(GradientView16());
         for (int i = 0; i < _arrays.Length + Driver.Layout.RollbackTargets.Length; i++) vector &= IsSixteenBit(i) ? Aligned(StateView16(i)) : Aligned(StateView(i));
         int length = (int)_segmentLength;
         int vectorCount = vector ? length / 4 : 0;
@@ -284,8 +301,11 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
             Length = length,
             GradientScale = Driver.Controls.Scale,
             GradientLimit = Driver.Controls.Limit,
+            Offset = (int)segment.Start,
+            RoundingKey0 = _roundingKey0,
+            RoundingKey1 = _roundingKey1,
         };
-        _launchers[pass](_stream, Configuration(vectorCount + (length - 4 * vectorCount)), views, previous, current, next, arguments);
+        (_buffers16 ? _launchers16[pass]! : _launchers[pass])(_stream, Configuration(vectorCount + (length - 4 * vectorCount)), views, previous, current, next, arguments);
     }
 
     private ArrayView<float> Narrow(ArrayView<float> view) => view.IsValid ? view.SubView(_segmentStart, _segmentLength) : view;
@@ -294,7 +314,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
-    private void CheckView(ArrayView<float> view, string name)
+    private void CheckView<T>(ArrayView<T> view, string name) where T : unmanaged
     {
         if (!view.IsValid) throw new ArgumentException("The view is empty.", name);
         Accelerator owner;
@@ -303,10 +323,10 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
         if (!ReferenceEquals(owner, Accelerator))
             throw new ArgumentException($"The view belongs to another accelerator ({owner.AcceleratorType} '{owner.Name}'), not to this optimizer's ({Accelerator.AcceleratorType} '{Accelerator.Name}').", name);
         if (view.Length != ParameterCount)
-            throw new ArgumentException($"The view holds {view.Length} floats but the optimizer was created for {ParameterCount} parameters.", name);
+            throw new ArgumentException($"The view holds {view.Length} {(typeof(T) == typeof(float) ? "floats" : "values")} but the optimizer was created for {ParameterCount} parameters.", name);
     }
 
-    private static bool Overlap(ArrayView<float> a, ArrayView<float> b, out bool same)
+    private static bool Overlap<T>(ArrayView<T> a, ArrayView<T> b, out bool same) where T : unmanaged
     {
         same = false;
         if (!ReferenceEquals(((IArrayView)a).Buffer, ((IArrayView)b).Buffer)) return false;

@@ -40,6 +40,47 @@ internal static class GpuReductions
         if (thread == 0) partials[Grid.IdxX] = shared[0];
     }
 
+    private static readonly ConditionalWeakTable<Accelerator, Action<AcceleratorStream, KernelConfig, ArrayView<ushort>, ArrayView<double>>> s_kernels16 = new();
+
+    /// <summary>The same over a bfloat16 gradient (the bfloat16 parameter step), each element widened.</summary>
+    private static void SumOfSquaresKernel16(ArrayView<ushort> x, ArrayView<double> partials)
+    {
+        var shared = SharedMemory.Allocate<double>(MaxGroupSize);
+        int thread = Group.IdxX;
+        int length = (int)x.Length;
+        double sum = 0;
+        for (int i = Grid.GlobalIndex.X; i < length; i += Grid.DimX * Group.DimX)
+        {
+            double v = GpuMath.BFloat16ToSingle(x[i]);
+            sum += v * v;
+        }
+        shared[thread] = sum;
+        Group.Barrier();
+        for (int half = Group.DimX / 2; half > 0; half /= 2)
+        {
+            if (thread < half) shared[thread] += shared[thread + half];
+            Group.Barrier();
+        }
+        if (thread == 0) partials[Grid.IdxX] = shared[0];
+    }
+
+    /// <summary>Sum of the squares of the widened bfloat16 values of <paramref name="x"/>, queued and waited for.</summary>
+    public static double SumOfSquares(Accelerator accelerator, AcceleratorStream stream, ArrayView<ushort> x, MemoryBuffer1D<double, Stride1D.Dense> partials, double[] host)
+    {
+        Action<AcceleratorStream, KernelConfig, ArrayView<ushort>, ArrayView<double>> kernel;
+        lock (s_lock)
+        {
+            if (!s_kernels16.TryGetValue(accelerator, out kernel!))
+            {
+                kernel = accelerator.LoadKernel<ArrayView<ushort>, ArrayView<double>>(SumOfSquaresKernel16);
+                s_kernels16.AddOrUpdate(accelerator, kernel);
+            }
+        }
+        var config = Configuration(accelerator, x.Length);
+        kernel(stream, config, x, partials.View);
+        return Combine(stream, config, partials, host);
+    }
+
     private static Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<double>> Kernel(Accelerator accelerator)
     {
         lock (s_lock)
@@ -65,6 +106,12 @@ internal static class GpuReductions
     {
         var config = Configuration(accelerator, x.Length);
         Kernel(accelerator)(stream, config, x, partials.View);
+        return Combine(stream, config, partials, host);
+    }
+
+    /// <summary>Waits for the partial sums of the groups and adds them in order.</summary>
+    private static double Combine(AcceleratorStream stream, KernelConfig config, MemoryBuffer1D<double, Stride1D.Dense> partials, double[] host)
+    {
         stream.Synchronize();
         partials.View.SubView(0, config.GridDim.X).CopyToCPU(stream, host.AsSpan(0, config.GridDim.X));
         stream.Synchronize();

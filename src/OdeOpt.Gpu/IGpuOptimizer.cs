@@ -130,3 +130,18 @@ public interface ISingleGradientGpuOptimizer : IGpuOptimizer
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or outside its range; nothing was changed.</exception>
     void Step(ArrayView<float> parameters, ArrayView<float> gradient);
 }
+
+/// <summary>A GPU form that also steps bfloat16 parameter and gradient views ([ParameterStorage]), as its CPU form's
+/// <see cref="IBFloat16ParameterOptimizer"/> does: the same float32 step on the widened values, theta rounded
+/// stochastically with the same bits for the same <see cref="StochasticRoundingSeed"/>.</summary>
+public interface IBFloat16ParameterGpuOptimizer : ISingleGradientGpuOptimizer
+{
+    /// <summary>Advances one step over bfloat16 views with the gradient at the current <paramref name="parameters"/>.</summary>
+    /// <exception cref="ArgumentException">A view has the wrong length, is empty, belongs to another accelerator, or the
+    /// views overlap.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is not finite or outside its range; nothing was changed.</exception>
+    void Step(ArrayView<ushort> parameters, ArrayView<ushort> gradient);
+
+    /// <summary>The seed of the stochastic rounding stream (default 0). Not part of a checkpoint.</summary>
+    ulong StochasticRoundingSeed { get; set; }
+}

@@ -95,9 +95,13 @@ public class KernelTests
             }
             else
             {
-                // A kernel that reads memory reads it as float4 (an [Initial] pass may only write).
+                // A kernel that reads memory reads it as float4 (an [Initial] pass may only write); 16-bit buffers
+                // ([StateStorage], [ParameterStorage]) travel four elements per 64-bit access.
+                bool sixteenBit = ptx.Contains("ld.global.u16", StringComparison.Ordinal) || ptx.Contains("ld.global.b16", StringComparison.Ordinal);
                 if (ptx.Contains("ld.global.f32", StringComparison.Ordinal)) Assert.Contains("ld.global.v4.f32", ptx);
-                Assert.Contains("st.global.v4.f32", ptx);
+                if (sixteenBit) Assert.Matches(@"ld\.global\.[ub]64", ptx);
+                if (sixteenBit) Assert.Matches(@"st\.global\.[ub]64", ptx);
+                else Assert.Contains("st.global.v4.f32", ptx);
             }
             Assert.DoesNotContain("call", ptx.Split('\n').Where(l => !l.TrimStart().StartsWith("//", StringComparison.Ordinal)).Select(l => l.Trim()).Where(l => l.StartsWith("call", StringComparison.Ordinal)));
         }

@@ -129,3 +129,10 @@ public partial class AdamBFloat16States;
 [StateStorage("m", StateStorage.Half)]
 [StateStorage("v", StateStorage.BFloat16)]
 public partial class AdamHalfFirstMoment;
+
+/// <summary>torch's Adam with value-clipping-free flags over bfloat16 parameters and gradients (theta rounded
+/// stochastically), float32 states, declared here: its GPU form comes from this compilation.</summary>
+[Optimizer("gpu-test-adam-bf16-parameters", Order = 1, Ode = typeof(OdeOpt.Optimizers.AdamOde))]
+[ImexScheme(ImexSchemes.Euler)]
+[ParameterStorage(StateStorage.BFloat16)]
+public partial class AdamBFloat16Parameters;

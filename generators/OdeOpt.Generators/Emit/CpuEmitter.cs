@@ -58,7 +58,7 @@ internal static partial class CpuEmitter
         if (plan.BFloat16ParameterBytes > 0)
         {
             w.Line("/// <summary>Advances one step over bfloat16 buffers ([ParameterStorage]): <paramref name=\"gradient\"/> is the gradient at the");
-            w.Line("/// current <paramref name=\"parameters\"/>; the new parameters are rounded stochastically (<see cref=\"StochasticRoundingSeed\"/>).</summary>");
+            w.Line("/// current <paramref name=\"parameters\"/>; the new parameters are rounded stochastically (<see cref=\"global::OdeOpt.IBFloat16ParameterOptimizer.StochasticRoundingSeed\"/>).</summary>");
             w.Line("public void Step(global::System.Span<ushort> parameters, global::System.ReadOnlySpan<ushort> gradient) => StepWithBFloat16Gradient(parameters, gradient);");
             w.Line();
         }

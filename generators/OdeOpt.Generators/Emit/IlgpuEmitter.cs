@@ -57,13 +57,17 @@ internal static class IlgpuEmitter
         w.Line("/// </summary>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"OdeOpt.Generators\", \"" + CpuEmitter.GeneratorVersion + "\")]");
         w.Open((plan.IsPublic ? "public" : "internal") + " sealed partial class " + gpuName + " : " + Runtime + ".GpuOptimizerCore<" + uniforms + ", " + gpu + ".Views>" +
-               (single ? ", " + Runtime + ".ISingleGradientGpuOptimizer" : ""));
+               (single ? ", " + Runtime + ".ISingleGradientGpuOptimizer" : "") +
+               (plan.BFloat16ParameterBytes > 0 ? ", " + Runtime + ".IBFloat16ParameterGpuOptimizer" : ""));
 
         w.Line("/// <summary>The optimizer's name, scheme, cost per step and hyperparameters: those of <see cref=\"" + cpu + "\"/>.</summary>");
         w.Line("public static global::OdeOpt.OptimizerInfo StaticInfo => " + cpu + ".StaticInfo;");
         w.Line();
         PlanWalker.WriteLayout(w, plan.ArrayCount, plan.Kernels, plan.Cycle, plan.StartKernel, plan.InitKernel, plan.IterateKernels, plan.IterateAtStartKernel, plan.Undo, bfloat16: plan.BFloat16Arrays, half: plan.HalfArrays);
         w.Line("private static readonly " + kernelType + "[] s_kernels = { " + string.Join(", ", plan.Kernels.Select(k => k.Name + "Kernel")) + " };");
+        bool buffers16 = plan.BFloat16ParameterBytes > 0;
+        if (buffers16)
+            w.Line("private static readonly " + kernelType + "?[] s_kernels16 = { " + string.Join(", ", plan.Kernels.Select((k, i) => i == plan.Cycle[0] ? Buffers16(k).Name + "Kernel" : "null")) + " };");
         w.Line();
         bool reductions = plan.Kernels.Any(k => k.Reduce is not null);
         if (reductions)
@@ -76,12 +80,19 @@ internal static class IlgpuEmitter
         w.Line("/// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"accelerator\"/> is null.</exception>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"parameterCount\"/> is not positive.</exception>");
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">The kernels cannot be compiled for the accelerator.</exception>");
-        w.Line("public " + gpuName + "(global::ILGPU.Runtime.Accelerator accelerator, int parameterCount) : base(accelerator, parameterCount, StaticInfo, s_layout, s_kernels" + (reductions ? ", s_reduceKernels" : "") + ") { }");
+        w.Line("public " + gpuName + "(global::ILGPU.Runtime.Accelerator accelerator, int parameterCount) : base(accelerator, parameterCount, StaticInfo, s_layout, s_kernels" + (reductions ? ", s_reduceKernels" : buffers16 ? ", null" : "") + (buffers16 ? ", s_kernels16" : "") + ") { }");
         w.Line();
         if (single)
         {
             w.Line("/// <summary>Advances one step with <paramref name=\"gradient\"/>, the gradient at the current contents of <paramref name=\"parameters\"/>.</summary>");
             w.Line("public void Step(" + View + " parameters, " + View + " gradient) => StepWithGradient(parameters, gradient);");
+            w.Line();
+        }
+        if (buffers16)
+        {
+            w.Line("/// <summary>Advances one step over bfloat16 buffers ([ParameterStorage]): <paramref name=\"gradient\"/> is the gradient at the");
+            w.Line("/// current <paramref name=\"parameters\"/>; the new parameters are rounded stochastically, as on the CPU form.</summary>");
+            w.Line("public void Step(" + View16 + " parameters, " + View16 + " gradient) => StepWithBFloat16Gradient(parameters, gradient);");
             w.Line();
         }
         for (int k = 0; k < plan.Hyperparameters.Count; k++)
@@ -101,6 +112,7 @@ internal static class IlgpuEmitter
         WriteViews(w, plan);
         var storage = new Storage16(plan.BFloat16Arrays, plan.HalfArrays);
         for (int k = 0; k < plan.Kernels.Count; k++) WriteKernel(w, plan.Kernels[k], uniforms, storage);
+        if (buffers16) WriteKernel(w, Buffers16(plan.Kernels[plan.Cycle[0]]), uniforms, new Storage16(plan.BFloat16Arrays, plan.HalfArrays, buffers16: true));
         if (reductions) WriteReductions(w, plan, uniforms, storage);
 
         w.Close();
@@ -161,6 +173,11 @@ internal static class IlgpuEmitter
         w.Line("_views.Parameters = parameters;");
         w.Line("_views.Gradient = gradient;");
         w.Line("_views.Output = output;");
+        if (plan.BFloat16ParameterBytes > 0)
+        {
+            w.Line("_views.Parameters16 = ParameterView16();");
+            w.Line("_views.Gradient16 = GradientView16();");
+        }
         for (int a = 0; a < plan.ViewArrayCount; a++) w.Line("_views.State" + a + " = " + (storage.Is16(a) ? "StateView16(" : "StateView(") + a + ");");
         w.Line("return _views;");
         w.Close();
@@ -173,6 +190,11 @@ internal static class IlgpuEmitter
         w.Line("public " + View + " Parameters;");
         w.Line("public " + View + " Gradient;");
         w.Line("public " + View + " Output;");
+        if (plan.BFloat16ParameterBytes > 0)
+        {
+            w.Line("public " + View16 + " Parameters16;");
+            w.Line("public " + View16 + " Gradient16;");
+        }
         for (int a = 0; a < plan.ViewArrayCount; a++) w.Line("public " + (storage.Is16(a) ? View16 : View) + " State" + a + ";");
         w.Close();
         w.Line();
@@ -182,18 +204,28 @@ internal static class IlgpuEmitter
 
     private static string SlotName(int slot) => PlanWalker.SlotName(slot);
 
+    /// <summary>The kernel of the bfloat16 parameter step: the pass's own, under its own name.</summary>
+    private static KernelPlan Buffers16(KernelPlan k) => k with { Name = k.Name + "BFloat16Buffers" };
+
     private static string Vector(int slot) => "_" + SlotName(slot) + "4";
 
-    /// <summary>The state arrays stored in 16 bits: bfloat16 (bit k) and binary16. In the vector loop four of their
-    /// elements travel as one ulong (element 4i + j in bits 16j..16j+15), as four floats travel as one Float4.</summary>
+    /// <summary>The buffers stored in 16 bits: state arrays in bfloat16 (bit k) and binary16, and, in the kernel of the
+    /// bfloat16 parameter step ([ParameterStorage]), the parameters and the gradient (bfloat16, theta rounded
+    /// stochastically by absolute element index). In the vector loop four of their elements travel as one ulong (element
+    /// 4i + j in bits 16j..16j+15), as four floats travel as one Float4.</summary>
     private readonly struct Storage16
     {
         private readonly int _bfloat16, _half;
-        public Storage16(int bfloat16, int half) { _bfloat16 = bfloat16; _half = half; }
-        public bool Is16(int slot) => slot >= 0 && slot < 31 && ((_bfloat16 | _half) >> slot & 1) != 0;
+        private readonly bool _buffers16;
+        public Storage16(int bfloat16, int half, bool buffers16 = false) { _bfloat16 = bfloat16; _half = half; _buffers16 = buffers16; }
+        private bool IsBuffer16(int slot) => _buffers16 && slot is Slots.Parameters or Slots.Gradient;
+        public bool Is16(int slot) => IsBuffer16(slot) || slot >= 0 && slot < 31 && ((_bfloat16 | _half) >> slot & 1) != 0;
         public string GroupType(int slot) => Is16(slot) ? "ulong" : Float4;
-        public string Widen(int slot, string bits) => Runtime + ".GpuMath." + ((_half >> slot & 1) != 0 ? "HalfToSingle(" : "BFloat16ToSingle(") + bits + ")";
-        public string Narrow(int slot, string value) => Runtime + ".GpuMath." + ((_half >> slot & 1) != 0 ? "SingleToHalf(" : "SingleToBFloat16(") + value + ")";
+        public string Field(int slot) => ViewField(slot) + (IsBuffer16(slot) ? "16" : "");
+        public string Widen(int slot, string bits) => Runtime + ".GpuMath." + (slot >= 0 && (_half >> slot & 1) != 0 ? "HalfToSingle(" : "BFloat16ToSingle(") + bits + ")";
+        public string Narrow(int slot, string value, string index) =>
+            slot == Slots.Parameters && _buffers16 ? Runtime + ".GpuMath.StochasticBFloat16(" + value + ", _args.RoundingKey0, _args.RoundingKey1, (uint)(_args.Offset + " + index + "))"
+            : Runtime + ".GpuMath." + (slot >= 0 && (_half >> slot & 1) != 0 ? "SingleToHalf(" : "SingleToBFloat16(") + value + ")";
     }
 
     private static void WriteKernel(SourceWriter w, KernelPlan k, string uniforms, Storage16 storage)
@@ -206,7 +238,7 @@ internal static class IlgpuEmitter
         w.Open("private static void " + k.Name + "Kernel(Views _views, " + uniforms + " _prev, " + uniforms + " _u, " + uniforms + " _next, " + Runtime + ".GpuPassArguments _args)");
         w.Line("int _stride = global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;");
         w.Line("int _first = global::ILGPU.Grid.GlobalIndex.X;");
-        foreach (var s in slots) w.Line("var " + Vector(s) + " = _views." + ViewField(s) + ".Cast<" + storage.GroupType(s) + ">();");
+        foreach (var s in slots) w.Line("var " + Vector(s) + " = _views." + storage.Field(s) + ".Cast<" + storage.GroupType(s) + ">();");
 
         // A state array that the step's flags leave untouched (AMSGrad's maximum while AMSGrad is off) is neither loaded
         // nor stored: the flags are the same for every thread, so the branch costs nothing and saves the traffic. The body
@@ -332,7 +364,7 @@ internal static class IlgpuEmitter
         {
             string source = !_storage.Is16(l.Slot)
                 ? _lane is null ? Guarded(_guards, l.Slot, "_views." + ViewField(l.Slot) + "[_i]", "0f") : "_in_" + SlotName(l.Slot) + "." + _lane
-                : _lane is null ? Guarded(_guards, l.Slot, _storage.Widen(l.Slot, "_views." + ViewField(l.Slot) + "[_i]"), "0f")
+                : _lane is null ? Guarded(_guards, l.Slot, _storage.Widen(l.Slot, "_views." + _storage.Field(l.Slot) + "[_i]"), "0f")
                 : _storage.Widen(l.Slot, "(ushort)(_in_" + SlotName(l.Slot) + " >> " + Shift + ")");
             // The gradient enters through norm clipping (a scale) and value clipping (a clamp), as on the CPU.
             w.Line(l.Slot == Slots.Gradient
@@ -347,8 +379,8 @@ internal static class IlgpuEmitter
             if (!_storage.Is16(s.Slot))
                 w.Line(_lane is null ? GuardStore(_guards, s.Slot, "_views." + ViewField(s.Slot) + "[_i] = " + s.Local + ";") : "_out_" + SlotName(s.Slot) + "." + _lane + " = " + s.Local + ";");
             else
-                w.Line(_lane is null ? GuardStore(_guards, s.Slot, "_views." + ViewField(s.Slot) + "[_i] = " + _storage.Narrow(s.Slot, s.Local) + ";")
-                    : "_out_" + SlotName(s.Slot) + " |= (ulong)" + _storage.Narrow(s.Slot, s.Local) + " << " + Shift + ";");
+                w.Line(_lane is null ? GuardStore(_guards, s.Slot, "_views." + _storage.Field(s.Slot) + "[_i] = " + _storage.Narrow(s.Slot, s.Local, "_i") + ";")
+                    : "_out_" + SlotName(s.Slot) + " |= (ulong)" + _storage.Narrow(s.Slot, s.Local, "4 * _i + " + Shift / 16) + " << " + Shift + ";");
         }
     }
 

@@ -20,6 +20,7 @@ namespace OdeOpt.Generators.Emit;
 /// conditions            (version 3: the CPU form has [Condition]s, checked by its static CheckStepConditions)
 /// rollback 4 4 3 -1     (version 3: the undo pass, its extra bytes, the step-local arrays, the slots it keeps)
 /// storage 3 0           (version 5: the state arrays stored as bfloat16, as binary16: bit masks; [StateStorage])
+/// parameter-storage 14  (version 5: [ParameterStorage]: the bytes per parameter of the bfloat16 parameter step)
 /// hyper "LearningRate" "learningRate" step
 /// uniform U0 (Multiply $StepSize:h (Divide (Subtract #1 $Hyper:beta1) $StepSize:h))
 /// kernel Pass1 begins "what the pass computes"
@@ -72,6 +73,7 @@ internal static class PlanMetadataWriter
         if (undo.Kernel >= 0 || undo.StepLocal != 0)
             Line(new[] { "rollback", Int(undo.Kernel), Int(undo.ExtraBytes), Int(undo.StepLocal) }.Concat(undo.Targets.Select(Int)).ToArray());
         if ((plan.BFloat16Arrays | plan.HalfArrays) != 0) Line("storage", Int(plan.BFloat16Arrays), Int(plan.HalfArrays));
+        if (plan.BFloat16ParameterBytes > 0) Line("parameter-storage", Int(plan.BFloat16ParameterBytes));
         foreach (var h in plan.Hyperparameters)
             Line(new[] { "hyper", Quote(h.PropertyName), Quote(h.ParameterName) }.Concat(h.IsStepSize ? new[] { "step" } : h.IsFlag ? new[] { "flag" } : Array.Empty<string>()).ToArray());
         foreach (var u in plan.Uniforms) Line("uniform", u.Name, Expression(u.Definition));

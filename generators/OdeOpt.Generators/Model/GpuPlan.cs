@@ -35,7 +35,8 @@ internal sealed record GpuPlan(
     bool HasConditions = false,
     RollbackLayout? Rollback = null,
     int BFloat16Arrays = 0,
-    int HalfArrays = 0)
+    int HalfArrays = 0,
+    int BFloat16ParameterBytes = 0)
 {
     /// <summary>The undo of a step (none from metadata before format 3).</summary>
     public RollbackLayout Undo => Rollback ?? RollbackLayout.None;
@@ -67,7 +68,8 @@ internal sealed record GpuPlan(
             m.Conditions.Count > 0,
             plan.Rollback,
             plan.BFloat16Arrays,
-            plan.HalfArrays);
+            plan.HalfArrays,
+            plan.BFloat16ParameterBytes);
     }
 }
 

@@ -45,7 +45,7 @@ internal static class PlanMetadataReader
         int gradients = 1, arrays = 0, bytes = 0, start = -1, init = -1, iterateAtStart = -1;
         bool conditions = false;
         var rollback = RollbackLayout.None;
-        int bfloat16 = 0, half = 0;
+        int bfloat16 = 0, half = 0, parameterBytes = 0;
         var cycle = new List<int>();
         var iterate = new List<int>();
         var hypers = new List<GpuHyperparameter>();
@@ -79,6 +79,7 @@ internal static class PlanMetadataReader
                 case "conditions": conditions = true; break;
                 case "rollback": rollback = new RollbackLayout(Int(t[1]), t.Skip(4).Select(Int).ToEquatableArray(), Int(t[2]), Int(t[3])); break;
                 case "storage": bfloat16 = Int(t[1]); half = Int(t[2]); break;
+                case "parameter-storage": parameterBytes = Int(t[1]); break;
                 case "cycle": for (int k = 1; k < t.Count; k++) cycle.Add(Int(t[k])); break;
                 case "iterate": for (int k = 1; k < t.Count; k++) iterate.Add(Int(t[k])); break;
                 case "hyper": hypers.Add(new GpuHyperparameter(Unquote(t[1]), Unquote(t[2]), t.Count > 3 && t[3] == "step", t.Count > 3 && t[3] == "flag")); break;
@@ -111,11 +112,11 @@ internal static class PlanMetadataReader
         if (kernels.Count == 0 || cycle.Count == 0 || !Valid(start, true) || !Valid(init, true) || !Valid(iterateAtStart, true)
             || !cycle.TrueForAll(k => Valid(k, false)) || !iterate.TrueForAll(k => Valid(k, false)) || arrays < 0 || gradients < 1
             || !Valid(rollback.Kernel, true) || rollback.Targets.Any(s => s < -1 || s >= arrays)
-            || (bfloat16 & half) != 0 || ((bfloat16 | half) >> Math.Min(arrays, 31)) != 0 || bfloat16 < 0 || half < 0)
+            || (bfloat16 & half) != 0 || parameterBytes < 0 || (parameterBytes > 0 && (cycle.Count != 1 || gradients != 1)) || ((bfloat16 | half) >> Math.Min(arrays, 31)) != 0 || bfloat16 < 0 || half < 0)
             throw new FormatException("its pass layout is inconsistent");
 
         return new GpuPlan(ns, className, name, isPublic, gradients, arrays, bytes, hypers.ToEquatableArray(), uniforms.ToEquatableArray(),
-            kernels.ToEquatableArray(), start, cycle.ToEquatableArray(), init, iterate.ToEquatableArray(), iterateAtStart, conditions, rollback, bfloat16, half);
+            kernels.ToEquatableArray(), start, cycle.ToEquatableArray(), init, iterate.ToEquatableArray(), iterateAtStart, conditions, rollback, bfloat16, half, parameterBytes);
     }
 
     private sealed class KernelHead

@@ -40,6 +40,7 @@ internal static class ReservedNames
     public static readonly string[] Gpu =
     {
         "Info", "StaticInfo", "Views", "CreateViews", "ComputeUniforms", "StateView", "Hyperparameter", "Accelerator", "Stream",
+        "StateView16", "ParameterView16", "GradientView16", "StochasticRoundingSeed", "StepWithBFloat16Gradient", "s_kernels16",
         "ParameterCount", "StepCount", "GradientClipValue", "GetHyperparameter", "SetHyperparameter", "SetSchedule",
         "GetSchedule", "StepWithGradient", "Step", "GetIterate", "Reset", "SaveState", "LoadState", "Dispose", "MaxParameterCount", "s_layout",
         "s_kernels", "RollbackFailedSteps", "Groups", "Validate", "CheckConditions", "GetEffectiveHyperparameter",
