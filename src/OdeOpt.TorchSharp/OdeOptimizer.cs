@@ -28,6 +28,7 @@ public sealed class OdeOptimizer : Optimizer
     private readonly IOptimizer _inner;
     private readonly ITrainingOptimizer? _training;
     private readonly ISingleGradientOptimizer? _single;
+    private readonly IBFloat16ParameterOptimizer? _bfloat16; // set when the flat buffers are bfloat16
     private readonly FlatBuffers _flat;
     private readonly OdeOptParamGroup[] _groups;
     private readonly string? _stepSize;
@@ -80,7 +81,8 @@ public sealed class OdeOptimizer : Optimizer
                 if (ReferenceEquals(groups[j], groups[k])) throw new ArgumentException($"Parameter groups {j} and {k} are the same object.", nameof(groups));
         }
 
-        _flat = new FlatBuffers(trainable);
+        _flat = new FlatBuffers(trainable, _inner is IBFloat16ParameterOptimizer);
+        if (_flat.ElementType == ScalarType.BFloat16) _bfloat16 = (IBFloat16ParameterOptimizer)_inner;
         _groups = groups.ToArray();
         long offset = 0;
         for (int k = 0; k < _groups.Length; k++)
@@ -160,11 +162,12 @@ public sealed class OdeOptimizer : Optimizer
     public long StepCount => _inner.StepCount;
 
     /// <summary>The flat float32 tensor holding every trainable parameter (the parameters are views of it): the buffer
-    /// a data-parallel broadcast or a checkpoint of the raw values uses.</summary>
+    /// a data-parallel broadcast or a checkpoint of the raw values uses. bfloat16 when the parameters are bfloat16 and the
+    /// optimizer steps bfloat16 buffers ([ParameterStorage], such as adam-bf16).</summary>
     public Tensor FlatParameters => _flat.Values;
 
-    /// <summary>The flat float32 tensor holding every gradient (the gradients are views of it): one all-reduce over it
-    /// per step is all data-parallel training needs.</summary>
+    /// <summary>The flat float32 (or bfloat16, as <see cref="FlatParameters"/>) tensor holding every gradient (the gradients
+    /// are views of it): one all-reduce over it per step is all data-parallel training needs.</summary>
     public Tensor FlatGradients => _flat.Gradients;
 
     /// <summary>The parameter groups, in the order given.</summary>
@@ -197,6 +200,15 @@ public sealed class OdeOptimizer : Optimizer
     {
         if (_iterateIn) throw new InvalidOperationException("The model holds theta (UseIterate) instead of the point the next gradient is taken at; dispose that scope before stepping.");
         _flat.CheckParameters();
+        if (_bfloat16 is not null)
+        {
+            // bfloat16 buffers ([ParameterStorage]): one gradient per step, theta rounded stochastically.
+            var first = closure?.Invoke();
+            _flat.CheckGradients(Info.Name, _inner.StepCount + 1);
+            _evaluations = closure is null ? 0 : 1;
+            _bfloat16.Step(_flat.ValueSpan16, _flat.GradientSpan16);
+            return first!;
+        }
         if (closure is null)
         {
             if (_single is null)
@@ -257,6 +269,7 @@ public sealed class OdeOptimizer : Optimizer
     public IterateScope UseIterate()
     {
         if (_iterateIn) throw new InvalidOperationException("UseIterate scopes do not nest.");
+        if (_bfloat16 is not null) return default; // a bfloat16 step keeps theta itself in the buffer ([ParameterStorage])
         var backup = _iterateBackup ??= GC.AllocateUninitializedArray<float>(_flat.Count);
         _flat.ValueSpan.CopyTo(backup);
         _inner.GetIterate(backup, _flat.ValueSpan);
@@ -265,7 +278,11 @@ public sealed class OdeOptimizer : Optimizer
     }
 
     /// <summary>Writes theta, the iterate, into <paramref name="destination"/> (flat, in parameter order) without touching the model.</summary>
-    public void CopyIterateTo(Span<float> destination) => _inner.GetIterate(_flat.ValueSpan, destination);
+    public void CopyIterateTo(Span<float> destination)
+    {
+        if (_bfloat16 is null) _inner.GetIterate(_flat.ValueSpan, destination);
+        else OdeOpt.Runtime.BFloat16.Widen(_flat.ValueSpan16, destination.Length == _flat.Count ? destination : throw new ArgumentException($"The destination holds {destination.Length} floats, not {_flat.Count}.", nameof(destination)));
+    }
 
     private void RestoreLookAhead()
     {
