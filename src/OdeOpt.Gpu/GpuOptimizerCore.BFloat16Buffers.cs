@@ -37,11 +37,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews>
     protected void StepWithBFloat16Gradient(ArrayView<ushort> parameters, ArrayView<ushort> gradient)
     {
         using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Step");
-        ThrowIfDisposed();
-        CheckView(parameters, nameof(parameters));
-        CheckView(gradient, nameof(gradient));
-        if (Overlap(parameters, gradient, out _))
-            throw new ArgumentException("The gradient view must not overlap the parameter view.", nameof(gradient));
+        CheckStepViews(parameters, gradient);
         if (_launchers16.Length == 0) throw new NotSupportedException($"'{Name}' has no bfloat16 parameter step ([ParameterStorage]).");
         (_roundingKey0, _roundingKey1) = CounterRandom.StepKey(StochasticRoundingSeed, Driver.StepCount + 1);
         _parameters16 = parameters;

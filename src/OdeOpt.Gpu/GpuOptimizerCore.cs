@@ -326,6 +326,16 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
             throw new ArgumentException($"The view holds {view.Length} {(typeof(T) == typeof(float) ? "floats" : "values")} but the optimizer was created for {ParameterCount} parameters.", name);
     }
 
+    /// <summary>The views of a step with the caller's gradient: this optimizer's, of the right length, apart.</summary>
+    private void CheckStepViews<T>(ArrayView<T> parameters, ArrayView<T> gradient) where T : unmanaged
+    {
+        ThrowIfDisposed();
+        CheckView(parameters, nameof(parameters));
+        CheckView(gradient, nameof(gradient));
+        if (Overlap(parameters, gradient, out _))
+            throw new ArgumentException("The gradient view must not overlap the parameter view.", nameof(gradient));
+    }
+
     private static bool Overlap<T>(ArrayView<T> a, ArrayView<T> b, out bool same) where T : unmanaged
     {
         same = false;
@@ -356,11 +366,7 @@ public abstract partial class GpuOptimizerCore<TUniforms, TViews> : DrivenOptimi
     protected void StepWithGradient(ArrayView<float> parameters, ArrayView<float> gradient)
     {
         using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Step");
-        ThrowIfDisposed();
-        CheckView(parameters, nameof(parameters));
-        CheckView(gradient, nameof(gradient));
-        if (Overlap(parameters, gradient, out _))
-            throw new ArgumentException("The gradient view must not overlap the parameter view.", nameof(gradient));
+        CheckStepViews(parameters, gradient);
         Bind(parameters, gradient, default, null);
         try { Driver.RunNextPass(); }
         finally { Unbind(); }

@@ -34,57 +34,11 @@ public static class BFloat16
     /// <summary>Narrows <paramref name="source"/> into <paramref name="destination"/> (same length), element by element as
     /// <see cref="FromSingle"/>.</summary>
     /// <exception cref="ArgumentException">The lengths differ.</exception>
-    public static void Narrow(ReadOnlySpan<float> source, Span<ushort> destination)
-    {
-        if (source.Length != destination.Length)
-            throw new ArgumentException($"The destination holds {destination.Length} values, the source {source.Length}.", nameof(destination));
-        ref uint s = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(source));
-        ref ushort d = ref MemoryMarshal.GetReference(destination);
-        nuint n = (nuint)source.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i + 32 <= n; i += 32)
-                Vector512.Narrow(Round(Vector512.LoadUnsafe(ref s, i)), Round(Vector512.LoadUnsafe(ref s, i + 16))).StoreUnsafe(ref d, i);
-        else if (Vector256.IsHardwareAccelerated)
-            for (; i + 16 <= n; i += 16)
-                Vector256.Narrow(Round(Vector256.LoadUnsafe(ref s, i)), Round(Vector256.LoadUnsafe(ref s, i + 8))).StoreUnsafe(ref d, i);
-        else if (Vector128.IsHardwareAccelerated)
-            for (; i + 8 <= n; i += 8)
-                Vector128.Narrow(Round(Vector128.LoadUnsafe(ref s, i)), Round(Vector128.LoadUnsafe(ref s, i + 4))).StoreUnsafe(ref d, i);
-        for (; i < n; i++) Unsafe.Add(ref d, i) = FromSingle(BitConverter.UInt32BitsToSingle(Unsafe.Add(ref s, i)));
-    }
+    public static void Narrow(ReadOnlySpan<float> source, Span<ushort> destination) => SixteenBit.Narrow<BFloat16Format>(source, destination);
 
     /// <summary>Widens <paramref name="source"/> into <paramref name="destination"/> (same length), exactly.</summary>
     /// <exception cref="ArgumentException">The lengths differ.</exception>
-    public static void Widen(ReadOnlySpan<ushort> source, Span<float> destination)
-    {
-        if (source.Length != destination.Length)
-            throw new ArgumentException($"The destination holds {destination.Length} values, the source {source.Length}.", nameof(destination));
-        ref ushort s = ref MemoryMarshal.GetReference(source);
-        ref uint d = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(destination));
-        nuint n = (nuint)source.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i + 32 <= n; i += 32)
-            {
-                var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref s, i));
-                Vector512.ShiftLeft(lo, 16).StoreUnsafe(ref d, i);
-                Vector512.ShiftLeft(hi, 16).StoreUnsafe(ref d, i + 16);
-            }
-        else if (Vector256.IsHardwareAccelerated)
-            for (; i + 16 <= n; i += 16)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref s, i));
-                Vector256.ShiftLeft(lo, 16).StoreUnsafe(ref d, i);
-                Vector256.ShiftLeft(hi, 16).StoreUnsafe(ref d, i + 8);
-            }
-        else if (Vector128.IsHardwareAccelerated)
-            for (; i + 8 <= n; i += 8)
-            {
-                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref s, i));
-                Vector128.ShiftLeft(lo, 16).StoreUnsafe(ref d, i);
-                Vector128.ShiftLeft(hi, 16).StoreUnsafe(ref d, i + 4);
-            }
-        for (; i < n; i++) Unsafe.Add(ref d, i) = (uint)Unsafe.Add(ref s, i) << 16;
-    }
+    public static void Widen(ReadOnlySpan<ushort> source, Span<float> destination) => SixteenBit.Widen<BFloat16Format>(source, destination);
 
     /// <summary>The rounded upper halves, still in 32-bit lanes (the caller narrows): NaN lanes quieted.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

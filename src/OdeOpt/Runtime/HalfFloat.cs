@@ -59,57 +59,11 @@ public static class HalfFloat
     /// <summary>Narrows <paramref name="source"/> into <paramref name="destination"/> (same length), element by element as
     /// <see cref="FromSingle"/>.</summary>
     /// <exception cref="ArgumentException">The lengths differ.</exception>
-    public static void Narrow(ReadOnlySpan<float> source, Span<ushort> destination)
-    {
-        if (source.Length != destination.Length)
-            throw new ArgumentException($"The destination holds {destination.Length} values, the source {source.Length}.", nameof(destination));
-        ref uint s = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(source));
-        ref ushort d = ref MemoryMarshal.GetReference(destination);
-        nuint n = (nuint)source.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i + 32 <= n; i += 32)
-                Vector512.Narrow(Round(Vector512.LoadUnsafe(ref s, i)), Round(Vector512.LoadUnsafe(ref s, i + 16))).StoreUnsafe(ref d, i);
-        else if (Vector256.IsHardwareAccelerated)
-            for (; i + 16 <= n; i += 16)
-                Vector256.Narrow(Round(Vector256.LoadUnsafe(ref s, i)), Round(Vector256.LoadUnsafe(ref s, i + 8))).StoreUnsafe(ref d, i);
-        else if (Vector128.IsHardwareAccelerated)
-            for (; i + 8 <= n; i += 8)
-                Vector128.Narrow(Round(Vector128.LoadUnsafe(ref s, i)), Round(Vector128.LoadUnsafe(ref s, i + 4))).StoreUnsafe(ref d, i);
-        for (; i < n; i++) Unsafe.Add(ref d, i) = (ushort)Narrow(Unsafe.Add(ref s, i));
-    }
+    public static void Narrow(ReadOnlySpan<float> source, Span<ushort> destination) => SixteenBit.Narrow<HalfFormat>(source, destination);
 
     /// <summary>Widens <paramref name="source"/> into <paramref name="destination"/> (same length), exactly.</summary>
     /// <exception cref="ArgumentException">The lengths differ.</exception>
-    public static void Widen(ReadOnlySpan<ushort> source, Span<float> destination)
-    {
-        if (source.Length != destination.Length)
-            throw new ArgumentException($"The destination holds {destination.Length} values, the source {source.Length}.", nameof(destination));
-        ref ushort s = ref MemoryMarshal.GetReference(source);
-        ref uint d = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(destination));
-        nuint n = (nuint)source.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i + 32 <= n; i += 32)
-            {
-                var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref s, i));
-                Expand(lo).StoreUnsafe(ref d, i);
-                Expand(hi).StoreUnsafe(ref d, i + 16);
-            }
-        else if (Vector256.IsHardwareAccelerated)
-            for (; i + 16 <= n; i += 16)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref s, i));
-                Expand(lo).StoreUnsafe(ref d, i);
-                Expand(hi).StoreUnsafe(ref d, i + 8);
-            }
-        else if (Vector128.IsHardwareAccelerated)
-            for (; i + 8 <= n; i += 8)
-            {
-                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref s, i));
-                Expand(lo).StoreUnsafe(ref d, i);
-                Expand(hi).StoreUnsafe(ref d, i + 4);
-            }
-        for (; i < n; i++) Unsafe.Add(ref d, i) = Widen((uint)Unsafe.Add(ref s, i));
-    }
+    public static void Widen(ReadOnlySpan<ushort> source, Span<float> destination) => SixteenBit.Widen<HalfFormat>(source, destination);
 
     /// <summary>The float bits of the binary16 values in the low halves of the lanes (as <see cref="ToSingle"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

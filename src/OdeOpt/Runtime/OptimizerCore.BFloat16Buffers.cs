@@ -36,10 +36,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
     protected void StepWithBFloat16Gradient(Span<ushort> parameters, ReadOnlySpan<ushort> gradient)
     {
         using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Step");
-        CheckLength(parameters.Length, nameof(parameters));
-        CheckLength(gradient.Length, nameof(gradient));
-        if (parameters.Overlaps(gradient))
-            throw new ArgumentException("The gradient buffer must not overlap the parameter buffer.", nameof(gradient));
+        CheckStepBuffers(parameters.Length, gradient.Length, parameters.Overlaps(gradient));
         (_roundingKey0, _roundingKey1) = CounterRandom.StepKey(StochasticRoundingSeed, Driver.StepCount + 1);
         fixed (ushort* p = parameters)
         fixed (ushort* g = gradient)

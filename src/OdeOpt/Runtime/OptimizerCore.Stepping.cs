@@ -13,10 +13,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
     protected void StepWithGradient(Span<float> parameters, ReadOnlySpan<float> gradient)
     {
         using var exclusive = Exclusive.Enter(ref Driver.Busy, Name, "Step");
-        CheckLength(parameters.Length, nameof(parameters));
-        CheckLength(gradient.Length, nameof(gradient));
-        if (parameters.Overlaps(gradient))
-            throw new ArgumentException("The gradient buffer must not overlap the parameter buffer.", nameof(gradient));
+        CheckStepBuffers(parameters.Length, gradient.Length, parameters.Overlaps(gradient));
         fixed (float* p = parameters)
         fixed (float* g = gradient)
         {
@@ -44,14 +41,19 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
         RunStep(parameters, gradient, evaluate);
     }
 
+    /// <summary>The buffers of a step with the caller's gradient: both of the right length, apart.</summary>
+    private void CheckStepBuffers(int parameters, int gradient, bool overlap)
+    {
+        CheckLength(parameters, nameof(parameters));
+        CheckLength(gradient, nameof(gradient));
+        if (overlap) throw new ArgumentException("The gradient buffer must not overlap the parameter buffer.", nameof(gradient));
+    }
+
     /// <summary>The arguments of an in-place step: both buffers of the right length, apart, and a function.</summary>
     private void CheckInPlace(Span<float> parameters, Span<float> gradient, Delegate evaluate)
     {
-        CheckLength(parameters.Length, nameof(parameters));
-        CheckLength(gradient.Length, nameof(gradient));
+        CheckStepBuffers(parameters.Length, gradient.Length, parameters.Overlaps(gradient));
         ArgumentNullException.ThrowIfNull(evaluate);
-        if (parameters.Overlaps(gradient))
-            throw new ArgumentException("The gradient buffer must not overlap the parameter buffer.", nameof(gradient));
     }
 
     /// <summary>Advances one step with a closure that also returns the loss: the form a line search needs
