@@ -22,19 +22,26 @@ public sealed class StateStorageTests
         for (int i = 0; i < x.Length; i++) g[i] = (float)(A[i % A.Length] * (x[i] - Math.Sin(i)));
     }
 
-    /// <summary>The state arrays of a checkpoint: the last <paramref name="count"/> blocks of n floats before the CRC
-    /// (StateFormat writes the arrays last; a bfloat16 array widened).</summary>
+    /// <summary>The m and v arrays of a checkpoint, the last two before the CRC: version 4 (an optimizer with 16-bit
+    /// arrays) records each array's storage after the array count and keeps a 16-bit array in 2 bytes per element
+    /// (StateFormat); decoded here from the bits, bfloat16 as the upper half of a float, binary16 by System.Half.</summary>
     private static float[][] Arrays(IOptimizer opt, int n, int count)
     {
         using var stream = new MemoryStream();
         opt.SaveState(stream);
         var bytes = stream.ToArray();
-        int end = bytes.Length - 4;
-        return Enumerable.Range(0, count).Select(k => MemoryMarshalFloats(bytes, end - (count - k) * n * 4, n)).ToArray();
+        Assert.Equal(4, BitConverter.ToInt32(bytes, 8));
+        int arrays = 2;
+        // The storage bytes stand right before the arrays: A x u8 after the i32 array count.
+        int dataStart = bytes.Length - 4 - 2 * 2 * n;
+        var storage = bytes.AsSpan(dataStart - arrays, arrays).ToArray();
+        Assert.Equal(arrays, BitConverter.ToInt32(bytes, dataStart - arrays - 4));
+        return Enumerable.Range(0, count).Select(k => Enumerable.Range(0, n).Select(i =>
+        {
+            ushort bits = BitConverter.ToUInt16(bytes, dataStart + k * 2 * n + 2 * i);
+            return storage[k] == (byte)StateStorage.Half ? (float)BitConverter.UInt16BitsToHalf(bits) : BitConverter.UInt32BitsToSingle((uint)bits << 16);
+        }).ToArray()).ToArray();
     }
-
-    private static float[] MemoryMarshalFloats(byte[] bytes, int offset, int n) =>
-        Enumerable.Range(0, n).Select(i => BitConverter.ToSingle(bytes, offset + 4 * i)).ToArray();
 
     /// <summary>One bfloat16 ulp at |x| (2^(e - 7) for x in [2^e, 2^(e + 1))).</summary>
     private static double UlpBFloat16(double x) => x == 0 ? Math.Pow(2, -133) : Math.Pow(2, Math.Floor(Math.Log2(Math.Abs(x))) - 7);
@@ -112,6 +119,34 @@ public sealed class StateStorageTests
         }
         _out.WriteLine($"{opt.Info.Name}, {steps} steps: max |m - ref| = {worstM:F2} ulp, max |v - ref| = {worstV:F2} ulp, max |theta - ref| = {worstP:E2}");
         return (worstM, worstV, worstP);
+    }
+
+    [Fact]
+    public void A_checkpoint_records_the_storage_and_keeps_16_bit_arrays_in_2_bytes()
+    {
+        const int n = 1000;
+        var bf = new AdamBFloat16States(n);
+        var fp = new AdamFloatStates(n);
+        var x = Enumerable.Range(0, n).Select(i => (float)Math.Cos(i)).ToArray();
+        bf.Step(x, Gradient);
+        fp.Step((float[])x.Clone(), Gradient);
+        byte[] Save(IOptimizer o) { using var m = new MemoryStream(); o.SaveState(m); return m.ToArray(); }
+        var b = Save(bf);
+        var f = Save(fp);
+        Assert.Equal(3, BitConverter.ToInt32(f, 8)); // float32 arrays only: version 3, as before
+        Assert.Equal(4, BitConverter.ToInt32(b, 8));
+        // The same header but for the optimizer's name, 2 storage bytes, and 2 x 2n bytes less of array data.
+        int nameDifference = System.Text.Encoding.UTF8.GetByteCount(bf.Info.Name) - System.Text.Encoding.UTF8.GetByteCount(fp.Info.Name);
+        Assert.Equal(f.Length + nameDifference + 2 - 2 * 2 * n, b.Length);
+        Assert.Equal(new byte[] { 1, 1 }, b.AsSpan(b.Length - 4 - 4 * n - 2, 2).ToArray());
+        var half = new AdamHalfFirstMoment(n);
+        half.Step((float[])x.Clone(), Gradient);
+        var h = Save(half);
+        Assert.Equal(new byte[] { 2, 1 }, h.AsSpan(h.Length - 4 - 4 * n - 2, 2).ToArray());
+        // Loading takes it back exactly: the same checkpoint after a round trip.
+        var again = new AdamHalfFirstMoment(n);
+        again.LoadState(new MemoryStream(h));
+        Assert.Equal(h, Save(again));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ using System.Text;
 namespace OdeOpt.Runtime;
 
 /// <summary>
-/// The optimizer state format (version 3), little-endian:
+/// The optimizer state format (version 3; version 4 with 16-bit state arrays), little-endian:
 /// <code>
 /// u64 magic "ODEOPTST" | i32 version | string optimizer name | i64 parameter count | i64 step count
 /// i32 position in the pass cycle | u8 started | u8 initialized | i64 skipped steps
@@ -18,11 +18,16 @@ namespace OdeOpt.Runtime;
 /// i32 G | G x (i32 offset, i32 count, string name, i32 K, K x (string hyperparameter, f32 value))   parameter groups
 /// i32 uniform size U | i32 S | S x (i64 start, i64 end, u8[U] uniforms of the previous, current and next step)
 /// i32 A | A x f32[parameter count]   persistent arrays (pending first-same-as-last stage data included)
+///   version 4: i32 A | A x u8 storage (0 float32, 1 bfloat16, 2 binary16) | each array in its storage (f32 or u16)
 /// u32 CRC-32 (IEEE) of everything before it
 /// </code>
 /// Strings are length-prefixed UTF-8 (BinaryWriter). Schedules are functions of the step count, so the step count is
 /// their position. Shared by the CPU and GPU forms so that a state saved by one loads into the other. Version 2 (without
-/// the controller fields) still loads, with the controller's history at its start (1e-4) and time 0.
+/// the controller fields) still loads, with the controller's history at its start (1e-4) and time 0. An optimizer whose
+/// state arrays are all float32 writes version 3; one with [StateStorage] arrays writes version 4, which records each
+/// array's storage and keeps a 16-bit array in 2 bytes per element. Arrays are converted on loading: a 16-bit array
+/// into float32 exactly, a float32 one into 16-bit storage rounded to nearest even (a checkpoint of a declaration
+/// whose storage was changed since).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class StateFormat
@@ -30,8 +35,11 @@ public static class StateFormat
     /// <summary>"ODEOPTST" read as a little-endian u64.</summary>
     public const ulong Magic = 0x5453_5450_4F45_444F;
 
-    /// <summary>The version written; older or newer versions are refused.</summary>
+    /// <summary>The version written by optimizers with float32 state arrays only; older or newer versions are refused.</summary>
     public const int Version = 3;
+
+    /// <summary>The version written by optimizers with 16-bit state arrays: it records each array's storage.</summary>
+    public const int StorageVersion = 4;
 
     /// <summary>A parameter group as stored.</summary>
     public sealed record Group(int Offset, int Count, string Name, KeyValuePair<string, float>[] Overrides);
@@ -57,18 +65,22 @@ public static class StateFormat
         public int UniformSize { get; set; }
         public SegmentState[] Segments { get; set; } = Array.Empty<SegmentState>();
         public int ArrayCount { get; set; }
+        /// <summary>Each array's storage (StateStorage values; empty: all float32).</summary>
+        public byte[] Storage { get; set; } = Array.Empty<byte>();
 #pragma warning restore CS1591
     }
 
-    /// <summary>Writes a state; <paramref name="array"/> gives persistent array i (ParameterCount floats).</summary>
+    /// <summary>Writes a state; <paramref name="array"/> gives persistent array i (ParameterCount floats; a 16-bit array's
+    /// values widened), narrowed again to the storage <see cref="Snapshot.Storage"/> gives it.</summary>
     public static void Write(Stream stream, Snapshot s, Func<int, float[]?> array)
     {
+        bool sixteen = Array.Exists(s.Storage, b => b != 0);
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("State files are little-endian.");
         var header = new MemoryStream();
         using (var w = new BinaryWriter(header, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
-            w.Write(Version);
+            w.Write(sixteen ? StorageVersion : Version);
             w.Write(s.Name);
             w.Write(s.ParameterCount);
             w.Write(s.StepCount);
@@ -100,6 +112,7 @@ public static class StateFormat
                 w.Write(seg.Next);
             }
             w.Write(s.ArrayCount);
+            if (sixteen) for (int i = 0; i < s.ArrayCount; i++) w.Write(s.Storage[i]);
         }
         uint crc = Crc32.Update(0xFFFF_FFFFu, header.GetBuffer().AsSpan(0, (int)header.Length));
         stream.Write(header.GetBuffer(), 0, (int)header.Length);
@@ -107,10 +120,11 @@ public static class StateFormat
         zeros.Clear();
         for (int i = 0; i < s.ArrayCount; i++)
         {
+            int width = sixteen && s.Storage[i] != 0 ? 2 : 4;
             // An optional array that was never allocated holds its initial value 0 everywhere.
             if (array(i) is not { } values)
             {
-                for (long left = s.ParameterCount * sizeof(float); left > 0; left -= zeros.Length)
+                for (long left = s.ParameterCount * width; left > 0; left -= zeros.Length)
                 {
                     var chunk = zeros[..(int)Math.Min(zeros.Length, left)];
                     crc = Crc32.Update(crc, chunk);
@@ -118,7 +132,16 @@ public static class StateFormat
                 }
                 continue;
             }
-            var bytes = MemoryMarshal.AsBytes(values.AsSpan(0, checked((int)s.ParameterCount)));
+            var source = values.AsSpan(0, checked((int)s.ParameterCount));
+            ReadOnlySpan<byte> bytes;
+            if (width == 4) bytes = MemoryMarshal.AsBytes(source);
+            else
+            {
+                var narrow = new ushort[source.Length];
+                if (s.Storage[i] == (byte)StateStorage.Half) HalfFloat.Narrow(source, narrow);
+                else BFloat16.Narrow(source, narrow);
+                bytes = MemoryMarshal.AsBytes(narrow.AsSpan());
+            }
             crc = Crc32.Update(crc, bytes);
             stream.Write(bytes);
         }
@@ -139,7 +162,7 @@ public static class StateFormat
         if (length < 16) throw Invalid("it is empty or truncated");
         if (BinaryPrimitives.ReadUInt64LittleEndian(data) != Magic) throw Invalid("it is not an OdeOpt optimizer state (wrong magic number)");
         int version = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(8));
-        if (version is not (2 or Version)) throw Invalid($"it has format version {version}; this OdeOpt reads versions 2 and {Version}");
+        if (version is not (2 or Version or StorageVersion)) throw Invalid($"it has format version {version}; this OdeOpt reads versions 2 to {StorageVersion}");
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(length - 4));
         if (~Crc32.Update(0xFFFF_FFFFu, data.AsSpan(0, length - 4)) != stored) throw Invalid("its checksum does not match (the data is corrupted or truncated)");
 
@@ -196,15 +219,28 @@ public static class StateFormat
             if (at != parameterCount) throw Invalid("its segments do not cover the parameters");
             s.ArrayCount = r.ReadInt32();
             if (s.ArrayCount != arrayCount) throw Invalid($"it has {s.ArrayCount} state arrays, not {arrayCount}");
+            s.Storage = new byte[arrayCount];
+            if (version >= StorageVersion)
+                for (int i = 0; i < arrayCount; i++)
+                    if ((s.Storage[i] = r.ReadByte()) > (byte)StateStorage.Half) throw Invalid($"its state array {i} has an unknown storage ({s.Storage[i]})");
             long position = 12 + r.BaseStream.Position;
-            long needed = (long)arrayCount * parameterCount * sizeof(float);
+            long needed = 0;
+            foreach (byte b in s.Storage) needed += (long)parameterCount * (b == 0 ? 4 : 2);
             if (position + needed != length - 4) throw Invalid("it is truncated or has trailing data");
             arrays = new float[arrayCount][];
             for (int i = 0; i < arrayCount; i++)
             {
                 arrays[i] = new float[parameterCount];
-                MemoryMarshal.Cast<byte, float>(data.AsSpan((int)position, parameterCount * sizeof(float))).CopyTo(arrays[i]);
-                position += parameterCount * sizeof(float);
+                if (s.Storage[i] == 0)
+                {
+                    MemoryMarshal.Cast<byte, float>(data.AsSpan((int)position, parameterCount * sizeof(float))).CopyTo(arrays[i]);
+                    position += parameterCount * sizeof(float);
+                    continue;
+                }
+                var values16 = MemoryMarshal.Cast<byte, ushort>(data.AsSpan((int)position, parameterCount * sizeof(ushort)));
+                if (s.Storage[i] == (byte)StateStorage.Half) HalfFloat.Widen(values16, arrays[i]);
+                else BFloat16.Widen(values16, arrays[i]);
+                position += parameterCount * sizeof(ushort);
             }
             return s;
         }

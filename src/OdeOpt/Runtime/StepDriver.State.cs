@@ -34,6 +34,7 @@ internal sealed partial class StepDriver<TUniforms>
             UniformSize = UniformSize,
             Segments = new StateFormat.SegmentState[_segmentCount],
             ArrayCount = arrayCount,
+            Storage = StorageOfArrays(arrayCount),
         };
         _backend.GetHyperparameters(state.Hyperparameters);
         for (int i = 0; i < Groups.Count; i++)
@@ -100,6 +101,15 @@ internal sealed partial class StepDriver<TUniforms>
         _started = state.Started;
         _initialized = state.Initialized;
         _interrupted = null;
+    }
+
+    /// <summary>Each state array's storage as a checkpoint records it (StateStorage values).</summary>
+    private byte[] StorageOfArrays(int arrayCount)
+    {
+        var storage = new byte[arrayCount];
+        for (int i = 0; i < arrayCount && i < 31; i++)
+            storage[i] = (byte)((Layout.HalfArrays >> i & 1) != 0 ? StateStorage.Half : (Layout.BFloat16Arrays >> i & 1) != 0 ? StateStorage.BFloat16 : StateStorage.Float32);
+        return storage;
     }
 
     private static int UniformSize => System.Runtime.CompilerServices.Unsafe.SizeOf<TUniforms>();
