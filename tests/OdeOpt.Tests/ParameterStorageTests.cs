@@ -66,7 +66,14 @@ public sealed class ParameterStorageTests
         foreach (var o in new ITrainingOptimizer[] { (ITrainingOptimizer)bf, (ITrainingOptimizer)fp })
         {
             o.SetHyperparameter("LearningRate", 0.01f);
-            if (name.Contains("torch")) { o.SetHyperparameter("WeightDecay", 0.01f); o.SetHyperparameter("Amsgrad", 1f); }
+            if (name.Contains("torch"))
+            {
+                o.SetHyperparameter("WeightDecay", 0.01f);
+                o.SetHyperparameter("Amsgrad", 1f);
+                // Two parameter groups, the second with its own rate: segments of their own, the bits by absolute index.
+                o.Groups.Add(0, 501, "first");
+                o.Groups.Add(501, n - 501, "second")["LearningRate"] = 0.003f;
+            }
             if (clipNorm) o.GradientClipNorm = 5;
         }
         bf.StochasticRoundingSeed = seed;
@@ -153,6 +160,19 @@ public sealed class ParameterStorageTests
         Assert.Throws<ArgumentException>(() => opt.Step(p.AsSpan(), p.AsSpan()));
         Assert.Equal(before, State(opt));
         Assert.Equal(0, opt.StepCount);
+        // A non-finite bfloat16 gradient under NonFiniteGradients = Throw: refused with nothing changed.
+        opt.NonFiniteGradients = NonFiniteGradientPolicy.Throw;
+        var g = new ushort[10];
+        g[3] = BFloat16.FromSingle(float.NaN);
+        p[0] = BFloat16.FromSingle(1.5f);
+        var pBefore = (ushort[])p.Clone();
+        Assert.Throws<NotFiniteNumberException>(() => opt.Step(p, g));
+        Assert.Equal(pBefore, p);
+        Assert.Equal(before, State(opt));
+        opt.NonFiniteGradients = NonFiniteGradientPolicy.SkipStep;
+        opt.Step(p, g);
+        Assert.Equal(pBefore, p);
+        Assert.Equal(1, opt.SkippedSteps);
         Assert.Equal(0, new AdamFloatStates(10).Info.BFloat16ParameterBytesPerParameterPerStep);
         Assert.False(new AdamFloatStates(10) is IBFloat16ParameterOptimizer);
     }
