@@ -1,29 +1,16 @@
 // The generated hyperparameters of the staged form: the step-size controllers' and the implicit solver's knobs, declared
-// like a user's [Hyperparameter]s (validated ranges, settable by name, in checkpoints). The runtime reads them by these
-// names (OdeOpt.Runtime.StagedKnobs); docs/dsl.md lists them with their meaning.
+// like a user's [Hyperparameter]s (validated ranges, settable by name, in checkpoints). The names are the runtime's
+// (OdeOpt.Runtime.StagedKnobs, src/OdeOpt/Runtime/StagedKnobs.cs, compiled into this assembly too), which reads them by
+// name; docs/dsl.md lists them with their meaning.
 using System.Collections.Generic;
 using System.Linq;
 using OdeOpt.Generators.Model;
+using static OdeOpt.Runtime.StagedKnobs;
 
 namespace OdeOpt.Generators.Analysis;
 
 internal static class Knobs
 {
-    public const string AbsoluteTolerance = "AbsoluteTolerance";
-    public const string RelativeTolerance = "RelativeTolerance";
-    public const string Safety = "Safety";
-    public const string MinFactor = "MinFactor";
-    public const string MaxFactor = "MaxFactor";
-    public const string PiBeta = "PiBeta";
-    public const string MaxRejections = "MaxRejections";
-    public const string ArmijoC = "ArmijoC";
-    public const string ShrinkFactor = "ShrinkFactor";
-    public const string GrowthFactor = "GrowthFactor";
-    public const string MaxBacktracks = "MaxBacktracks";
-    public const string SolverTolerance = "SolverTolerance";
-    public const string SolverMaxIterations = "SolverMaxIterations";
-    public const string SolverMemory = "SolverMemory";
-
     public static string Parameter(string property) => char.ToLowerInvariant(property[0]) + property.Substring(1);
 
     private static HyperparameterModel K(string name, double value, double? min, double? max, bool minExclusive, bool maxExclusive, string doc) =>

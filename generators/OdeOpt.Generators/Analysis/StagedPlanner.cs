@@ -165,15 +165,15 @@ internal sealed class StagedPlanner
         {
             case StepControls.Armijo:
                 // The first step evaluates at theta_0, then up to MaxBacktracks + 1 trials; later steps reuse the accepted trial's.
-                return (1, 2 + Knob(Knobs.MaxBacktracks));
+                return (1, 2 + Knob(OdeOpt.Runtime.StagedKnobs.MaxBacktracks));
             case StepControls.Elementary:
             case StepControls.ProportionalIntegral:
             {
                 // A retry reuses the first stage's derivative (it does not depend on h); so does a first-same-as-last step.
-                return (S - (Fsal ? 1 : 0), S + Knob(Knobs.MaxRejections) * (S - 1));
+                return (S - (Fsal ? 1 : 0), S + Knob(OdeOpt.Runtime.StagedKnobs.MaxRejections) * (S - 1));
             }
             default:
-                return (explicitStages + implicitCount, explicitStages + implicitCount * Knob(Knobs.SolverMaxIterations));
+                return (explicitStages + implicitCount, explicitStages + implicitCount * Knob(OdeOpt.Runtime.StagedKnobs.SolverMaxIterations));
         }
     }
 
@@ -304,8 +304,8 @@ internal sealed class StagedPlanner
     {
         var b = new Body(_uniforms);
         Expr? total = null;
-        var atol = X.Ref(Binding.Hyper, Knobs.Parameter(Knobs.AbsoluteTolerance));
-        var rtol = X.Ref(Binding.Hyper, Knobs.Parameter(Knobs.RelativeTolerance));
+        var atol = X.Ref(Binding.Hyper, Knobs.Parameter(OdeOpt.Runtime.StagedKnobs.AbsoluteTolerance));
+        var rtol = X.Ref(Binding.Hyper, Knobs.Parameter(OdeOpt.Runtime.StagedKnobs.RelativeTolerance));
         for (int x = 0; x < _nv; x++)
         {
             if (!HasE(x)) continue;
