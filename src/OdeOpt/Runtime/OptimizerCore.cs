@@ -58,8 +58,6 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     private float* _parameters;
     private float* _gradient;
     private float* _output;
-    private readonly SchemeLayout _layout;
-    private readonly int _sixteenBitArrays; // state arrays (bit k) stored as bfloat16 or binary16: (n + 1) / 2 floats hold n of them
     private GradientFunction? _evaluate;
     private LossGradientFunction? _evaluateLoss;
     private double _evaluatedLoss = double.NaN;
@@ -73,8 +71,6 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parameterCount"/> is not positive.</exception>
     protected OptimizerCore(int parameterCount, OptimizerInfo info, SchemeLayout layout) : base(parameterCount, info, layout)
     {
-        _layout = layout;
-        _sixteenBitArrays = layout.SixteenBitArrays;
         _arrays = new float[]?[layout.ArrayCount];
         _arrayPointers = new nint[layout.ArrayCount + layout.RollbackTargets.Length]; // then the undo pass's rollback arrays
         // Optional arrays (untouched under some flags, such as AMSGrad's maximum) wait for the first pass that needs them.
@@ -160,14 +156,15 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
     /// <summary>The first element of state array <paramref name="slot"/> stored in 16 bits (bfloat16 or binary16, [StateStorage]).</summary>
     protected ref ushort StateRef16(int slot) => ref Unsafe.AsRef<ushort>((void*)_arrayPointers[slot]);
 
-    private bool IsSixteenBit(int slot) => (_sixteenBitArrays >> slot & 1) != 0;
+    // A state array stored in 16 bits (bfloat16 or binary16): (n + 1) / 2 floats hold its n elements.
+    private bool IsSixteenBit(int slot) => (Driver.Layout.SixteenBitArrays >> slot & 1) != 0;
 
     /// <summary>State array <paramref name="slot"/> as the floats a checkpoint holds (a 16-bit array widened, exactly).</summary>
     private float[]? StoredAsFloat(int slot)
     {
         if (_arrays[slot] is not { } array || !IsSixteenBit(slot)) return _arrays[slot];
         var wide = new float[ParameterCount];
-        _layout.Widen(slot, MemoryMarshal.Cast<float, ushort>(array.AsSpan())[..ParameterCount], wide);
+        Driver.Layout.Widen(slot, MemoryMarshal.Cast<float, ushort>(array.AsSpan())[..ParameterCount], wide);
         return wide;
     }
 
@@ -398,7 +395,7 @@ public abstract unsafe partial class OptimizerCore<TUniforms> : DrivenOptimizer<
                 if (_arrays[i] is null && !MemoryMarshal.Cast<float, int>(arrays[i].AsSpan()).ContainsAnyExcept(0)) continue;
                 if (_arrays[i] is null) AllocateArray(i);
                 // A 16-bit array's checkpoint holds its widened values: narrowing them back is exact.
-                if (IsSixteenBit(i)) _layout.Narrow(i, arrays[i], MemoryMarshal.Cast<float, ushort>(_arrays[i]!.AsSpan())[..ParameterCount]);
+                if (IsSixteenBit(i)) Driver.Layout.Narrow(i, arrays[i], MemoryMarshal.Cast<float, ushort>(_arrays[i]!.AsSpan())[..ParameterCount]);
                 else arrays[i].CopyTo(_arrays[i]!, 0);
             }
         });
