@@ -120,7 +120,8 @@ public static class CounterRandom
     public static ushort StochasticBFloat16(float value, uint random)
     {
         uint bits = BitConverter.SingleToUInt32Bits(value);
-        if ((bits & 0x7FFF_FFFFu) >= 0x7F80_0000u) return BFloat16.FromSingle(value); // infinity, NaN
+        // An infinity stays one (its lower half is 0, the sum stays below the next exponent); a NaN becomes quiet.
+        if ((bits & 0x7FFF_FFFFu) > 0x7F80_0000u) return (ushort)((bits >> 16) | 0x0040u);
         return (ushort)((bits + (random & 0xFFFFu)) >> 16);
     }
 

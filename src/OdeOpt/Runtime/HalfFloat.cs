@@ -36,7 +36,7 @@ public static class HalfFloat
     public static ushort FromSingle(float value) => (ushort)Narrow(BitConverter.SingleToUInt32Bits(value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Widen(uint h)
+    internal static uint Widen(uint h)
     {
         uint o = (h & MagnitudeMask) << 13;
         uint exponent = o & ExponentField;
@@ -47,7 +47,7 @@ public static class HalfFloat
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Narrow(uint f)
+    internal static uint Narrow(uint f)
     {
         uint sign = f & 0x8000_0000u, a = f ^ sign, o;
         if (a >= Overflow) o = a > Infinity32 ? 0x7E00u : 0x7C00u;

@@ -94,8 +94,8 @@ internal readonly struct BFloat16Format : ISixteenBitFormat
 /// <summary>IEEE binary16 (<see cref="HalfFloat"/>).</summary>
 internal readonly struct HalfFormat : ISixteenBitFormat
 {
-    public static uint Narrow(uint bits) => HalfFloat.FromSingle(BitConverter.UInt32BitsToSingle(bits));
-    public static uint Widen(uint value) => BitConverter.SingleToUInt32Bits(HalfFloat.ToSingle((ushort)value));
+    public static uint Narrow(uint bits) => HalfFloat.Narrow(bits);
+    public static uint Widen(uint value) => HalfFloat.Widen(value);
     public static Vector512<uint> Narrow(Vector512<uint> bits) => HalfFloat.Round(bits);
     public static Vector256<uint> Narrow(Vector256<uint> bits) => HalfFloat.Round(bits);
     public static Vector128<uint> Narrow(Vector128<uint> bits) => HalfFloat.Round(bits);
