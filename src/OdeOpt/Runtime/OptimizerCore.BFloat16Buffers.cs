@@ -52,14 +52,18 @@ public abstract unsafe partial class OptimizerCore<TUniforms>
         }
     }
 
-    /// <summary>Sum of squares of n bfloat16 values, widened, in double, in element order (deterministic).</summary>
+    /// <summary>Sum of squares of n bfloat16 values in double: widened a chunk at a time into a stack buffer and summed
+    /// by the float32 norm's own vectorized sum, chunk after chunk (a fixed association: deterministic).</summary>
     private static double SumOfSquaresBFloat16(ushort* x, int n)
     {
+        const int Chunk = 1024;
+        float* wide = stackalloc float[Chunk];
         double total = 0;
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i += Chunk)
         {
-            double v = BFloat16.ToSingle(x[i]);
-            total += v * v;
+            int m = Math.Min(Chunk, n - i);
+            BFloat16.Widen(new ReadOnlySpan<ushort>(x + i, m), new Span<float>(wide, m));
+            total += SumOfSquares(wide, m);
         }
         return total;
     }
