@@ -17,7 +17,7 @@ internal static partial class CpuEmitter
         w.Open("switch (pass)");
         for (int k = 0; k < plan.Kernels.Count; k++)
             w.Line("case " + k + ": " + (plan.BFloat16ParameterBytes > 0 && k == plan.Cycle[0]
-                ? "if (BFloat16Buffers) " + Buffers16(plan.Kernels[k]).Name + "(start, end); else " : "") + plan.Kernels[k].Name + "(start, end); break;");
+                ? "if (BFloat16Buffers) " + ArrayStorage.Buffers16Pass(plan.Kernels[k]).Name + "(start, end); else " : "") + plan.Kernels[k].Name + "(start, end); break;");
         w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(pass));");
         w.Close();
         w.Close();
@@ -27,38 +27,34 @@ internal static partial class CpuEmitter
 
     private static string RefName(int slot) => "_" + PlanWalker.SlotName(slot);
 
-    /// <summary>The state arrays (bit k) of the plan being emitted that are stored as bfloat16 and as binary16: set by
-    /// <see cref="Emit"/> for its thread (a generator may emit several plans at once on different threads).</summary>
-    [ThreadStatic] private static int t_bfloat16, t_half;
+    /// <summary>The 16-bit buffers of the pass family being emitted: set by <see cref="Emit"/> for its thread (a generator
+    /// may emit several plans at once on different threads) and by <see cref="WriteBuffers16Pass"/>.</summary>
+    [ThreadStatic] private static ArrayStorage t_storage;
 
-    /// <summary>True while the pass family over bfloat16 parameter and gradient buffers ([ParameterStorage]) is written.</summary>
-    [ThreadStatic] private static bool t_buffers16;
 
-    /// <summary>The pass of the step form over bfloat16 parameter and gradient buffers: the same plan, its own name.</summary>
-    private static KernelPlan Buffers16(KernelPlan k) => k with { Name = k.Name + "BFloat16Buffers" };
-
-    private static bool IsBuffer16(int slot) => t_buffers16 && slot is Slots.Parameters or Slots.Gradient;
+    private static bool IsBuffer16(int slot) => t_storage.IsBuffer16(slot);
 
     /// <summary>The pass family over bfloat16 buffers: each loop takes the step's rounding key after its refs.</summary>
     private static void WriteBuffers16Pass(SourceWriter w, OptimizerPlan plan)
     {
-        t_buffers16 = true;
+        var saved = t_storage;
+        t_storage = saved with { Buffers16 = true };
         try
         {
             w.Line("// The step over bfloat16 parameter and gradient buffers ([ParameterStorage]): the parameters and the gradient");
             w.Line("// widened on load, theta rounded stochastically on store with the bits of (seed, step, element index).");
-            WritePass(w, Buffers16(plan.Kernels[plan.Cycle[0]]));
+            WritePass(w, ArrayStorage.Buffers16Pass(plan.Kernels[plan.Cycle[0]]));
         }
-        finally { t_buffers16 = false; }
+        finally { t_storage = saved; }
     }
 
-    private static string KeyParameters => t_buffers16 ? "uint _key0, uint _key1, " : "";
+    private static string KeyParameters => t_storage.Buffers16 ? "uint _key0, uint _key1, " : "";
 
-    private static bool IsSixteenBit(int slot) => IsBuffer16(slot) || slot >= 0 && slot < 31 && ((t_bfloat16 | t_half) >> slot & 1) != 0;
+    private static bool IsSixteenBit(int slot) => t_storage.Is16(slot);
 
     /// <summary>The ISimd load or store of a slot: Load/Store for float, LoadBFloat16/LoadHalf for 16-bit arrays.</summary>
     private static string Access(string verb, int slot) =>
-        verb + (!IsSixteenBit(slot) ? "" : IsBuffer16(slot) ? (verb == "Store" ? "BFloat16Stochastic" : "BFloat16") : (t_half >> slot & 1) != 0 ? "Half" : "BFloat16");
+        verb + (!IsSixteenBit(slot) ? "" : IsBuffer16(slot) ? (verb == "Store" ? "BFloat16Stochastic" : "BFloat16") : t_storage.IsHalf(slot) ? "Half" : "BFloat16");
 
     /// <summary>The element type of a slot's ref: ushort for a 16-bit array, float otherwise.</summary>
     private static string RefType(int slot) => IsSixteenBit(slot) ? "ushort" : "float";
@@ -76,7 +72,7 @@ internal static partial class CpuEmitter
     {
         var slots = PlanWalker.SlotsOf(k);
         string refArgs = string.Join(", ", slots.Select(s => "ref " + RefName(s)));
-        string sep = (slots.Count > 0 ? ", " : "") + (t_buffers16 ? "RoundingKey0, RoundingKey1, " : "");
+        string sep = (slots.Count > 0 ? ", " : "") + (t_storage.Buffers16 ? "RoundingKey0, RoundingKey1, " : "");
         bool gradient = k.Loads.Any(l => l.Slot == Slots.Gradient);
         string gradientArgs = gradient ? "GradientScale, GradientLimit, " : "";
         bool variants = k.Variants.Count > 0;
@@ -109,7 +105,7 @@ internal static partial class CpuEmitter
         // One loop per assignment of the flags the pass reads, chosen per call from the step's uniforms.
         string parameters = string.Join(", ", slots.Select(s => "ref " + RefType(s) + " " + RefName(s))) + (slots.Count > 0 ? ", " : "") + KeyParameters + (gradient ? "float gradientScale, float gradientLimit, " : "") +
                             "nint i, nint end, in StepUniforms _prev, in StepUniforms _u, in StepUniforms _next";
-        string forward = refArgs + (slots.Count > 0 ? ", " : "") + (t_buffers16 ? "_key0, _key1, " : "") + (gradient ? "gradientScale, gradientLimit, " : "") + "i, end, in _prev, in _u, in _next";
+        string forward = refArgs + (slots.Count > 0 ? ", " : "") + (t_storage.Buffers16 ? "_key0, _key1, " : "") + (gradient ? "gradientScale, gradientLimit, " : "") + "i, end, in _prev, in _u, in _next";
         w.Open("private static nint " + k.Name + "Variant<V" + (gradient ? ", C" : "") + ">(int variant, " + parameters + ") where V : struct, " + Core + ".ISimd<V>" +
                (gradient ? " where C : struct, " + Core + ".IGradientClip" : ""));
         w.Open("switch (variant)");

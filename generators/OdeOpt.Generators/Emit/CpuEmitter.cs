@@ -18,10 +18,10 @@ internal static partial class CpuEmitter
 
     public static string Emit(OptimizerPlan plan)
     {
-        var saved = (t_bfloat16, t_half);
-        (t_bfloat16, t_half) = (plan.BFloat16Arrays, plan.HalfArrays);
+        var saved = t_storage;
+        t_storage = new ArrayStorage(plan.BFloat16Arrays, plan.HalfArrays);
         try { return EmitPlan(plan); }
-        finally { (t_bfloat16, t_half) = saved; }
+        finally { t_storage = saved; }
     }
 
     private static string EmitPlan(OptimizerPlan plan)

@@ -67,7 +67,7 @@ internal static class IlgpuEmitter
         w.Line("private static readonly " + kernelType + "[] s_kernels = { " + string.Join(", ", plan.Kernels.Select(k => k.Name + "Kernel")) + " };");
         bool buffers16 = plan.BFloat16ParameterBytes > 0;
         if (buffers16)
-            w.Line("private static readonly " + kernelType + "?[] s_kernels16 = { " + string.Join(", ", plan.Kernels.Select((k, i) => i == plan.Cycle[0] ? Buffers16(k).Name + "Kernel" : "null")) + " };");
+            w.Line("private static readonly " + kernelType + "?[] s_kernels16 = { " + string.Join(", ", plan.Kernels.Select((k, i) => i == plan.Cycle[0] ? ArrayStorage.Buffers16Pass(k).Name + "Kernel" : "null")) + " };");
         w.Line();
         bool reductions = plan.Kernels.Any(k => k.Reduce is not null);
         if (reductions)
@@ -110,9 +110,9 @@ internal static class IlgpuEmitter
         ArrayUse.WriteArraysTouched(w, plan.ArrayCount, plan.Kernels, plan.Undo.Kernel,
             "protected override int ArraysTouched(int pass, in " + uniforms + " _prev, in " + uniforms + " _u, in " + uniforms + " _next)", VariantKey);
         WriteViews(w, plan);
-        var storage = new Storage16(plan.BFloat16Arrays, plan.HalfArrays);
+        var storage = new Storage16(new ArrayStorage(plan.BFloat16Arrays, plan.HalfArrays));
         for (int k = 0; k < plan.Kernels.Count; k++) WriteKernel(w, plan.Kernels[k], uniforms, storage);
-        if (buffers16) WriteKernel(w, Buffers16(plan.Kernels[plan.Cycle[0]]), uniforms, new Storage16(plan.BFloat16Arrays, plan.HalfArrays, buffers16: true));
+        if (buffers16) WriteKernel(w, ArrayStorage.Buffers16Pass(plan.Kernels[plan.Cycle[0]]), uniforms, new Storage16(new ArrayStorage(plan.BFloat16Arrays, plan.HalfArrays, Buffers16: true)));
         if (reductions) WriteReductions(w, plan, uniforms, storage);
 
         w.Close();
@@ -167,7 +167,7 @@ internal static class IlgpuEmitter
 
     private static void WriteViews(SourceWriter w, GpuPlan plan)
     {
-        var storage = new Storage16(plan.BFloat16Arrays, plan.HalfArrays);
+        var storage = new Storage16(new ArrayStorage(plan.BFloat16Arrays, plan.HalfArrays));
         w.Open("protected override Views CreateViews(" + View + " parameters, " + View + " gradient, " + View + " output)");
         w.Line("Views _views;");
         w.Line("_views.Parameters = parameters;");
@@ -204,28 +204,24 @@ internal static class IlgpuEmitter
 
     private static string SlotName(int slot) => PlanWalker.SlotName(slot);
 
-    /// <summary>The kernel of the bfloat16 parameter step: the pass's own, under its own name.</summary>
-    private static KernelPlan Buffers16(KernelPlan k) => k with { Name = k.Name + "BFloat16Buffers" };
+
 
     private static string Vector(int slot) => "_" + SlotName(slot) + "4";
 
-    /// <summary>The buffers stored in 16 bits: state arrays in bfloat16 (bit k) and binary16, and, in the kernel of the
-    /// bfloat16 parameter step ([ParameterStorage]), the parameters and the gradient (bfloat16, theta rounded
-    /// stochastically by absolute element index). In the vector loop four of their elements travel as one ulong (element
-    /// 4i + j in bits 16j..16j+15), as four floats travel as one Float4.</summary>
+    /// <summary>The ILGPU spelling of the 16-bit buffers of a kernel (<see cref="ArrayStorage"/>): in the vector loop four
+    /// of their elements travel as one ulong (element 4i + j in bits 16j..16j+15), as four floats travel as one Float4;
+    /// the parameters of the bfloat16 parameter step are rounded stochastically by absolute element index.</summary>
     private readonly struct Storage16
     {
-        private readonly int _bfloat16, _half;
-        private readonly bool _buffers16;
-        public Storage16(int bfloat16, int half, bool buffers16 = false) { _bfloat16 = bfloat16; _half = half; _buffers16 = buffers16; }
-        private bool IsBuffer16(int slot) => _buffers16 && slot is Slots.Parameters or Slots.Gradient;
-        public bool Is16(int slot) => IsBuffer16(slot) || slot >= 0 && slot < 31 && ((_bfloat16 | _half) >> slot & 1) != 0;
+        private readonly ArrayStorage _s;
+        public Storage16(ArrayStorage storage) => _s = storage;
+        public bool Is16(int slot) => _s.Is16(slot);
         public string GroupType(int slot) => Is16(slot) ? "ulong" : Float4;
-        public string Field(int slot) => ViewField(slot) + (IsBuffer16(slot) ? "16" : "");
-        public string Widen(int slot, string bits) => Runtime + ".GpuMath." + (slot >= 0 && (_half >> slot & 1) != 0 ? "HalfToSingle(" : "BFloat16ToSingle(") + bits + ")";
+        public string Field(int slot) => ViewField(slot) + (_s.IsBuffer16(slot) ? "16" : "");
+        public string Widen(int slot, string bits) => Runtime + ".GpuMath." + (_s.IsHalf(slot) ? "HalfToSingle(" : "BFloat16ToSingle(") + bits + ")";
         public string Narrow(int slot, string value, string index) =>
-            slot == Slots.Parameters && _buffers16 ? Runtime + ".GpuMath.StochasticBFloat16(" + value + ", _args.RoundingKey0, _args.RoundingKey1, (uint)(_args.Offset + " + index + "))"
-            : Runtime + ".GpuMath." + (slot >= 0 && (_half >> slot & 1) != 0 ? "SingleToHalf(" : "SingleToBFloat16(") + value + ")";
+            slot == Slots.Parameters && _s.Buffers16 ? Runtime + ".GpuMath.StochasticBFloat16(" + value + ", _args.RoundingKey0, _args.RoundingKey1, (uint)(_args.Offset + " + index + "))"
+            : Runtime + ".GpuMath." + (_s.IsHalf(slot) ? "SingleToHalf(" : "SingleToBFloat16(") + value + ")";
     }
 
     private static void WriteKernel(SourceWriter w, KernelPlan k, string uniforms, Storage16 storage)
