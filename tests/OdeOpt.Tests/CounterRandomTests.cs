@@ -64,4 +64,31 @@ public sealed class CounterRandomTests
         CounterRandom.StochasticNarrow(x, otherStep, seed: 42, step: 4, offset: 0);
         Assert.True(whole.Zip(otherStep).Count(p => p.First != p.Second) > n / 4); // a new step draws new bits
     }
+
+    private static void StochasticStoresLikeTheScalar<V>() where V : struct, ISimd<V>
+    {
+        var rng = new Random(V.Count + 100);
+        int n = 64 * V.Count;
+        var x = Enumerable.Range(0, n).Select(i => i % 13 == 1 ? float.NaN : i % 11 == 2 ? float.NegativeInfinity
+            : BitConverter.UInt32BitsToSingle((uint)rng.NextInt64(0, 1L << 32))).ToArray();
+        var (k0, k1) = CounterRandom.StepKey(seed: 3, step: 7);
+        var stored = new ushort[n + 5];
+        // The destination starts 5 elements into its array: the bits follow the index argument (the element index the
+        // generated loop passes), not the address.
+        for (int i = 0; i < n; i += V.Count) V.StoreBFloat16Stochastic(V.Load(ref x[0], i), ref stored[5], i, k0, k1);
+        for (int i = 0; i < n; i++)
+        {
+            ushort expected = CounterRandom.StochasticBFloat16(x[i], CounterRandom.ElementBits(k0, k1, (uint)i));
+            Assert.True(stored[5 + i] == expected, $"{typeof(V).Name} element {i}: 0x{stored[5 + i]:X4}, scalar 0x{expected:X4}");
+        }
+    }
+
+    [Fact]
+    public void Every_vector_width_rounds_stochastically_with_the_scalar_bits()
+    {
+        StochasticStoresLikeTheScalar<SimdScalar>();
+        if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated) StochasticStoresLikeTheScalar<Simd128>();
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) StochasticStoresLikeTheScalar<Simd256>();
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) StochasticStoresLikeTheScalar<Simd512>();
+    }
 }

@@ -141,30 +141,24 @@ public readonly struct Simd128 : ISimd<Simd128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd128 Create(float value) => new(Vector128.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd128 Load(ref float source, nint index) => new(Vector128.LoadUnsafe(ref source, (nuint)index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Simd128 value, ref float destination, nint index) => value.V.StoreUnsafe(ref destination, (nuint)index);
+    // 16-bit lanes: four values as one 8-byte load or store.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Simd128 LoadBFloat16(ref ushort source, nint index) =>
-        new(Vector128.ShiftLeft(Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref source, index)))).AsUInt16()), 16).AsSingle());
+    private static Vector128<uint> Load16(ref ushort source, nint index) =>
+        Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref source, index)))).AsUInt16());
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreBFloat16(Simd128 value, ref ushort destination, nint index)
-    {
-        var r = BFloat16.Round(value.V.AsUInt32());
-        Unsafe.WriteUnaligned(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref destination, index)), Vector128.Narrow(r, r).AsUInt64().ToScalar());
-    }
+    private static void Store16(Vector128<uint> lanes, ref ushort destination, nint index) =>
+        Unsafe.WriteUnaligned(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref destination, index)), Vector128.Narrow(lanes, lanes).AsUInt64().ToScalar());
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Simd128 LoadHalf(ref ushort source, nint index) =>
-        new(HalfFloat.Expand(Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref source, index)))).AsUInt16())).AsSingle());
+    public static Simd128 LoadBFloat16(ref ushort source, nint index) => new(Vector128.ShiftLeft(Load16(ref source, index), 16).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreHalf(Simd128 value, ref ushort destination, nint index)
-    {
-        var r = HalfFloat.Round(value.V.AsUInt32());
-        Unsafe.WriteUnaligned(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref destination, index)), Vector128.Narrow(r, r).AsUInt64().ToScalar());
-    }
+    public static void StoreBFloat16(Simd128 value, ref ushort destination, nint index) => Store16(BFloat16.Round(value.V.AsUInt32()), ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreBFloat16Stochastic(Simd128 value, ref ushort destination, nint index, uint key0, uint key1)
-    {
-        var r = CounterRandom.RoundStochastic(value.V.AsUInt32(), CounterRandom.ElementBits(key0, key1, Vector128.Create((uint)index) + Vector128<uint>.Indices));
-        Unsafe.WriteUnaligned(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref destination, index)), Vector128.Narrow(r, r).AsUInt64().ToScalar());
-    }
+    public static Simd128 LoadHalf(ref ushort source, nint index) => new(HalfFloat.Expand(Load16(ref source, index)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreHalf(Simd128 value, ref ushort destination, nint index) => Store16(HalfFloat.Round(value.V.AsUInt32()), ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBFloat16Stochastic(Simd128 value, ref ushort destination, nint index, uint key0, uint key1) =>
+        Store16(CounterRandom.RoundStochastic(value.V.AsUInt32(), CounterRandom.ElementBits(key0, key1, Vector128.Create((uint)index) + Vector128<uint>.Indices)), ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd128 operator +(Simd128 a, Simd128 b) => new(a.V + b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd128 operator -(Simd128 a, Simd128 b) => new(a.V - b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd128 operator *(Simd128 a, Simd128 b) => new(a.V * b.V);
@@ -217,36 +211,27 @@ public readonly struct Simd256 : ISimd<Simd256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 Create(float value) => new(Vector256.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 Load(ref float source, nint index) => new(Vector256.LoadUnsafe(ref source, (nuint)index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Simd256 value, ref float destination, nint index) => value.V.StoreUnsafe(ref destination, (nuint)index);
+    // 16-bit lanes: eight values as one 16-byte load or store.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Simd256 LoadBFloat16(ref ushort source, nint index)
+    private static Vector256<uint> Load16(ref ushort source, nint index)
     {
         var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)index));
-        return new(Vector256.ShiftLeft(Vector256.Create(lo, hi), 16).AsSingle());
+        return Vector256.Create(lo, hi);
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreBFloat16(Simd256 value, ref ushort destination, nint index)
-    {
-        var r = BFloat16.Round(value.V.AsUInt32());
-        Vector128.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
-    }
+    private static void Store16(Vector256<uint> lanes, ref ushort destination, nint index) =>
+        Vector128.Narrow(lanes.GetLower(), lanes.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Simd256 LoadHalf(ref ushort source, nint index)
-    {
-        var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)index));
-        return new(HalfFloat.Expand(Vector256.Create(lo, hi)).AsSingle());
-    }
+    public static Simd256 LoadBFloat16(ref ushort source, nint index) => new(Vector256.ShiftLeft(Load16(ref source, index), 16).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreHalf(Simd256 value, ref ushort destination, nint index)
-    {
-        var r = HalfFloat.Round(value.V.AsUInt32());
-        Vector128.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
-    }
+    public static void StoreBFloat16(Simd256 value, ref ushort destination, nint index) => Store16(BFloat16.Round(value.V.AsUInt32()), ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreBFloat16Stochastic(Simd256 value, ref ushort destination, nint index, uint key0, uint key1)
-    {
-        var r = CounterRandom.RoundStochastic(value.V.AsUInt32(), CounterRandom.ElementBits(key0, key1, Vector256.Create((uint)index) + Vector256<uint>.Indices));
-        Vector128.Narrow(r.GetLower(), r.GetUpper()).StoreUnsafe(ref destination, (nuint)index);
-    }
+    public static Simd256 LoadHalf(ref ushort source, nint index) => new(HalfFloat.Expand(Load16(ref source, index)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreHalf(Simd256 value, ref ushort destination, nint index) => Store16(HalfFloat.Round(value.V.AsUInt32()), ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBFloat16Stochastic(Simd256 value, ref ushort destination, nint index, uint key0, uint key1) =>
+        Store16(CounterRandom.RoundStochastic(value.V.AsUInt32(), CounterRandom.ElementBits(key0, key1, Vector256.Create((uint)index) + Vector256<uint>.Indices)), ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 operator +(Simd256 a, Simd256 b) => new(a.V + b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 operator -(Simd256 a, Simd256 b) => new(a.V - b.V);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Simd256 operator *(Simd256 a, Simd256 b) => new(a.V * b.V);
